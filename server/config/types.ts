@@ -1,0 +1,61 @@
+/**
+ * The validated configuration, as the rest of the server sees it. Key names are the TOML
+ * names of DESIGN.md's contract. Sizes are bytes, durations milliseconds, paths absolute.
+ * schema.ts produces exactly this shape from TOML; every field has a default.
+ */
+export interface Config {
+  server: {
+    domain: string;
+    data_dir: string;
+    admins: string[];
+    auth: 'internal' | 'insecure';
+  };
+  anonymous: { enabled: boolean; domain: string };
+  muc: {
+    domain: string;
+    history_length: number;
+    archive: boolean;
+    archive_expires_after: number;
+    anonymous_can_create_rooms: boolean;
+    max_occupants: number;
+    max_rooms_per_user: number;
+  };
+  upload: {
+    enabled: boolean;
+    domain: string;
+    max_size: number;
+    expires_after: number;
+    quota_per_guest: number;
+    quota_per_account_per_day: number;
+    disk_quota: number;
+  };
+  listen: { c2s: string; c2s_direct_tls: string; http: string; public_url: string };
+  tls: { cert: string; key: string; require_encryption: boolean };
+  access: {
+    allow: string[];
+    trusted_proxies: string[];
+    max_connections_per_address: number;
+    anonymous_logins_per_minute: number;
+  };
+  limits: {
+    max_stanza_size: number;
+    preauth_max_stanza_size: number;
+    max_depth: number;
+    negotiation_timeout: number;
+    idle_timeout: number;
+    max_outgoing_buffer: number;
+    sasl_failures_per_minute: number;
+  };
+  sasl: { scram_iterations: number };
+  http: {
+    cors_origins: string[];
+    bosh_max_wait: number;
+    bosh_max_inactivity: number;
+    bosh_max_requests: number;
+  };
+  landing: { title: string; greeting: string; info: string };
+  channels: { name: string; title: string; welcome: string; description: string }[];
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; ip_addresses: boolean };
+  /** Path of the config file this came from, or null for the embedded defaults. */
+  source: string | null;
+}

@@ -1,0 +1,35 @@
+import type { AccountStore } from '../storage/types.js';
+
+/** RFC 6120 §6.5 SASL failure conditions. */
+export type SaslCondition =
+  | 'aborted' | 'account-disabled' | 'credentials-expired' | 'encryption-required'
+  | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request'
+  | 'mechanism-too-weak' | 'not-authorized' | 'temporary-auth-failure';
+
+export type SaslStep =
+  | { kind: 'challenge'; data: Buffer }
+  /** username: the normalised localpart that is now authenticated. data: additional data (SCRAM v=). */
+  | { kind: 'success'; username: string; data?: Buffer }
+  | { kind: 'failure'; condition: SaslCondition; text?: string };
+
+export interface SaslContext {
+  /** The domain the client asked for in its stream header (normalised). */
+  host: string;
+  /** The stream is encrypted (TLS) or otherwise counts as secure (loopback HTTP). */
+  secure: boolean;
+  accounts: AccountStore;
+  /** "insecure" test mode: any username, any password. */
+  insecure: boolean;
+}
+
+/** One SASL exchange in progress. data is the decoded client payload (empty Buffer for '='). */
+export interface SaslExchange {
+  step(data: Buffer): Promise<SaslStep>;
+}
+
+export interface SaslMechanism {
+  readonly name: string;
+  /** Whether to offer this mechanism on this stream. */
+  offered(ctx: SaslContext): boolean;
+  start(ctx: SaslContext): SaslExchange;
+}

@@ -1,0 +1,85 @@
+/**
+ * Storage interfaces. Features depend on these, never on SQLite directly, so that a
+ * PostgreSQL backend (for clusters) can be added later. All methods are synchronous:
+ * the embedded SQLite backend answers in microseconds and a sync API keeps handlers simple.
+ * A future networked backend would wrap these behind a cache.
+ */
+
+export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
+
+/** RFC 5802 stored credentials. The password itself is never stored. */
+export interface ScramCredentials {
+  hash: ScramHash;
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+export interface AccountStore {
+  /** username is a normalised localpart; host a normalised domain. */
+  exists(username: string, host: string): boolean;
+  /** Creates the account with one credential set per hash; throws AccountExistsError if present. */
+  create(username: string, host: string, credentials: ScramCredentials[]): void;
+  /** Replaces all credentials; returns false if the account does not exist. */
+  setCredentials(username: string, host: string, credentials: ScramCredentials[]): boolean;
+  getCredentials(username: string, host: string, hash: ScramHash): ScramCredentials | undefined;
+  /** Deletes the account and everything stored for it (roster, vcard, private data). */
+  delete(username: string, host: string): boolean;
+  list(host: string): string[];
+}
+
+export class AccountExistsError extends Error {}
+
+export type Subscription = 'none' | 'to' | 'from' | 'both';
+
+export interface RosterItem {
+  /** Bare JID of the contact, normalised. */
+  jid: string;
+  name?: string;
+  subscription: Subscription;
+  /** An outbound subscription request is pending. */
+  ask?: boolean;
+  /** Subscription pre-approved by the user (RFC 6121 §3.4). */
+  approved?: boolean;
+  groups: string[];
+}
+
+export interface Roster {
+  version: number;
+  items: RosterItem[];
+}
+
+/** user/contact are bare JID strings. Every change bumps the user's roster version. */
+export interface RosterStore {
+  get(user: string): Roster;
+  getItem(user: string, contact: string): RosterItem | undefined;
+  /** Inserts or replaces the item; returns the new roster version. */
+  putItem(user: string, item: RosterItem): number;
+  /** Removes the item if present; returns the new roster version. */
+  removeItem(user: string, contact: string): number;
+  /** Inbound subscription requests not yet answered, with the original stanza (XML string). */
+  pendingIn(user: string): { from: string; stanza: string }[];
+  addPendingIn(user: string, from: string, stanza: string): void;
+  removePendingIn(user: string, from: string): void;
+  /** Removes the user's roster and pending requests. */
+  deleteUser(user: string): void;
+}
+
+/**
+ * Small per-user XML documents (vcard-temp, private XML storage), keyed by a
+ * namespace-like key. Values are serialised XML.
+ */
+export interface UserDataStore {
+  get(user: string, key: string): string | undefined;
+  /** A null value deletes. */
+  set(user: string, key: string, value: string | null): void;
+  deleteUser(user: string): void;
+}
+
+export interface Storage {
+  accounts: AccountStore;
+  rosters: RosterStore;
+  userData: UserDataStore;
+  close(): void;
+}

@@ -1,0 +1,30 @@
+import ltx from 'ltx';
+
+/** Stanzas are ltx Elements throughout Palaver (see DESIGN.md). */
+export type Element = ltx.Element;
+export const Element = ltx.Element;
+
+export type Attrs = Record<string, string | number | undefined>;
+export type Child = Element | string | undefined | null | false;
+
+/**
+ * Builds an element. Attributes whose value is undefined are left out and falsy
+ * children are skipped, so optional parts can be written inline.
+ */
+export function xml(name: string, attrs: Attrs = {}, ...children: Child[]): Element {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined) clean[key] = String(value);
+  }
+  const element = new ltx.Element(name, clean);
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    element.cnode(typeof child === 'string' ? (child as unknown as Element) : child);
+  }
+  return element;
+}
+
+/** The first direct child with this local name and namespace, if any. */
+export function childOf(parent: Element, name: string, xmlns: string): Element | undefined {
+  return parent.getChild(name, xmlns) ?? undefined;
+}

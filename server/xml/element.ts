@@ -1,8 +1,10 @@
-import ltx from 'ltx';
+import { Element as LtxElement, clone } from 'ltx';
+
+export { clone };
 
 /** Stanzas are ltx Elements throughout Palaver (see DESIGN.md). */
-export type Element = ltx.Element;
-export const Element = ltx.Element;
+export type Element = LtxElement;
+export const Element = LtxElement;
 
 export type Attrs = Record<string, string | number | undefined>;
 export type Child = Element | string | undefined | null | false;
@@ -16,7 +18,7 @@ export function xml(name: string, attrs: Attrs = {}, ...children: Child[]): Elem
   for (const [key, value] of Object.entries(attrs)) {
     if (value !== undefined) clean[key] = String(value);
   }
-  const element = new ltx.Element(name, clean);
+  const element = new LtxElement(name, clean);
   for (const child of children) {
     if (child === undefined || child === null || child === false) continue;
     element.cnode(typeof child === 'string' ? (child as unknown as Element) : child);

@@ -1,4 +1,4 @@
-import { xml, type Element } from './element.js';
+import { clone, xml, type Element } from './element.js';
 import { NS } from './namespaces.js';
 
 export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
@@ -77,7 +77,7 @@ export function errorReply(stanza: Element, error: StanzaError, by?: string): El
   // Echo the payload back for iq and message, as RFC 6120 §8.3.1 allows; presence errors stay small.
   if (stanza.name !== 'presence') {
     for (const child of stanza.children) {
-      if (typeof child !== 'string' && child.name !== 'error') reply.cnode(child.clone());
+      if (typeof child !== 'string' && child.name !== 'error') reply.cnode(clone(child));
     }
   }
   reply.cnode(error.toElement(by));

@@ -2,6 +2,9 @@
  * JIDs (RFC 7622). A Jid is always normalised: construct it only through parseJid/Jid.of,
  * never from unchecked parts, so comparisons can be plain string equality.
  */
+import { DomainError, normaliseDomainpart } from './domain.js';
+import { opaqueString, PrecisError, usernameCaseMapped } from './precis.js';
+
 export class JidError extends Error {}
 
 export class Jid {
@@ -58,22 +61,42 @@ export function tryParseJid(input: string | undefined | null): Jid | null {
   }
 }
 
-// --- Normalisation (placeholder rules; precis.ts replaces these with RFC 7622 / PRECIS profiles) ---
+// --- Normalisation (RFC 7622 §3.2-§3.4); the PRECIS and IDNA work lives in precis.ts and domain.ts ---
+
+const MAX_PART_BYTES = 1023;
+// RFC 7622 §3.3.1: not allowed in a localpart although the IdentifierClass admits them.
+const LOCALPART_PROHIBITED = /["&'/:<>@]/;
+
 function normaliseLocalpart(local: string): string {
-  const value = local.normalize('NFC').toLowerCase();
-  if (value.length === 0 || Buffer.byteLength(value) > 1023) throw new JidError('localpart length');
-  if (/["&'/:<>@\s]/u.test(value)) throw new JidError('localpart character');
+  const value = enforce(usernameCaseMapped, local, 'localpart');
+  if (LOCALPART_PROHIBITED.test(value)) throw new JidError('localpart: contains one of " & \' / : < > @');
   return value;
 }
 
 function normaliseDomain(domain: string): string {
-  const value = domain.replace(/\.$/, '').toLowerCase();
-  if (value.length === 0 || Buffer.byteLength(value) > 1023) throw new JidError('domain length');
-  return value;
+  try {
+    return normaliseDomainpart(domain);
+  } catch (error) {
+    if (error instanceof DomainError) throw new JidError(`domainpart: ${error.message}`);
+    throw error;
+  }
 }
 
 function normaliseResource(resource: string): string {
-  const value = resource.normalize('NFC');
-  if (value.length === 0 || Buffer.byteLength(value) > 1023) throw new JidError('resource length');
+  return enforce(opaqueString, resource, 'resourcepart');
+}
+
+function enforce(profile: (input: string) => string, input: string, part: string): string {
+  let value: string;
+  try {
+    value = profile(input);
+  } catch (error) {
+    if (error instanceof PrecisError) throw new JidError(`${part}: ${error.message}`);
+    throw error;
+  }
+  // UTF-16 length bounds the UTF-8 length: at least 1 and at most 3 bytes per code unit.
+  if (value.length > MAX_PART_BYTES || (value.length * 3 > MAX_PART_BYTES && Buffer.byteLength(value) > MAX_PART_BYTES)) {
+    throw new JidError(`${part}: longer than ${MAX_PART_BYTES} bytes`);
+  }
   return value;
 }

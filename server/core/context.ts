@@ -1,0 +1,25 @@
+import type { Config } from '../config/types.js';
+import type { Storage } from '../storage/types.js';
+import type { Logger } from '../log.js';
+import type { HostRegistry } from './hosts.js';
+import type { SessionRegistry } from './sessions.js';
+import type { Router } from './router.js';
+import type { ServerEvents } from './events.js';
+import type { StreamExtensions } from '../stream/extensions.js';
+import type { FailureThrottle } from '../sasl/failure-throttle.js';
+
+/** Everything a feature module may use. Passed to each module at load. */
+export interface ServerContext {
+  config: Config;
+  storage: Storage;
+  hosts: HostRegistry;
+  sessions: SessionRegistry;
+  router: Router;
+  events: ServerEvents;
+  log: Logger;
+  streamExtensions: StreamExtensions;
+  /** SASL failures per client address. */
+  authThrottle: FailureThrottle;
+  /** The clock, injectable so expiry can be tested. Milliseconds since the epoch. */
+  now: () => number;
+}

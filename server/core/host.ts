@@ -1,0 +1,87 @@
+import type { Element } from '../xml/element.js';
+import type { Jid } from '../jid/jid.js';
+import type { Session } from './session.js';
+
+/** account: SCRAM/PLAIN users; anonymous: SASL ANONYMOUS guests; the rest are components. */
+export type HostKind = 'account' | 'anonymous' | 'muc' | 'upload';
+
+/** What a stanza is addressed to on a host: the domain itself, a bare JID, or a full JID. */
+export type Target = 'host' | 'bare' | 'full';
+
+export type StanzaKind = 'message' | 'presence' | 'iq';
+
+export interface StanzaContext {
+  stanza: Element;
+  /** The sender, already validated and stamped. */
+  from: Jid;
+  /** The recipient (defaulted to the sender's bare JID when the stanza had no 'to'). */
+  to: Jid;
+  /** The local client session the stanza came from, or null when a component or the server sent it. */
+  origin: Session | null;
+  host: Host;
+}
+
+/**
+ * Answers an iq get/set. Return the result's payload (or null for an empty result), or throw
+ * a StanzaError. Return NO_REPLY when the handler sends its own reply later.
+ */
+export type IqHandler = (ctx: StanzaContext, payload: Element) =>
+  Element | null | void | typeof NO_REPLY | Promise<Element | null | void | typeof NO_REPLY>;
+
+/** Handles a message or presence; returns true when it dealt with the stanza (stop the chain). */
+export type StanzaHandler = (ctx: StanzaContext) => boolean | void;
+
+export const NO_REPLY = Symbol('handler replies itself');
+
+export interface Identity { category: string; type: string; name?: string }
+export interface DiscoItem { jid: string; name?: string; node?: string }
+
+interface Prioritised<T> { priority: number; handler: T }
+
+/** A virtual host: its handlers, disco features and identities. Modules fill it in at load. */
+export class Host {
+  readonly features = new Set<string>();
+  readonly identities: Identity[] = [];
+  readonly items: DiscoItem[] = [];
+  /** Data forms appended to disco#info (XEP-0128), e.g. upload's max-file-size. */
+  readonly infoExtensions: Element[] = [];
+  private readonly iqHandlers = new Map<string, IqHandler>();
+  private readonly chains = new Map<string, Prioritised<StanzaHandler>[]>();
+
+  constructor(readonly name: string, readonly kind: HostKind) {}
+
+  get acceptsClients(): boolean {
+    return this.kind === 'account' || this.kind === 'anonymous';
+  }
+
+  onIq(type: 'get' | 'set', xmlns: string, name: string, target: Target, handler: IqHandler): void {
+    const key = iqKey(type, target, xmlns, name);
+    if (this.iqHandlers.has(key)) throw new Error(`${this.name}: two handlers for ${key}`);
+    this.iqHandlers.set(key, handler);
+  }
+
+  iqHandler(type: string, target: Target, xmlns: string, name: string): IqHandler | undefined {
+    return this.iqHandlers.get(iqKey(type, target, xmlns, name));
+  }
+
+  /** Higher priority runs first; the router's default delivery runs at priority 0. */
+  on(kind: StanzaKind, target: Target, handler: StanzaHandler, priority = 10): void {
+    const key = `${kind}/${target}`;
+    const chain = this.chains.get(key) ?? [];
+    chain.push({ priority, handler });
+    chain.sort((a, b) => b.priority - a.priority);
+    this.chains.set(key, chain);
+  }
+
+  /** Runs the chain for this stanza; true when some handler took it. */
+  dispatch(kind: StanzaKind, target: Target, ctx: StanzaContext): boolean {
+    for (const { handler } of this.chains.get(`${kind}/${target}`) ?? []) {
+      if (handler(ctx) === true) return true;
+    }
+    return false;
+  }
+}
+
+function iqKey(type: string, target: Target, xmlns: string, name: string): string {
+  return `${type}/${target}/${xmlns}:${name}`;
+}

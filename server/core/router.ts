@@ -1,0 +1,142 @@
+import { xml, type Element } from '../xml/element.js';
+import { StanzaError, errorReply } from '../xml/errors.js';
+import { tryParseJid, type Jid } from '../jid/jid.js';
+import type { Logger } from '../log.js';
+import { NO_REPLY, type IqHandler, type StanzaContext, type Target } from './host.js';
+import type { HostRegistry } from './hosts.js';
+import type { Session } from './session.js';
+import type { SessionRegistry } from './sessions.js';
+
+/**
+ * Routes stanzas between sessions, hosts and components. Features hook into hosts; the
+ * router only finds the host and the target kind and runs that host's handlers.
+ */
+export class Router {
+  constructor(
+    private readonly hosts: HostRegistry,
+    private readonly sessions: SessionRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Routes a stanza whose 'from' is set and trustworthy (stamped by the stream, or set by a
+   * local component). origin is the client session it came from, if any.
+   */
+  route(stanza: Element, origin: Session | null = null): void {
+    const from = tryParseJid(stanza.attrs.from);
+    if (!from) {
+      this.log.warn({ stanza: stanza.name }, 'dropping a stanza without a valid from');
+      return;
+    }
+    let to: Jid;
+    if (stanza.attrs.to === undefined) {
+      to = from.bare();
+    } else {
+      const parsed = tryParseJid(stanza.attrs.to);
+      if (!parsed) {
+        this.bounce(stanza, new StanzaError('modify', 'jid-malformed', 'the recipient address is not a valid JID'), origin);
+        return;
+      }
+      to = parsed;
+    }
+    const host = this.hosts.get(to.domain);
+    if (!host) {
+      this.bounce(stanza, new StanzaError('cancel', 'remote-server-not-found', 'this server does not connect to other servers'), origin);
+      return;
+    }
+    const target: Target = to.isDomain ? 'host' : to.isBare ? 'bare' : 'full';
+    const ctx: StanzaContext = { stanza, from, to, origin, host };
+    if (stanza.name === 'iq') {
+      this.routeIq(ctx, target);
+    } else if (stanza.name === 'message' || stanza.name === 'presence') {
+      if (!host.dispatch(stanza.name, target, ctx)) this.unhandled(ctx);
+    }
+  }
+
+  /**
+   * The one place where a stanza is handed to a local session. A cluster transport will
+   * extend this to sessions on other nodes.
+   */
+  deliver(session: Session, stanza: Element): void {
+    session.send(stanza);
+  }
+
+  /** Sends an error reply for a stanza, unless it is itself an error (no error loops). */
+  bounce(stanza: Element, error: StanzaError, origin: Session | null = null): void {
+    if (stanza.attrs.type === 'error') return;
+    if (stanza.name === 'presence' && error.condition !== 'remote-server-not-found' && error.condition !== 'jid-malformed') return;
+    const reply = errorReply(stanza, error);
+    if (origin) {
+      if (reply.attrs.from === undefined) delete reply.attrs.from;
+      origin.send(reply);
+      return;
+    }
+    if (!reply.attrs.from || !reply.attrs.to) return;
+    this.route(reply);
+  }
+
+  private routeIq(ctx: StanzaContext, target: Target): void {
+    const { stanza, host } = ctx;
+    const type = stanza.attrs.type;
+    if (type === 'get' || type === 'set') {
+      const payload = stanza.getChildElements()[0];
+      const handler = payload && host.iqHandler(type, target, payload.getNS() ?? '', payload.getName());
+      if (payload && handler) {
+        this.runIqHandler(ctx, payload, handler);
+        return;
+      }
+      if (host.dispatch('iq', target, ctx)) return;
+      this.bounce(stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
+      return;
+    }
+    // Results and errors: handed to the host's chain (e.g. delivery to a full JID); else dropped.
+    host.dispatch('iq', target, ctx);
+  }
+
+  private runIqHandler(ctx: StanzaContext, payload: Element, handler: IqHandler): void {
+    let outcome: ReturnType<IqHandler>;
+    try {
+      outcome = handler(ctx, payload);
+    } catch (error) {
+      this.answerIqError(ctx, error);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then((result) => this.answerIq(ctx, result), (error) => this.answerIqError(ctx, error));
+    } else {
+      this.answerIq(ctx, outcome);
+    }
+  }
+
+  private answerIq(ctx: StanzaContext, result: Element | null | void | typeof NO_REPLY): void {
+    if (result === NO_REPLY) return;
+    const reply = xml('iq', { type: 'result', id: ctx.stanza.attrs.id, from: ctx.stanza.attrs.to, to: ctx.from.toString() }, result ?? undefined);
+    this.reply(ctx, reply);
+  }
+
+  private answerIqError(ctx: StanzaContext, error: unknown): void {
+    const stanzaError = error instanceof StanzaError ? error : new StanzaError('wait', 'internal-server-error');
+    if (!(error instanceof StanzaError)) this.log.error({ err: error }, 'iq handler failed');
+    const reply = errorReply(ctx.stanza, stanzaError);
+    reply.attrs.to = ctx.from.toString();
+    this.reply(ctx, reply);
+  }
+
+  /** Replies go straight back to the originating session when there is one. */
+  private reply(ctx: StanzaContext, reply: Element): void {
+    if (reply.attrs.from === undefined) delete reply.attrs.from;
+    if (ctx.origin) this.deliver(ctx.origin, reply);
+    else this.route(reply);
+  }
+
+  private unhandled(ctx: StanzaContext): void {
+    if (ctx.stanza.name === 'message') {
+      this.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
+    }
+  }
+
+  /** The sessions a bare JID has on this node. */
+  sessionsOf(bare: Jid): Session[] {
+    return this.sessions.of(bare);
+  }
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import type { Element } from '../xml/element.js';
+import type { StreamError } from '../xml/errors.js';
+import type { Jid } from '../jid/jid.js';
+import type { Host } from './host.js';
+
+/** What a session needs from its stream: a way to write stanzas and to end the stream. */
+export interface StanzaSink {
+  send(stanza: Element): void;
+  close(error?: StreamError): void;
+  /** The client's address, for per-address limits and keyed hashes; never logged by default. */
+  readonly remoteAddress: string;
+  readonly transportKind: 'tcp' | 'websocket' | 'bosh';
+}
+
+/** A typed key for per-session state that a module keeps (carbons on, CSI state, …). */
+export class SessionKey<T> {
+  constructor(readonly description: string, readonly initial: () => T) {}
+}
+
+/** An authenticated, bound client resource. */
+export class Session {
+  readonly id = randomBytes(9).toString('base64url');
+  readonly bare: Jid;
+  /** The last available presence the client broadcast; null before initial presence or after unavailable. */
+  presence: Element | null = null;
+  priority = 0;
+  /** The client fetched its roster, so it receives roster pushes (RFC 6121 §2.1.6). */
+  interestedInRoster = false;
+  closed = false;
+  private readonly state = new Map<SessionKey<unknown>, unknown>();
+
+  constructor(
+    readonly jid: Jid,
+    readonly host: Host,
+    private readonly sink: StanzaSink,
+  ) {
+    this.bare = jid.bare();
+  }
+
+  get isGuest(): boolean {
+    return this.host.kind === 'anonymous';
+  }
+
+  get available(): boolean {
+    return this.presence !== null;
+  }
+
+  get remoteAddress(): string {
+    return this.sink.remoteAddress;
+  }
+
+  get transportKind(): StanzaSink['transportKind'] {
+    return this.sink.transportKind;
+  }
+
+  send(stanza: Element): void {
+    if (!this.closed) this.sink.send(stanza);
+  }
+
+  /** Ends the stream (with a stream error if given); the stream then reports the session closed. */
+  close(error?: StreamError): void {
+    this.sink.close(error);
+  }
+
+  get<T>(key: SessionKey<T>): T {
+    if (!this.state.has(key)) this.state.set(key, key.initial());
+    return this.state.get(key) as T;
+  }
+
+  set<T>(key: SessionKey<T>, value: T): void {
+    this.state.set(key, value);
+  }
+}

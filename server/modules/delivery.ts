@@ -1,0 +1,73 @@
+import { StanzaError } from '../xml/errors.js';
+import { defineModule } from '../core/module.js';
+import type { StanzaContext } from '../core/host.js';
+import type { ServerContext } from '../core/context.js';
+import type { Session } from '../core/session.js';
+
+/**
+ * RFC 6121 §8.5: delivery of messages and iqs addressed to users of a client host, at the
+ * lowest priority so that features (carbons, roster, presence) see stanzas first.
+ * There is no offline storage: webchat guests vanish with their session, and account
+ * holders get service-unavailable, which RFC 6121 §8.5.2.2.1 allows.
+ */
+export default defineModule({
+  name: 'delivery',
+  hostKinds: ['account', 'anonymous'],
+  load(host, server) {
+    host.on('message', 'full', (ctx) => deliverMessageToFull(server, ctx), 0);
+    host.on('message', 'bare', (ctx) => deliverMessageToBare(server, ctx), 0);
+    host.on('iq', 'full', (ctx) => deliverIqToFull(server, ctx), 0);
+    // Results and errors for the server or a bare JID (roster push acknowledgements, …) end here.
+    host.on('iq', 'bare', (ctx) => isResponse(ctx), 0);
+    host.on('iq', 'host', (ctx) => isResponse(ctx), 0);
+  },
+});
+
+function deliverMessageToFull(server: ServerContext, ctx: StanzaContext): boolean {
+  const session = server.sessions.get(ctx.to);
+  if (session) {
+    server.router.deliver(session, ctx.stanza);
+    return true;
+  }
+  const type = ctx.stanza.attrs.type ?? 'normal';
+  if (type === 'groupchat') {
+    server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
+    return true;
+  }
+  if (type === 'headline' || type === 'error') return true;
+  return deliverMessageToBare(server, ctx);
+}
+
+function deliverMessageToBare(server: ServerContext, ctx: StanzaContext): boolean {
+  const type = ctx.stanza.attrs.type ?? 'normal';
+  if (type === 'error') return true;
+  const recipients = messageRecipients(server.sessions.of(ctx.to));
+  if (recipients.length === 0 || type === 'groupchat') {
+    if (type !== 'headline') {
+      server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
+    }
+    return true;
+  }
+  for (const session of recipients) server.router.deliver(session, ctx.stanza);
+  return true;
+}
+
+/** RFC 6121 §8.5.2.1: every available resource with a non-negative priority. */
+export function messageRecipients(sessions: Session[]): Session[] {
+  return sessions.filter((session) => session.available && session.priority >= 0);
+}
+
+function deliverIqToFull(server: ServerContext, ctx: StanzaContext): boolean {
+  const session = server.sessions.get(ctx.to);
+  if (session) {
+    server.router.deliver(session, ctx.stanza);
+  } else if (!isResponse(ctx)) {
+    server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
+  }
+  return true;
+}
+
+function isResponse(ctx: StanzaContext): boolean {
+  const type = ctx.stanza.attrs.type;
+  return type === 'result' || type === 'error';
+}

@@ -1,0 +1,67 @@
+import { xml, type Element } from '../xml/element.js';
+import { StanzaError } from '../xml/errors.js';
+import { NS } from '../xml/namespaces.js';
+import { defineModule } from '../core/module.js';
+import type { DiscoItem, Host, StanzaContext } from '../core/host.js';
+import type { ServerContext } from '../core/context.js';
+
+/**
+ * XEP-0030 for every host: the host's identities, features and items; for client hosts also
+ * the account itself (bare JID). Client hosts list the MUC and upload services as items so
+ * that clients find them.
+ */
+export default defineModule({
+  name: 'disco',
+  hostKinds: ['account', 'anonymous', 'muc', 'upload'],
+  load(host, server) {
+    host.features.add(NS.discoInfo);
+    host.features.add(NS.discoItems);
+    host.onIq('get', NS.discoInfo, 'query', 'host', (_ctx, query) => hostInfo(host, query));
+    host.onIq('get', NS.discoItems, 'query', 'host', (_ctx, query) => hostItems(host, server, query));
+    if (!host.acceptsClients) return;
+    host.identities.push({ category: 'server', type: 'im', name: 'Palaver' });
+    host.onIq('get', NS.discoInfo, 'query', 'bare', (ctx, query) => accountInfo(server, ctx, query));
+    host.onIq('get', NS.discoItems, 'query', 'bare', (ctx, query) => accountItems(server, ctx, query));
+  },
+});
+
+function hostInfo(host: Host, query: Element): Element {
+  if (query.attrs.node) throw new StanzaError('cancel', 'item-not-found');
+  return infoResult(host.identities, host.features, host.infoExtensions);
+}
+
+function hostItems(host: Host, server: ServerContext, query: Element): Element {
+  if (query.attrs.node) throw new StanzaError('cancel', 'item-not-found');
+  const items: DiscoItem[] = [...host.items];
+  if (host.acceptsClients) {
+    for (const service of [...server.hosts.ofKind('muc'), ...server.hosts.ofKind('upload')]) {
+      items.push({ jid: service.name, name: service.identities[0]?.name });
+    }
+  }
+  return xml('query', { xmlns: NS.discoItems },
+    ...items.map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+}
+
+function accountExists(server: ServerContext, ctx: StanzaContext): boolean {
+  if (ctx.host.kind === 'anonymous') return server.sessions.isOnline(ctx.to);
+  return server.storage.accounts.exists(ctx.to.local!, ctx.to.domain);
+}
+
+/** Only the account itself, or someone else asking about an existing account. */
+function accountInfo(server: ServerContext, ctx: StanzaContext, query: Element): Element {
+  if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
+  const type = ctx.host.kind === 'anonymous' ? 'anonymous' : 'registered';
+  return infoResult([{ category: 'account', type }], new Set([NS.discoInfo, NS.discoItems]), []);
+}
+
+function accountItems(server: ServerContext, ctx: StanzaContext, query: Element): Element {
+  if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
+  return xml('query', { xmlns: NS.discoItems });
+}
+
+function infoResult(identities: Host['identities'], features: Set<string>, extensions: Element[]): Element {
+  return xml('query', { xmlns: NS.discoInfo },
+    ...identities.map((identity) => xml('identity', { category: identity.category, type: identity.type, name: identity.name })),
+    ...[...features].sort().map((feature) => xml('feature', { var: feature })),
+    ...extensions);
+}

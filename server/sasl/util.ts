@@ -1,0 +1,35 @@
+/** Small helpers shared by the SASL mechanisms. */
+import { type Jid, tryParseJid } from '../jid/jid.js';
+import type { SaslCondition, SaslStep } from './mechanism.js';
+
+export function fail(condition: SaslCondition, text?: string): SaslStep {
+  return text === undefined ? { kind: 'failure', condition } : { kind: 'failure', condition, text };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8 (no U+FFFD substitution); null when the bytes are not valid UTF-8. */
+export function decodeUtf8(data: Uint8Array): string | null {
+  try {
+    return utf8.decode(data);
+  } catch {
+    return null;
+  }
+}
+
+/** Canonical base64 only (no whitespace, correct padding); null otherwise. */
+export function decodeBase64Strict(value: string): Buffer | null {
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value)) return null;
+  const decoded = Buffer.from(value, 'base64');
+  return decoded.toString('base64') === value ? decoded : null;
+}
+
+/** A requested authorization identity is acceptable only when it is the user's own bare JID. */
+export function authzidMatches(authzid: string, user: Jid): boolean {
+  try {
+    const requested = tryParseJid(authzid);
+    return requested !== null && requested.toString() === user.bare().toString();
+  } catch {
+    return false;
+  }
+}

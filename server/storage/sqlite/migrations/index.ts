@@ -1,0 +1,17 @@
+/**
+ * The schema, in order. To change it, add a file `NNN-<name>.ts` exporting a Migration
+ * with `version: NNN` and append it here. Never edit or reorder released migrations:
+ * PRAGMA user_version counts how many of these a database has applied.
+ */
+import type { Migration } from './types.js';
+import { accounts } from './001-accounts.js';
+import { rosters } from './002-rosters.js';
+import { userData } from './003-user-data.js';
+
+export type { Migration } from './types.js';
+
+export const migrations: readonly Migration[] = [
+  accounts,
+  rosters,
+  userData,
+];

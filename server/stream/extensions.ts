@@ -1,0 +1,30 @@
+import type { Element } from '../xml/element.js';
+import type { Session } from '../core/session.js';
+
+export type NonzaHandler = (session: Session, element: Element) => void;
+
+/**
+ * Stream-level features that modules add (stream management, client state indication):
+ * an element advertised after authentication, and the namespace of nonzas they handle.
+ */
+export class StreamExtensions {
+  private readonly advertised: (() => Element)[] = [];
+  private readonly nonzas = new Map<string, NonzaHandler>();
+
+  advertise(feature: () => Element): void {
+    this.advertised.push(feature);
+  }
+
+  handleNonzas(xmlns: string, handler: NonzaHandler): void {
+    if (this.nonzas.has(xmlns)) throw new Error(`two handlers for nonzas in ${xmlns}`);
+    this.nonzas.set(xmlns, handler);
+  }
+
+  features(): Element[] {
+    return this.advertised.map((make) => make());
+  }
+
+  nonzaHandler(xmlns: string): NonzaHandler | undefined {
+    return this.nonzas.get(xmlns);
+  }
+}

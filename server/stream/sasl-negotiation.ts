@@ -1,0 +1,132 @@
+import { xml, type Element } from '../xml/element.js';
+import { NS } from '../xml/namespaces.js';
+import type { ServerContext } from '../core/context.js';
+import type { Host } from '../core/host.js';
+import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from '../sasl/mechanism.js';
+import { mechanismsFor, offeredMechanisms } from '../sasl/registry.js';
+import type { StreamTransport } from './transport.js';
+
+const MAX_FAILURES_PER_STREAM = 3;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export interface SaslOutcome {
+  succeeded(username: string): void;
+  failedTooOften(): void;
+}
+
+/** RFC 6120 §6: the <auth/>, <challenge/>, <response/>, <abort/> exchange on one stream. */
+export class SaslNegotiation {
+  private readonly context: SaslContext;
+  private readonly mechanisms: SaslMechanism[];
+  private exchange: SaslExchange | null = null;
+  private busy = false;
+  private failures = 0;
+
+  constructor(
+    private readonly server: ServerContext,
+    private readonly transport: StreamTransport,
+    host: Host,
+    private readonly outcome: SaslOutcome,
+  ) {
+    const { config } = server;
+    this.context = {
+      host: host.name,
+      secure: transport.secure,
+      accounts: server.storage.accounts,
+      insecure: config.server.auth === 'insecure',
+    };
+    const candidates = mechanismsFor(host.kind === 'anonymous' ? 'anonymous' : 'account', {
+      scramIterations: config.sasl.scram_iterations,
+    });
+    this.mechanisms = offeredMechanisms(candidates, this.context).filter((mechanism) => this.allowedOnChannel(mechanism));
+  }
+
+  offered(): string[] {
+    return this.mechanisms.map((mechanism) => mechanism.name);
+  }
+
+  async handle(element: Element): Promise<void> {
+    if (this.busy) {
+      this.sendFailure('malformed-request', 'wait for the previous step');
+      return;
+    }
+    switch (element.name) {
+      case 'auth':
+        return this.start(element);
+      case 'response':
+        if (!this.exchange) return this.sendFailure('malformed-request', 'no authentication in progress');
+        return this.step(this.exchange, element);
+      case 'abort':
+        this.exchange = null;
+        return this.fail('aborted');
+      default:
+        this.sendFailure('malformed-request');
+    }
+  }
+
+  private async start(element: Element): Promise<void> {
+    const mechanism = this.mechanisms.find((candidate) => candidate.name === element.attrs.mechanism);
+    if (!mechanism) return this.fail('invalid-mechanism');
+    if (this.server.authThrottle.isBlocked(this.transport.remoteAddress)) {
+      return this.sendFailure('temporary-auth-failure', 'too many failed attempts, try again in a minute');
+    }
+    this.exchange = mechanism.start(this.context);
+    return this.step(this.exchange, element);
+  }
+
+  private async step(exchange: SaslExchange, element: Element): Promise<void> {
+    const text = element.getText().trim();
+    // RFC 6120 §6.4.2: no text means no initial response; '=' means an empty one.
+    if (text !== '' && text !== '=' && !BASE64.test(text)) return this.fail('incorrect-encoding');
+    const data = text === '' || text === '=' ? Buffer.alloc(0) : Buffer.from(text, 'base64');
+    this.busy = true;
+    let result: SaslStep;
+    try {
+      result = await exchange.step(data);
+    } finally {
+      this.busy = false;
+    }
+    if (this.exchange !== exchange) return;
+    switch (result.kind) {
+      case 'challenge':
+        this.transport.sendElement(xml('challenge', { xmlns: NS.sasl }, encode(result.data)));
+        return;
+      case 'success':
+        this.exchange = null;
+        this.server.authThrottle.clear(this.transport.remoteAddress);
+        this.transport.sendElement(xml('success', { xmlns: NS.sasl }, result.data ? encode(result.data) : undefined));
+        this.outcome.succeeded(result.username);
+        return;
+      case 'failure':
+        this.exchange = null;
+        return this.fail(result.condition, result.text);
+    }
+  }
+
+  private fail(condition: string, text?: string): void {
+    this.exchange = null;
+    this.sendFailure(condition, text);
+    if (condition === 'aborted' || condition === 'invalid-mechanism') return;
+    this.server.authThrottle.recordFailure(this.transport.remoteAddress);
+    if (++this.failures >= MAX_FAILURES_PER_STREAM) this.outcome.failedTooOften();
+  }
+
+  private sendFailure(condition: string, text?: string): void {
+    this.transport.sendElement(xml('failure', { xmlns: NS.sasl }, xml(condition),
+      text ? xml('text', { 'xml:lang': 'en' }, text) : undefined));
+  }
+
+  /**
+   * Over an unencrypted channel only ANONYMOUS, and SCRAM where the admin allowed plain TCP;
+   * PLAIN additionally needs the insecure test mode (DESIGN.md, contract details).
+   */
+  private allowedOnChannel(mechanism: SaslMechanism): boolean {
+    if (this.transport.secure || mechanism.name === 'ANONYMOUS') return true;
+    if (this.transport.kind !== 'tcp' || this.server.config.tls.require_encryption) return false;
+    return mechanism.name !== 'PLAIN' || this.context.insecure;
+  }
+}
+
+function encode(data: Buffer): string {
+  return data.length === 0 ? '=' : data.toString('base64');
+}

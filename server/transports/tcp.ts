@@ -1,0 +1,190 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { escapeXML } from 'ltx';
+import type { Element } from '../xml/element.js';
+import { StreamError } from '../xml/errors.js';
+import { NS } from '../xml/namespaces.js';
+import { DEFAULT_LIMITS, XmlStreamParser, type ParserLimits, type RootOpen } from '../xml/stream-parser.js';
+import type { ServerContext } from '../core/context.js';
+import type { AccessControl, Admission } from '../access/control.js';
+import { normaliseAddress } from '../access/address.js';
+import { XmppStream } from '../stream/xmpp-stream.js';
+import type { StreamTransport } from '../stream/transport.js';
+import type { ConnectionTracker } from './connections.js';
+
+export interface TcpListenerOptions {
+  host: string;
+  port: number;
+  /** XEP-0368: TLS from the first byte instead of STARTTLS. */
+  directTls: boolean;
+  secureContext: tls.SecureContext;
+  access: AccessControl;
+  connections: ConnectionTracker;
+}
+
+/** Starts a c2s listener; resolves once it is listening. */
+export async function listenTcp(server: ServerContext, options: TcpListenerOptions): Promise<net.Server> {
+  const accept = (socket: net.Socket, secure: boolean) => {
+    const address = normaliseAddress(socket.remoteAddress);
+    const admission = options.access.admit(address);
+    if (!admission) {
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    new TcpConnection(server, socket, address, secure, options, admission);
+  };
+  const listener = options.directTls
+    ? tls.createServer({ secureContext: options.secureContext, ALPNProtocols: ['xmpp-client'], handshakeTimeout: 10_000 },
+      (socket) => accept(socket, true))
+    : net.createServer((socket) => accept(socket, false));
+  listener.on('tlsClientError', (_error: Error, socket: tls.TLSSocket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(options.port, options.host, () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+  listener.on('error', (error) => server.log.error({ err: error }, 'c2s listener error'));
+  return listener;
+}
+
+const STREAM_HEADER_PREFIX = `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}'`;
+
+/** One TCP client connection: frames a raw XML stream for an XmppStream. */
+class TcpConnection implements StreamTransport {
+  readonly kind = 'tcp';
+  private socket: net.Socket;
+  private parser!: XmlStreamParser;
+  private limits: ParserLimits = DEFAULT_LIMITS;
+  private stream!: XmppStream;
+  private encrypted: boolean;
+  private closed = false;
+  private readonly onData = (chunk: Buffer) => this.parser.write(chunk);
+
+  constructor(
+    private readonly server: ServerContext,
+    socket: net.Socket,
+    readonly remoteAddress: string,
+    encrypted: boolean,
+    private readonly options: TcpListenerOptions,
+    private readonly admission: Admission,
+  ) {
+    this.socket = socket;
+    this.encrypted = encrypted;
+    socket.setNoDelay(true);
+    this.newParser();
+    this.stream = new XmppStream(server, this);
+    this.watch(socket);
+    options.connections.add(this.stream);
+  }
+
+  get secure(): boolean {
+    return this.encrypted;
+  }
+
+  get canStartTls(): boolean {
+    return !this.encrypted;
+  }
+
+  sendHeader(attrs: Record<string, string>): void {
+    let header = STREAM_HEADER_PREFIX;
+    for (const [name, value] of Object.entries(attrs)) header += ` ${name}='${escapeXML(value)}'`;
+    this.write(header + '>');
+  }
+
+  sendElement(element: Element): void {
+    this.write(element.toString());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.write('</stream:stream>');
+    this.closed = true;
+    this.socket.end();
+    // A client that never closes its side must not keep the socket.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  startTls(): void {
+    const plain = this.socket;
+    plain.removeListener('data', this.onData);
+    plain.setTimeout(0);
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: this.options.secureContext });
+    this.socket = secure;
+    this.encrypted = true;
+    this.newParser();
+    this.watch(secure);
+  }
+
+  expectRestart(): void {
+    this.newParser();
+  }
+
+  setLimits(limits: ParserLimits): void {
+    this.limits = limits;
+    this.parser.setLimits(limits);
+  }
+
+  private write(data: string): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(data);
+    if (this.socket.writableLength > this.server.config.limits.max_outgoing_buffer) {
+      // The client stopped reading: cut it off rather than queue without bound.
+      this.server.log.debug('closing a connection whose output buffer is full');
+      this.socket.destroy();
+    }
+  }
+
+  /**
+   * A fresh parser for a new stream (after STARTTLS or SASL). Events from an older parser
+   * are ignored, so nothing sent before a restart is processed after it.
+   */
+  private newParser(): void {
+    const parser: XmlStreamParser = new XmlStreamParser('stream', this.limits, {
+      onRootOpen: (root) => this.isCurrent(parser) && this.onRootOpen(root),
+      onElement: (element) => this.isCurrent(parser) && this.stream.onElement(element),
+      onRootClose: () => this.isCurrent(parser) && this.stream.onClientClose(),
+      onError: (error) => this.isCurrent(parser) && this.stream.onTransportError(error),
+    });
+    this.parser = parser;
+  }
+
+  private isCurrent(parser: XmlStreamParser): boolean {
+    return parser === this.parser && !this.closed;
+  }
+
+  private onRootOpen(root: RootOpen): void {
+    if (root.uri !== NS.stream || !root.name.endsWith(':stream') && root.name !== 'stream') {
+      this.stream.onTransportError(new StreamError('invalid-namespace', 'expected a stream:stream header'));
+      return;
+    }
+    if (root.defaultNamespace !== NS.client) {
+      this.stream.onTransportError(new StreamError('invalid-namespace', `the default namespace must be ${NS.client}`));
+      return;
+    }
+    this.stream.onHeader(root.attrs);
+  }
+
+  private watch(socket: net.Socket): void {
+    socket.on('data', this.onData);
+    socket.setTimeout(this.server.config.limits.idle_timeout, () => {
+      this.stream.onTransportError(new StreamError('connection-timeout', 'idle for too long'));
+    });
+    socket.on('error', (error) => {
+      this.server.log.debug({ code: (error as NodeJS.ErrnoException).code }, 'c2s socket error');
+      socket.destroy();
+    });
+    socket.once('close', () => this.onSocketClosed(socket));
+  }
+
+  private onSocketClosed(socket: net.Socket): void {
+    // After STARTTLS both the plain and the TLS socket close; react once, to the current one.
+    if (socket !== this.socket) return;
+    this.closed = true;
+    this.stream.onTransportClosed();
+    this.admission.release();
+    this.options.connections.delete(this.stream);
+  }
+}

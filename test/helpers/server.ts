@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { configFromObject, type ConfigInput } from '../../server/config/load.js';
+import { startServer, type RunningServer } from '../../server/core/server.js';
+
+export interface TestServer {
+  server: RunningServer;
+  c2sPort: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Deep-merges plain objects, so a test can override one key of a section. */
+function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A Palaver on ephemeral loopback ports with its own temporary data directory.
+ * Defaults: plain TCP allowed (require_encryption false), real accounts (auth internal).
+ */
+export async function startTestServer(overrides: ConfigInput = {}, options: { now?: () => number; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-test-'));
+  const input = merge({
+    server: { data_dir: dataDir },
+    listen: { c2s: '127.0.0.1:0', http: '127.0.0.1:0' },
+    tls: { require_encryption: false },
+    log: { level: 'silent' },
+  }, overrides as Record<string, unknown>);
+  const config = configFromObject(input as ConfigInput, dataDir);
+  const log = pino({ level: process.env.PALAVER_TEST_LOG ?? 'silent' });
+  const server = await startServer(config, { log, now: options.now });
+  return {
+    server,
+    c2sPort: server.addresses.c2s?.port ?? 0,
+    dataDir,
+    async stop() {
+      await server.stop();
+    },
+  };
+}

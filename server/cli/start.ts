@@ -59,8 +59,8 @@ export async function startCommand(config: Config): Promise<void> {
   process.on('SIGINT', onSignal);
 
   // Loaded only here, so that `check` and the account commands do not load the whole server.
-  const { startServer } = await import('../core/server.js');
   try {
+    const { startServer } = await import('../core/server.js');
     running = await startServer(config);
   } catch (err) {
     throw startupError(err);

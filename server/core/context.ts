@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.js';
 import type { Storage } from '../storage/types.js';
+import type { Database } from '../storage/sqlite/database.js';
 import type { Logger } from '../log.js';
 import type { HostRegistry } from './hosts.js';
 import type { SessionRegistry } from './sessions.js';
@@ -12,6 +13,11 @@ import type { FailureThrottle } from '../sasl/failure-throttle.js';
 export interface ServerContext {
   config: Config;
   storage: Storage;
+  /**
+   * The SQLite handle, from which a feature builds its own store (server/storage/sqlite/<feature>.ts,
+   * behind an interface in server/storage/<feature>.ts) with its migration in migrations/index.ts.
+   */
+  database: Database;
   hosts: HostRegistry;
   sessions: SessionRegistry;
   router: Router;

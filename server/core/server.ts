@@ -43,6 +43,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const context: ServerContext = {
     config,
     storage,
+    database: storage.db,
     hosts,
     sessions,
     router: new Router(hosts, sessions, log),

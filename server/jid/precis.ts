@@ -197,7 +197,7 @@ const RTL_BLOCKS = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u{10800}-\u{10fff}\
 const ARABIC_NUMBER = /[\u0600-\u0605\u0660-\u0669\u066b\u066c\u06dd\u08e2]/u;
 const NONSPACING = /[\p{Mn}\p{Me}]/u;
 
-type BidiClass = 'L' | 'R' | 'AN' | 'EN' | 'ES' | 'CS' | 'ET' | 'ON' | 'NSM';
+type BidiClass = 'L' | 'R' | 'AN' | 'EN' | 'ES' | 'CS' | 'ET' | 'ON' | 'BN' | 'NSM';
 
 function bidiClass(cp: string): BidiClass {
   if (cp < '\x80') {
@@ -209,6 +209,7 @@ function bidiClass(cp: string): BidiClass {
     return 'ON';
   }
   if (NONSPACING.test(cp)) return 'NSM';
+  if (cp === '\u200c' || cp === '\u200d') return 'BN'; // the only format characters that get this far
   if (cp >= '\u06f0' && cp <= '\u06f9') return 'EN';
   if (ARABIC_NUMBER.test(cp)) return 'AN';
   if (cp === '\u00b7' || cp === '\u0375' || cp === '\u30fb') return 'ON';

@@ -217,7 +217,8 @@ describe('Jid', () => {
     expect(full.isBare).toBe(false);
     expect(full.bare().toString()).toBe('juliet@example.com');
     expect(full.bare().isBare).toBe(true);
-    expect(full.bare().bare()).toBe(full.bare());
+    const bare = full.bare();
+    expect(bare.bare()).toBe(bare);
     expect(full.bare().withResource('orchard').toString()).toBe('juliet@example.com/orchard');
     expect(full.withResource('x\u00a0y').resource).toBe('x y');
     expect(() => full.withResource('')).toThrow(JidError);

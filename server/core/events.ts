@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Session } from './session.js';
+import type { Element } from '../xml/element.js';
 
 /** Server-wide lifecycle events that features subscribe to. */
 export interface ServerEventMap {
@@ -7,6 +8,8 @@ export interface ServerEventMap {
   'session-bound': [session: Session];
   /** A session ended (stream closed, replaced, timed out); presence modules clean up. */
   'session-closed': [session: Session];
+  /** A bound client sent a valid stanza (from stamped), just before routing; listeners must not change it. */
+  'stanza-from-client': [session: Session, stanza: Element];
   /** The server is stopping; timers and sweepers stop. */
   shutdown: [];
 }

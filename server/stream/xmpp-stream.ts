@@ -237,6 +237,7 @@ export class XmppStream implements StanzaSink {
       return;
     }
     element.attrs.from = session.jid.toString();
+    this.server.events.emit('stanza-from-client', session, element);
     this.server.router.route(element, session);
   }
 

@@ -1,0 +1,42 @@
+import { xml } from '../xml/element.js';
+import { StanzaError } from '../xml/errors.js';
+import { NS } from '../xml/namespaces.js';
+import { defineModule } from '../core/module.js';
+import { detached, isOwnAccount, parseStored, serialize, userDataStore, userExists } from './user-data.js';
+
+/** A vCard with an avatar photo fits; anything larger is refused rather than stored. */
+const MAX_VCARD_BYTES = 64 * 1024;
+const KEY = 'vcard-temp';
+
+/**
+ * XEP-0054 vcard-temp: anyone may read a user's vCard (an empty one when none is stored);
+ * only the user may set it. Accounts keep it in the database, guests in memory.
+ */
+export default defineModule({
+  name: 'vcard',
+  hostKinds: ['account', 'anonymous'],
+  load(host, server) {
+    const store = userDataStore(host, server);
+    host.features.add(NS.vcard);
+
+    host.onIq('get', NS.vcard, 'vCard', 'bare', (ctx) => {
+      if (!userExists(server, host, ctx.to.local!)) throw new StanzaError('cancel', 'service-unavailable');
+      const stored = store.get(ctx.to.toString(), KEY);
+      return (stored !== undefined && parseStored(stored)) || xml('vCard', { xmlns: NS.vcard });
+    });
+
+    host.onIq('set', NS.vcard, 'vCard', 'bare', (ctx, vcard) => {
+      if (!isOwnAccount(ctx)) throw new StanzaError('auth', 'forbidden', 'you can only set your own vCard');
+      if (vcard.getChildElements().length === 0) {
+        store.set(ctx.to.toString(), KEY, null);
+        return null;
+      }
+      const text = serialize(detached(vcard));
+      if (Buffer.byteLength(text) > MAX_VCARD_BYTES) {
+        throw new StanzaError('modify', 'policy-violation', `a vCard may be at most ${MAX_VCARD_BYTES / 1024} KiB`);
+      }
+      store.set(ctx.to.toString(), KEY, text);
+      return null;
+    });
+  },
+});

@@ -8,6 +8,7 @@ import type { Router } from './router.js';
 import type { ServerEvents } from './events.js';
 import type { StreamExtensions } from '../stream/extensions.js';
 import type { FailureThrottle } from '../sasl/failure-throttle.js';
+import type { AccessControl } from '../access/control.js';
 
 /** Everything a feature module may use. Passed to each module at load. */
 export interface ServerContext {
@@ -26,6 +27,8 @@ export interface ServerContext {
   streamExtensions: StreamExtensions;
   /** SASL failures per client address. */
   authThrottle: FailureThrottle;
+  /** [access]: allowlist, trusted proxies, per-address connection and guest sign-in limits. */
+  access: AccessControl;
   /** The clock, injectable so expiry can be tested. Milliseconds since the epoch. */
   now: () => number;
 }

@@ -10,7 +10,8 @@ import { FailureThrottle } from '../sasl/failure-throttle.js';
 import { StreamExtensions } from '../stream/extensions.js';
 import { listenTcp } from '../transports/tcp.js';
 import { ConnectionTracker } from '../transports/connections.js';
-import { allowAll } from '../access/allow-all.js';
+import { createAccessControl } from '../access/policy.js';
+import { listenHttp } from '../http/listener.js';
 import { MODULES } from '../modules/index.js';
 import type { ServerContext } from './context.js';
 import { ServerEvents } from './events.js';
@@ -28,9 +29,9 @@ export interface StartOptions {
 export interface RunningServer {
   context: ServerContext;
   /** Bound addresses, with the real port when the config asked for port 0. */
-  addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo };
+  addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo };
   certificateFingerprint: string;
-  stop(): Promise<void>;
+  stop(reason?: string): Promise<void>;
 }
 
 /** Builds the hosts, loads the modules, opens storage and starts every configured listener. */
@@ -40,6 +41,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const hosts = createHosts(config);
   const sessions = new SessionRegistry();
   const events = new ServerEvents();
+  const now = options.now ?? Date.now;
   const context: ServerContext = {
     config,
     storage,
@@ -49,9 +51,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     router: new Router(hosts, sessions, log),
     events,
     log,
-    now: options.now ?? Date.now,
+    now,
     streamExtensions: new StreamExtensions(),
     authThrottle: new FailureThrottle({ limit: config.limits.sasl_failures_per_minute }),
+    access: createAccessControl(config, now),
   };
 
   const cleanups: (() => void)[] = [];
@@ -71,15 +74,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     if (config.listen.c2s) {
       const { host, port } = parseListenAddress(config.listen.c2s);
-      const listener = await listenTcp(context, { host, port, directTls: false, secureContext, access: allowAll, connections });
+      const listener = await listenTcp(context, { host, port, directTls: false, secureContext, access: context.access, connections });
       listeners.push(listener);
       addresses.c2s = listener.address() as AddressInfo;
     }
     if (config.listen.c2s_direct_tls) {
       const { host, port } = parseListenAddress(config.listen.c2s_direct_tls);
-      const listener = await listenTcp(context, { host, port, directTls: true, secureContext, access: allowAll, connections });
+      const listener = await listenTcp(context, { host, port, directTls: true, secureContext, access: context.access, connections });
       listeners.push(listener);
       addresses.c2sDirectTls = listener.address() as AddressInfo;
+    }
+    if (config.listen.http) {
+      const { host, port } = parseListenAddress(config.listen.http);
+      const listener = await listenHttp(context, { host, port, connections });
+      listeners.push(listener);
+      addresses.http = listener.address() as AddressInfo;
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
@@ -91,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     domains: hosts.all().map((host) => `${host.name} (${host.kind})`),
     c2s: addresses.c2s && `${addresses.c2s.address}:${addresses.c2s.port}`,
     c2sDirectTls: addresses.c2sDirectTls && `${addresses.c2sDirectTls.address}:${addresses.c2sDirectTls.port}`,
+    http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
     certificateSha256: certificate.fingerprint,
   }, 'Palaver is listening');
 

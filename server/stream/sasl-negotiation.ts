@@ -70,6 +70,9 @@ export class SaslNegotiation {
     if (this.server.authThrottle.isBlocked(this.transport.remoteAddress)) {
       return this.sendFailure('temporary-auth-failure', 'too many failed attempts, try again in a minute');
     }
+    if (mechanism.name === 'ANONYMOUS' && !this.server.access.takeAnonymousLogin(this.transport.remoteAddress)) {
+      return this.sendFailure('temporary-auth-failure', 'too many guest sign-ins from your network, try again in a minute');
+    }
     this.exchange = mechanism.start(this.context);
     return this.step(this.exchange, element);
   }

@@ -8,6 +8,10 @@ import { startServer, type RunningServer } from '../../server/core/server.js';
 export interface TestServer {
   server: RunningServer;
   c2sPort: number;
+  /** The HTTP listener (WebSocket, BOSH, host-meta, upload, landing). */
+  httpPort: number;
+  /** http://127.0.0.1:<httpPort>, without a trailing slash. */
+  httpUrl: string;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -44,6 +48,8 @@ export async function startTestServer(overrides: ConfigInput = {}, options: { no
   return {
     server,
     c2sPort: server.addresses.c2s?.port ?? 0,
+    httpPort: server.addresses.http?.port ?? 0,
+    httpUrl: `http://127.0.0.1:${server.addresses.http?.port ?? 0}`,
     dataDir,
     async stop() {
       await server.stop();

@@ -1,0 +1,239 @@
+/**
+ * The landing page, rendered per request from landing/index.html and the config: the form
+ * (with the link's values checked and a friendly message when they do not fit), or, when
+ * the link names both a room and a usable nickname, the settings that make landing.js start
+ * Converse.js straight away. Every value from the config or the query is escaped here.
+ */
+import type { Config } from '../config/types.js';
+import { Jid, JidError } from '../jid/jid.js';
+import { checkNick as checkMucNick, checkRoomName, codePoints } from '../muc/validation.js';
+import { publicTransportUrls } from './endpoints.js';
+import { escapeHtml, inlineJson, sanitiseInfoHtml, SafeHtml } from './landing-html.js';
+
+/**
+ * Longest nickname the page accepts, in characters: shorter than rooms allow (muc/limits.ts),
+ * because a guest's name shows in every message line, on a phone too.
+ */
+export const NICK_MAX_LENGTH = 32;
+/** Query values past this length are not worth normalising; they are refused as they are. */
+const MAX_QUERY_VALUE = 1024;
+
+export type Transport = 'websocket' | 'bosh';
+
+/** What landing.js receives, as JSON inside the page. */
+export interface LandingSettings {
+  mode: 'form' | 'join';
+  /** The room's localpart, normalised, or null when the link named none (or a bad one). */
+  channel: string | null;
+  nick: string | null;
+  transport: Transport;
+  /** Whether the link chose the transport (then the form keeps the choice). */
+  transportChosen: boolean;
+  mucDomain: string;
+  anonymousDomain: string;
+  /** public_url with a trailing slash; links and the API are relative to it. */
+  publicUrl: string;
+  websocketUrl: string;
+  boshUrl: string;
+  /** Hosts whose images, audio and video Converse may show inline: the upload host only. */
+  mediaHosts: string[];
+  nickMaxLength: number;
+  channels: { name: string; title: string }[];
+}
+
+/** The parts of the query the page reads: the first value of each, as sent. */
+export interface LandingQuery {
+  channel?: string;
+  nick?: string;
+  transport?: string;
+  /** Set by landing.js when the room refused the nickname as already in use. */
+  taken?: string;
+}
+
+export type NickProblem = 'blank' | 'too-long' | 'invalid';
+
+/** The URLs the page and Converse use, all derived from [listen].public_url. */
+export interface PublicUrls {
+  /** public_url with a trailing slash. */
+  publicUrl: string;
+  websocketUrl: string;
+  boshUrl: string;
+  host: string;
+}
+
+export function publicUrls(config: Config): PublicUrls {
+  const transports = publicTransportUrls(config);
+  const base = new URL(config.listen.public_url);
+  return {
+    publicUrl: config.listen.public_url.replace(/\/*$/, '/'),
+    websocketUrl: transports.websocket,
+    boshUrl: transports.bosh,
+    host: base.hostname,
+  };
+}
+
+/** A room name from a link, normalised as the MUC service will see it, or null if unusable. */
+export function normaliseChannel(config: Config, value: string): string | null {
+  if (value.length > MAX_QUERY_VALUE) return null;
+  try {
+    const room = Jid.of(value.trim(), config.muc.domain).local!;
+    return checkRoomName(room) === null ? room : null;
+  } catch (error) {
+    if (error instanceof JidError) return null;
+    throw error;
+  }
+}
+
+/** A nickname from a link or the form, trimmed, checked by the MUC's own rules and our length. */
+export function checkNick(config: Config, room: string, value: string): { nick: string } | { problem: NickProblem } {
+  const trimmed = value.trim().normalize('NFC');
+  if (trimmed === '') return { problem: 'blank' };
+  if (codePoints(trimmed) > NICK_MAX_LENGTH) return { problem: 'too-long' };
+  const nick = checkMucNick(Jid.of(room, config.muc.domain), trimmed);
+  return typeof nick === 'string' ? { nick } : { problem: 'invalid' };
+}
+
+const NICK_MESSAGES: Record<NickProblem, string> = {
+  blank: 'Please choose a nickname.',
+  'too-long': `That nickname is too long. Please use at most ${NICK_MAX_LENGTH} characters.`,
+  invalid: 'That nickname contains characters that can’t be used. Please try another one.',
+};
+
+export function nickMessage(problem: NickProblem): string {
+  return NICK_MESSAGES[problem];
+}
+
+export function takenMessage(nick: string): string {
+  return `Someone in this room is already called “${nick}”. Please pick a different nickname.`;
+}
+
+const BAD_CHANNEL_MESSAGE = 'That room name can’t be used. Please pick a room from the list or try a simple name such as “lobby”.';
+
+/** Everything the template needs, decided from the config and the query. */
+export function landingSettings(config: Config, query: LandingQuery): { settings: LandingSettings; message: string | null; nickValue: string } {
+  const urls = publicUrls(config);
+  const transportChosen = query.transport === 'bosh' || query.transport === 'websocket';
+  const transport: Transport = query.transport === 'bosh' ? 'bosh' : 'websocket';
+  let message: string | null = null;
+
+  const channelGiven = query.channel !== undefined && query.channel.trim() !== '';
+  const channel = channelGiven ? normaliseChannel(config, query.channel!) : null;
+  if (channelGiven && channel === null) message = BAD_CHANNEL_MESSAGE;
+
+  let nick: string | null = null;
+  const nickValue = (query.nick ?? query.taken ?? '').slice(0, MAX_QUERY_VALUE);
+  if (query.taken !== undefined && channel !== null) {
+    message = takenMessage(query.taken.trim().slice(0, NICK_MAX_LENGTH * 2));
+  } else if (query.nick !== undefined && channel !== null) {
+    const checked = checkNick(config, channel, nickValue);
+    if ('nick' in checked) nick = checked.nick;
+    else message = nickMessage(checked.problem);
+  }
+
+  return {
+    message,
+    nickValue,
+    settings: {
+      mode: channel !== null && nick !== null ? 'join' : 'form',
+      channel,
+      nick,
+      transport,
+      transportChosen,
+      mucDomain: config.muc.domain,
+      anonymousDomain: config.anonymous.domain,
+      publicUrl: urls.publicUrl,
+      websocketUrl: urls.websocketUrl,
+      boshUrl: urls.boshUrl,
+      mediaHosts: config.upload.enabled ? [urls.host] : [],
+      nickMaxLength: NICK_MAX_LENGTH,
+      channels: config.channels.map((c) => ({ name: c.name, title: c.title || c.name })),
+    },
+  };
+}
+
+/** One sentence for the form on what happens to messages, from [muc] archive and history. */
+export function historyNote(config: Config): string {
+  const { archive, archive_expires_after: expiresAfter, history_length: historyLength } = config.muc;
+  if (archive) {
+    const kept = expiresAfter > 0 ? ` for ${plainDuration(expiresAfter)}` : '';
+    return `Messages are kept${kept}, so people who join later can read them.`;
+  }
+  if (historyLength > 0) return `Messages are not stored; people who join later see the last ${historyLength}.`;
+  return 'Messages are not stored; people who join later see only what is said after they arrive.';
+}
+
+/** 604800000 → "1 week", 172800000 → "2 days": the largest unit that fits whole. */
+function plainDuration(ms: number): string {
+  const units = [['week', 604_800_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]] as const;
+  for (const [unit, factor] of units) {
+    const count = Math.floor(ms / factor);
+    if (count >= 1 && (ms % factor === 0 || unit === 'minute' || count >= 2)) return `${count} ${unit}${count === 1 ? '' : 's'}`;
+  }
+  return 'a minute';
+}
+
+/** The link that opens the form for a room. */
+export function shareUrl(settings: LandingSettings, channel: string): string {
+  return `${settings.publicUrl}?channel=${encodeURIComponent(channel)}`;
+}
+
+/** An RFC 5122 URI that makes an XMPP app join the room. */
+export function xmppJoinUri(settings: LandingSettings, channel: string): string {
+  return `xmpp:${encodeURIComponent(channel)}@${settings.mucDomain}?join`;
+}
+
+/** Fills landing/index.html. Each {{name}} must have a value; plain strings are escaped. */
+export function renderTemplate(template: string, values: Record<string, string | SafeHtml>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`landing template: no value for {{${name}}}`);
+    return value instanceof SafeHtml ? value.html : escapeHtml(value);
+  });
+}
+
+export function renderLandingPage(template: string, config: Config, query: LandingQuery): string {
+  const { settings, message, nickValue } = landingSettings(config, query);
+  // The room the share links point at: the link's, else the first listed one.
+  const shareChannel = settings.channel ?? settings.channels[0]?.name ?? null;
+  return renderTemplate(template, {
+    title: config.landing.title,
+    greeting: config.landing.greeting,
+    info: sanitiseInfoHtml(config.landing.info),
+    settings: inlineJson(settings),
+    mode: settings.mode,
+    joiningText: settings.mode === 'join' ? `Joining ${settings.channel} as ${settings.nick}…` : '',
+    message: message ?? '',
+    messageHidden: new SafeHtml(message === null ? ' hidden' : ''),
+    nick: nickValue,
+    nickMaxLength: String(NICK_MAX_LENGTH),
+    historyNote: historyNote(config),
+    channelField: channelField(settings, query.channel),
+    transportField: new SafeHtml(settings.transportChosen
+      ? `<input type="hidden" name="transport" value="${escapeHtml(settings.transport)}">`
+      : ''),
+    shareHidden: new SafeHtml(shareChannel === null ? ' hidden' : ''),
+    shareUrl: shareChannel === null ? '' : shareUrl(settings, shareChannel),
+    xmppUri: shareChannel === null ? '' : xmppJoinUri(settings, shareChannel),
+  });
+}
+
+/**
+ * The room field: a list of the configured rooms when the link named none of them (or
+ * named nothing), otherwise a text box holding the link's room.
+ */
+function channelField(settings: LandingSettings, given: string | undefined): SafeHtml {
+  const listed = settings.channels.some((c) => c.name === settings.channel);
+  const nothingGiven = given === undefined || given.trim() === '';
+  if (settings.channels.length > 0 && (settings.channel === null ? nothingGiven : listed)) {
+    const options = settings.channels.map((c) => {
+      const selected = c.name === settings.channel ? ' selected' : '';
+      return `<option value="${escapeHtml(c.name)}"${selected}>${escapeHtml(c.title)}</option>`;
+    });
+    return new SafeHtml(`<select id="channel" name="channel" required>${options.join('')}</select>`);
+  }
+  const value = settings.channel ?? given ?? '';
+  return new SafeHtml(
+    `<input id="channel" name="channel" type="text" value="${escapeHtml(value.slice(0, MAX_QUERY_VALUE))}" required`
+    + ' autocapitalize="off" spellcheck="false" placeholder="e.g. lobby">',
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * GET /api/rooms/:room/nick-available?nick=…  →  {"available": true}
+ *                                              or {"available": false, "reason": "taken" | "invalid", "message"?: "…"}
+ * Lets the landing page tell a guest "that nickname is taken" on the form, before Converse
+ * starts. It answers yes or no for one nickname, which anyone can learn by trying to join;
+ * it never lists occupants.
+ */
+import type { RequestHandler } from 'express';
+import type { ServerContext } from '../core/context.js';
+import { mucServiceFor } from '../muc/service.js';
+import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
+
+export type NickAvailability =
+  | { available: true }
+  | { available: false; reason: 'taken' | 'invalid'; message?: string };
+
+export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
+  return (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const room = normaliseChannel(ctx.config, String(req.params.room ?? ''));
+    const nickParam = typeof req.query.nick === 'string' ? req.query.nick : '';
+    if (room === null) {
+      res.status(400).json({ available: false, reason: 'invalid', message: 'That room name can’t be used.' } satisfies NickAvailability);
+      return;
+    }
+    const checked = checkNick(ctx.config, room, nickParam);
+    if ('problem' in checked) {
+      res.json({ available: false, reason: 'invalid', message: nickMessage(checked.problem) } satisfies NickAvailability);
+      return;
+    }
+    const taken = isNickInUse(ctx, room, checked.nick);
+    res.json((taken ? { available: false, reason: 'taken' } : { available: true }) satisfies NickAvailability);
+  };
+}
+
+/**
+ * Whether a guest joining now would be refused this nickname: an occupant uses it, or a
+ * member reserved it. A room that does not exist yet has every nickname free.
+ */
+function isNickInUse(ctx: ServerContext, room: string, nick: string): boolean {
+  const host = ctx.hosts.get(ctx.config.muc.domain);
+  const existing = host && mucServiceFor(host)?.getRoom(room);
+  if (!existing) return false;
+  return existing.occupantByNick(nick) !== undefined || existing.nickHolder(nick) !== undefined;
+}

@@ -1,0 +1,23 @@
+import type { Router } from 'express';
+import type { ServerContext } from '../core/context.js';
+import { landingRoutes } from './landing.js';
+import { uploadRoutes } from '../upload/http.js';
+
+/** A feature's part of the HTTP listener: an express router mounted at `path`. */
+export interface HttpRoute {
+  path: string;
+  router: Router;
+}
+
+/** Builds a feature's routes at start; null leaves the feature off (e.g. disabled in the config). */
+export type HttpRouteFactory = (server: ServerContext) => HttpRoute | null;
+
+/**
+ * Feature routes on the HTTP listener, mounted in this order after the transports
+ * (/xmpp-websocket, /http-bind) and /.well-known/host-meta, and behind the allowlist like
+ * every route. A feature adds one line here; the landing page ("/") goes last.
+ */
+export const HTTP_ROUTES: readonly HttpRouteFactory[] = [
+  (server) => (server.config.upload.enabled ? { path: '/upload', router: uploadRoutes(server) } : null),
+  (server) => ({ path: '/', router: landingRoutes(server) }),
+];

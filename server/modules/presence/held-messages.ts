@@ -1,0 +1,82 @@
+import { clone, xml, type Element } from '../../xml/element.js';
+import { StanzaError } from '../../xml/errors.js';
+import { NS } from '../../xml/namespaces.js';
+import type { StanzaContext } from '../../core/host.js';
+import type { ServerContext } from '../../core/context.js';
+import type { Session } from '../../core/session.js';
+import { messageRecipients } from '../delivery.js';
+
+/** Messages and bytes held per user; past either, further ones bounce as they would without holding. */
+const MAX_HELD_PER_USER = 100;
+const MAX_HELD_BYTES_PER_USER = 256 * 1024;
+
+interface Held { stanza: Element; at: number; bytes: number }
+
+/**
+ * A client signs in, binds, fetches its roster, and only then sends initial presence. A chat
+ * message to the bare JID in that window has no available resource to go to (RFC 6121
+ * §8.5.2.2), yet its recipient is right there. Such messages wait, in memory, for the first
+ * resource that becomes available with a non-negative priority, and reach it with a delay
+ * stamp (XEP-0203), as offline messages would. If the user's last session ends first, they
+ * bounce (service-unavailable), which is what delivery does without holding. Users with no
+ * session at all are not held for: there is no offline storage (see delivery.ts).
+ */
+export class HeldMessages {
+  private readonly held = new Map<string, Held[]>();
+
+  constructor(private readonly server: ServerContext) {
+    server.events.on('session-closed', (session) => {
+      if (!server.sessions.isOnline(session.bare)) this.bounceAll(session.bare.toString());
+    });
+  }
+
+  /** message/bare handler, just before the default delivery: true when the message was held. */
+  hold(ctx: StanzaContext): boolean {
+    const type = ctx.stanza.attrs.type ?? 'normal';
+    // Only what a person wrote: chat states and receipts are stale by the time they would arrive.
+    if ((type !== 'chat' && type !== 'normal') || !ctx.stanza.getChild('body')) return false;
+    const sessions = this.server.sessions.of(ctx.to);
+    if (sessions.length === 0 || messageRecipients(sessions).length > 0) return false;
+    const key = ctx.to.toString();
+    const queue = this.held.get(key) ?? [];
+    const bytes = Buffer.byteLength(ctx.stanza.toString());
+    const heldBytes = queue.reduce((sum, held) => sum + held.bytes, 0);
+    if (queue.length >= MAX_HELD_PER_USER || heldBytes + bytes > MAX_HELD_BYTES_PER_USER) return false;
+    queue.push({ stanza: ctx.stanza, at: this.server.now(), bytes });
+    this.held.set(key, queue);
+    return true;
+  }
+
+  /** The session became available with priority >= 0: it gets what waited, oldest first. */
+  flush(session: Session): void {
+    const key = session.bare.toString();
+    const queue = this.held.get(key);
+    if (!queue) return;
+    this.held.delete(key);
+    for (const { stanza, at } of queue) {
+      const copy = clone(stanza);
+      copy.cnode(xml('delay', { xmlns: NS.delay, from: session.host.name, stamp: new Date(at).toISOString() }));
+      this.server.router.deliver(session, copy);
+    }
+  }
+
+  private bounceAll(key: string): void {
+    const queue = this.held.get(key);
+    if (!queue) return;
+    this.held.delete(key);
+    for (const { stanza } of queue) {
+      this.server.router.bounce(stanza, new StanzaError('cancel', 'service-unavailable'));
+    }
+  }
+}
+
+const services = new WeakMap<ServerContext, HeldMessages>();
+
+export function heldMessages(server: ServerContext): HeldMessages {
+  let service = services.get(server);
+  if (!service) {
+    service = new HeldMessages(server);
+    services.set(server, service);
+  }
+  return service;
+}

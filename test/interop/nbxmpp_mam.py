@@ -101,7 +101,8 @@ class GajimCatchUp:
                 'mam_id': properties.mam.id,
                 'query_id': properties.mam.query_id,
                 'archive': str(properties.mam.archive),
-                'timestamp': properties.mam.timestamp.isoformat(),
+                # nbxmpp gives the <delay/> stamp as seconds since the epoch.
+                'timestamp': properties.mam.timestamp,
                 'from': str(stanza.getFrom()),
                 'type': stanza.getType(),
                 'body': stanza.getBody(),
@@ -132,7 +133,8 @@ class GajimCatchUp:
             'query_id': query_id,
             'jid': str(data.jid),
             'complete': data.complete,
-            'first': rsm.first, 'last': rsm.last, 'first_index': rsm.first_index, 'count': rsm.count,
+            # (nbxmpp 4.2's parse_rsm never reads <first index=…/>, so first_index is not reported.)
+            'first': rsm.first, 'last': rsm.last, 'count': rsm.count,
         })
         if query_id == 'gajim-page-1':
             self.query('gajim-page-2', after=rsm.last, max_=50)

@@ -7,6 +7,9 @@ import type { Migration } from './types.js';
 import { accounts } from './001-accounts.js';
 import { rosters } from './002-rosters.js';
 import { userData } from './003-user-data.js';
+import { rooms } from './004-rooms.js';
+import { roomArchive } from './005-room-archive.js';
+import { uploads } from './006-uploads.js';
 
 export type { Migration } from './types.js';
 
@@ -14,4 +17,7 @@ export const migrations: readonly Migration[] = [
   accounts,
   rosters,
   userData,
+  rooms,
+  roomArchive,
+  uploads,
 ];

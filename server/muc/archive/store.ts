@@ -1,0 +1,280 @@
+/**
+ * The room archive in SQLite (tables from migration 005-room-archive): appends on every
+ * archived groupchat message, the last messages for history on join, filtered and paged
+ * queries for MAM, full-text search, retraction tombstones and expiry.
+ *
+ * Paging walks `seq` (arrival order); clients only ever see ids (stanza-ids), which are
+ * turned into seq bounds per query. Every statement is prepared once: the fixed ones in the
+ * constructor, the query shapes (which filters are present) in a small cache.
+ */
+import { parse } from 'ltx';
+import type { Statement } from 'better-sqlite3';
+import { clone, type Element } from '../../xml/element.js';
+import { NS } from '../../xml/namespaces.js';
+import type { Database } from '../../storage/sqlite/database.js';
+import type { ArchivedMessage, RoomArchive } from './types.js';
+import { searchableText, toFtsQuery } from './fulltext.js';
+import { tombstone } from './tombstone.js';
+import { stamp } from './results.js';
+
+/** An id named in a query (after, before, after-id, before-id, ids) that the room does not hold. */
+export class ArchiveIdNotFound extends Error {
+  constructor(readonly id: string) {
+    super(`no archived message with id ${id}`);
+  }
+}
+
+/** Filters that define the result set (and so its count). All bounds are inclusive of time, exclusive of ids. */
+export interface ArchiveFilter {
+  /** Unix ms: only messages at or after. */
+  start?: number;
+  /** Unix ms: only messages at or before. */
+  end?: number;
+  /** Only messages sent under this nick. */
+  nick?: string;
+  /** Only messages after / before this one (MAM #extended after-id / before-id). */
+  afterId?: string;
+  beforeId?: string;
+  /** Only these messages (MAM #extended ids). */
+  ids?: readonly string[];
+  /** What the user searches for, as typed (sanitised here). */
+  search?: string;
+}
+
+/** RSM (XEP-0059) paging through the result set. */
+export interface PageRequest {
+  /** Page size; the caller caps it. */
+  max: number;
+  after?: string;
+  /** Page backwards from this id; '' (an empty <before/>) asks for the last page. */
+  before?: string;
+  /** Skip this many items of the result set (only without after/before). */
+  index?: number;
+}
+
+export interface ArchivePage {
+  /** Oldest first, whichever direction was paged. */
+  messages: ArchivedMessage[];
+  /** True when no more items lie beyond this page in the paging direction. */
+  complete: boolean;
+  /** Size of the whole result set. */
+  count: number;
+  /** Position of the page's first item in the result set. */
+  firstIndex?: number;
+}
+
+export interface ArchiveEdge { id: string; timestamp: number }
+
+/** The room archive with what MAM, retention and room destruction need beyond the shared contract. */
+export interface RoomArchiveStore extends RoomArchive {
+  retract(room: string, id: string, by: string, reason?: string): void;
+  /** One archived message, e.g. to check a retraction request names a real message. */
+  get(room: string, id: string): (ArchivedMessage & { nick: string; occupantId: string; retracted: boolean }) | undefined;
+  query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage;
+  /** First and last message of a room's archive (MAM metadata). */
+  edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined;
+  /** Deletes up to `limit` messages older than `cutoff` (unix ms), oldest first; returns how many. */
+  expire(cutoff: number, limit: number): number;
+  /** Forgets a destroyed room's archive. */
+  deleteRoom(room: string): void;
+}
+
+/** History on join never sends more than this, whatever the room asks. */
+export const MAX_RECENT = 1000;
+/** Distinct query shapes kept prepared; there are a few hundred possible at most. */
+const QUERY_CACHE_SIZE = 128;
+
+interface Row { seq: number; id: string; stanza: string; timestamp: number }
+type Params = Record<string, string | number>;
+
+export class SqliteRoomArchive implements RoomArchiveStore {
+  private readonly stInsert: Statement<[string, string, number, string, string, string]>;
+  private readonly stIndex: Statement<[number, string]>;
+  private readonly stRecent: Statement<[string, number], Row>;
+  private readonly stSeq: Statement<[string, string], { seq: number }>;
+  private readonly stGet: Statement<[string, string], Row & { nick: string; occupant_id: string; retracted: number }>;
+  private readonly stRetract: Statement<[string, number]>;
+  private readonly stUnindex: Statement<[number]>;
+  private readonly stFirst: Statement<[string], ArchiveEdge>;
+  private readonly stLast: Statement<[string], ArchiveEdge>;
+  private readonly stExpire: Statement<[number, number]>;
+  private readonly stDeleteRoom: Statement<[string]>;
+  private readonly appendTx: (room: string, entry: AppendEntry) => void;
+  private readonly retractTx: (room: string, id: string, by: string, reason?: string) => void;
+  private readonly queries = new Map<string, Statement>();
+
+  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
+    this.stInsert = db.prepare(
+      `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (room, id) DO NOTHING`);
+    this.stIndex = db.prepare('INSERT INTO room_archive_fts (rowid, text) VALUES (?, ?)');
+    this.stRecent = db.prepare(
+      'SELECT seq, id, stanza, timestamp FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT ?');
+    this.stSeq = db.prepare('SELECT seq FROM room_archive WHERE room = ? AND id = ?');
+    this.stGet = db.prepare(
+      'SELECT seq, id, stanza, timestamp, nick, occupant_id, retracted FROM room_archive WHERE room = ? AND id = ?');
+    this.stRetract = db.prepare('UPDATE room_archive SET stanza = ?, retracted = 1 WHERE seq = ?');
+    this.stUnindex = db.prepare('DELETE FROM room_archive_fts WHERE rowid = ?');
+    this.stFirst = db.prepare('SELECT id, timestamp FROM room_archive WHERE room = ? ORDER BY seq ASC LIMIT 1');
+    this.stLast = db.prepare('SELECT id, timestamp FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT 1');
+    this.stExpire = db.prepare(
+      `DELETE FROM room_archive WHERE seq IN
+         (SELECT seq FROM room_archive WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
+    this.stDeleteRoom = db.prepare('DELETE FROM room_archive WHERE room = ?');
+
+    this.appendTx = db.transaction((room: string, entry: AppendEntry) => {
+      const stanza = forStorage(entry.stanza);
+      const result = this.stInsert.run(room, entry.id, entry.timestamp, entry.nick, entry.occupantId, stanza.toString());
+      // A repeated id keeps the first message: MAM ids are never reused.
+      if (result.changes === 0) return;
+      const text = searchableText(stanza);
+      if (text) this.stIndex.run(Number(result.lastInsertRowid), text);
+    });
+    this.retractTx = db.transaction((room: string, id: string, by: string, reason?: string) => {
+      const row = this.stGet.get(room, id);
+      if (!row || row.retracted) return;
+      const dead = tombstone(parse(row.stanza), { by, stamp: stamp(this.now()), reason });
+      this.stRetract.run(dead.toString(), row.seq);
+      this.stUnindex.run(row.seq);
+    });
+  }
+
+  append(room: string, entry: AppendEntry): void {
+    this.appendTx(room, entry);
+  }
+
+  recent(room: string, max: number): ArchivedMessage[] {
+    const limit = Math.min(Math.max(0, Math.trunc(max)), MAX_RECENT);
+    if (limit === 0) return [];
+    return this.stRecent.all(room, limit).reverse().map(toMessage);
+  }
+
+  retract(room: string, id: string, by: string, reason?: string): void {
+    this.retractTx(room, id, by, reason);
+  }
+
+  get(room: string, id: string): ReturnType<RoomArchiveStore['get']> {
+    const row = this.stGet.get(room, id);
+    if (!row) return undefined;
+    return { ...toMessage(row), nick: row.nick, occupantId: row.occupant_id, retracted: row.retracted === 1 };
+  }
+
+  query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage {
+    const params: Params = { room };
+    const where = ['room = @room'];
+    if (filter.start !== undefined) {
+      where.push('timestamp >= @start');
+      params.start = filter.start;
+    }
+    if (filter.end !== undefined) {
+      where.push('timestamp <= @end');
+      params.end = filter.end;
+    }
+    if (filter.nick !== undefined) {
+      where.push('nick = @nick');
+      params.nick = filter.nick;
+    }
+    if (filter.afterId !== undefined) {
+      where.push('seq > @afterId');
+      params.afterId = this.seqOf(room, filter.afterId);
+    }
+    if (filter.beforeId !== undefined) {
+      where.push('seq < @beforeId');
+      params.beforeId = this.seqOf(room, filter.beforeId);
+    }
+    if (filter.ids !== undefined) {
+      where.push('seq IN (SELECT value FROM json_each(@ids))');
+      params.ids = JSON.stringify(filter.ids.map((id) => this.seqOf(room, id)));
+    }
+    // Resolve every id before deciding the answer is empty: unknown ids are an error either way.
+    const pageAfter = page.after !== undefined ? this.seqOf(room, page.after) : undefined;
+    const pageBefore = page.before ? this.seqOf(room, page.before) : undefined;
+    if (filter.search !== undefined) {
+      const match = toFtsQuery(filter.search);
+      if (match === null) return { messages: [], complete: true, count: 0 };
+      where.push('seq IN (SELECT rowid FROM room_archive_fts WHERE room_archive_fts MATCH @match)');
+      params.match = match;
+    }
+
+    const filtered = where.join(' AND ');
+    const paged = [...where];
+    if (pageAfter !== undefined) {
+      paged.push('seq > @pageAfter');
+      params.pageAfter = pageAfter;
+    }
+    if (pageBefore !== undefined) {
+      paged.push('seq < @pageBefore');
+      params.pageBefore = pageBefore;
+    }
+    const backward = page.before !== undefined;
+    const useIndex = page.index !== undefined && page.after === undefined && !backward;
+    params.limit = page.max + 1;
+    params.offset = useIndex ? page.index! : 0;
+
+    const rows = this.prepared(
+      `SELECT seq, id, stanza, timestamp FROM room_archive WHERE ${paged.join(' AND ')}
+       ORDER BY seq ${backward ? 'DESC' : 'ASC'} LIMIT @limit OFFSET @offset`).all(params) as Row[];
+    const more = rows.length > page.max;
+    const pageRows = rows.slice(0, page.max);
+    if (backward) pageRows.reverse();
+
+    const count = this.count(filtered, params);
+    const first = pageRows[0];
+    const firstIndex = first === undefined ? undefined
+      : useIndex ? page.index! : this.count(`${filtered} AND seq < @firstSeq`, { ...params, firstSeq: first.seq });
+    return { messages: pageRows.map(toMessage), complete: !more, count, firstIndex };
+  }
+
+  edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined {
+    const start = this.stFirst.get(room);
+    const end = this.stLast.get(room);
+    return start && end ? { start, end } : undefined;
+  }
+
+  expire(cutoff: number, limit: number): number {
+    return this.stExpire.run(cutoff, limit).changes;
+  }
+
+  deleteRoom(room: string): void {
+    this.stDeleteRoom.run(room);
+  }
+
+  private seqOf(room: string, id: string): number {
+    const row = this.stSeq.get(room, id);
+    if (!row) throw new ArchiveIdNotFound(id);
+    return row.seq;
+  }
+
+  private count(where: string, params: Params): number {
+    const row = this.prepared(`SELECT count(*) AS n FROM room_archive WHERE ${where}`).get(params) as { n: number };
+    return row.n;
+  }
+
+  /** Query shapes are few (which filters are present), so each is prepared once and reused. */
+  private prepared(sql: string): Statement {
+    let statement = this.queries.get(sql);
+    if (!statement) {
+      if (this.queries.size >= QUERY_CACHE_SIZE) this.queries.clear();
+      statement = this.db.prepare(sql);
+      this.queries.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+type AppendEntry = Parameters<RoomArchive['append']>[1];
+
+function toMessage(row: Row): ArchivedMessage {
+  return { id: row.id, stanza: parse(row.stanza), timestamp: row.timestamp };
+}
+
+/**
+ * The copy that is stored: no 'to' (XEP-0313 §MUC archives: forwarded copies carry none; each
+ * occupant gets its own on history) and no muc#user <x/>, which rooms do not sanitise.
+ */
+function forStorage(stanza: Element): Element {
+  const copy = clone(stanza);
+  delete copy.attrs.to;
+  copy.children = copy.children.filter((child) => typeof child === 'string' || !child.is('x', NS.mucUser));
+  return copy;
+}

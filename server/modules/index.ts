@@ -2,10 +2,30 @@ import type { PalaverModule } from '../core/module.js';
 import delivery from './delivery.js';
 import disco from './disco.js';
 import ping from './ping.js';
+import roster from './roster.js';
+import presence from './presence.js';
+import vcard from './vcard.js';
+import privateStorage from './private-storage.js';
+import carbons from './carbons.js';
+import csi from './csi.js';
+import version from './version.js';
+import upload from './upload.js';
+import muc from './muc.js';
+import mucArchive from './muc-archive.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
   delivery,
   disco,
   ping,
+  roster,
+  presence,
+  vcard,
+  privateStorage,
+  carbons,
+  csi,
+  version,
+  upload,
+  muc,
+  mucArchive,
 ];

@@ -1,0 +1,136 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { xml, type Element } from '../xml/element.js';
+import { StanzaError } from '../xml/errors.js';
+import { NS } from '../xml/namespaces.js';
+import type { Jid } from '../jid/jid.js';
+import type { Session } from '../core/session.js';
+import { addressHash } from './address-ban.js';
+import type { MucContext } from './context.js';
+import { parseHistoryRequest, sendHistory } from './history.js';
+import { LIMITS } from './limits.js';
+import { Occupant, type OccupantSession } from './occupant.js';
+import { occupantIdFor } from './occupant-id.js';
+import { broadcastPresence, clientPayload, sendOccupantList, STATUS } from './presence.js';
+import type { Room } from './room.js';
+import { subjectMessage } from './subject.js';
+import { affiliationRank } from './types.js';
+
+export interface JoinAttempt {
+  room: Room;
+  /** The room was created by this join. */
+  created: boolean;
+  nick: string;
+  /** The nickname as the client wrote it, to tell whether normalisation changed it (210). */
+  requestedNick: string;
+  from: Jid;
+  session: Session;
+  stanza: Element;
+}
+
+/**
+ * XEP-0045 §7.2: checks the joiner against bans, membership, password, nick and capacity
+ * (throws the StanzaError to send back), then enters them: the occupant list, their own
+ * presence (and everyone's news of it), history, the subject and the channel's welcome.
+ */
+export function join(muc: MucContext, attempt: JoinAttempt): void {
+  const { room, nick, from, session, stanza } = attempt;
+  const mucX = stanza.getChild('x', NS.muc);
+  const existing = checkEntry(muc, attempt, mucX);
+  const entry: OccupantSession = { session, jid: from, presence: clientPayload(stanza) };
+  let occupant = existing;
+  if (occupant) {
+    occupant.putSession(entry);
+    room.indexSession(occupant, from);
+  } else {
+    occupant = new Occupant(nick, from.bare(), room.defaultRole(room.affiliationOf(from)), occupantIdFor(room.secret, from));
+    occupant.putSession(entry);
+    room.addOccupant(occupant);
+  }
+  muc.track(session, room, true);
+
+  sendOccupantList(muc, room, occupant, from, occupant);
+  broadcastPresence(muc, room, occupant, {
+    session: entry,
+    selfOnly: from,
+    selfId: stanza.attrs.id,
+    selfCodes: joinCodes(muc, attempt),
+  });
+  sendRoomState(muc, room, from, mucX);
+}
+
+/** History, subject and welcome: what a joiner gets after the presences (also on a rejoin). */
+export function sendRoomState(muc: MucContext, room: Room, to: Jid, mucX: Element | undefined): void {
+  sendHistory(muc, room, to, parseHistoryRequest(mucX));
+  const subject = subjectMessage(room);
+  subject.attrs.to = to.toString();
+  muc.deliver(to, subject);
+  const welcome = muc.welcome(room);
+  if (welcome) {
+    muc.deliver(to, xml('message', { type: 'groupchat', from: room.jid.toString(), to: to.toString() }, xml('body', {}, welcome)));
+  }
+}
+
+/** The re-sent self-presence and room state when an occupant joins again under the same nick. */
+export function rejoin(muc: MucContext, room: Room, occupant: Occupant, entry: OccupantSession, stanza: Element): void {
+  sendOccupantList(muc, room, occupant, entry.jid, occupant);
+  broadcastPresence(muc, room, occupant, { session: entry, selfOnly: entry.jid, selfId: stanza.attrs.id });
+  sendRoomState(muc, room, entry.jid, stanza.getChild('x', NS.muc));
+}
+
+/** Returns the occupant this resource joins (same user, same nick), or undefined for a new one. */
+function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undefined): Occupant | undefined {
+  const { room, nick, from, session } = attempt;
+  const affiliation = room.affiliationOf(from);
+  const rank = affiliationRank(affiliation);
+  if (affiliation === 'outcast' || (session.isGuest && addressBanned(muc, room, session))) {
+    throw new StanzaError('auth', 'forbidden', 'you are banned from this room');
+  }
+  if (room.config.membersOnly && rank < affiliationRank('member')) {
+    throw new StanzaError('auth', 'registration-required', 'this room is for members only');
+  }
+  if (room.config.password !== '' && rank < affiliationRank('admin') && !passwordMatches(room, mucX)) {
+    throw new StanzaError('auth', 'not-authorized', 'this room needs a password');
+  }
+  const existing = room.occupantByNick(nick);
+  if (existing && !existing.bare.equals(from.bare())) {
+    throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname');
+  }
+  const holder = room.nickHolder(nick);
+  if (holder !== undefined && holder !== from.bare().toString()) {
+    throw new StanzaError('cancel', 'conflict', 'this nickname is reserved');
+  }
+  if (existing) {
+    if (existing.sessions.size >= LIMITS.sessionsPerOccupant) {
+      throw new StanzaError('wait', 'resource-constraint', 'too many of your clients are in this room');
+    }
+    return existing;
+  }
+  const full = room.occupants.size >= muc.server.config.muc.max_occupants ||
+    (room.occupants.size >= room.config.maxUsers && rank < affiliationRank('admin'));
+  if (full) throw new StanzaError('wait', 'service-unavailable', 'this room is full');
+  return undefined;
+}
+
+function joinCodes(muc: MucContext, attempt: JoinAttempt): number[] {
+  const { room } = attempt;
+  const codes: number[] = [];
+  if (room.config.whois === 'anyone') codes.push(STATUS.nonAnonymous);
+  if (room.config.archive && muc.archiveAvailable) codes.push(STATUS.logging);
+  if (attempt.created) codes.push(STATUS.created);
+  if (attempt.requestedNick !== attempt.nick) codes.push(STATUS.nickModified);
+  return codes;
+}
+
+function passwordMatches(room: Room, mucX: Element | undefined): boolean {
+  const given = mucX?.getChildText('password') ?? '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(room.config.password));
+}
+
+function addressBanned(muc: MucContext, room: Room, session: Session): boolean {
+  const hash = addressHash(muc.addressSecret, room.jid.toString(), session.remoteAddress);
+  for (const entry of room.affiliations.values()) {
+    if (entry.affiliation === 'outcast' && entry.addressHash?.equals(hash)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { Element } from '../xml/element.js';
+import { StanzaError } from '../xml/errors.js';
+import { Jid } from '../jid/jid.js';
+import type { Host } from '../core/host.js';
+import type { ServerContext } from '../core/context.js';
+import { SessionKey, type Session } from '../core/session.js';
+import type { RoomStore } from '../storage/rooms.js';
+import type { RoomArchive } from './archive/types.js';
+import type { MucContext } from './context.js';
+import { listPublicRooms } from './disco.js';
+import { MemoryHistory } from './history-memory.js';
+import { leave } from './leave.js';
+import { LIMITS } from './limits.js';
+import { defaultRoomConfig, maxHistoryLength, parseStoredConfig } from './room-config.js';
+import { Room, type AffiliationEntry, type RoomPersistence } from './room.js';
+import { checkRoomName } from './validation.js';
+
+/** A room archive with the optional extra that lets a destroyed room's messages go too. */
+type Archive = RoomArchive & { deleteRoom?(room: string): void };
+
+const services = new WeakMap<Host, MucService>();
+
+/** The MUC service of a host, for modules built on it (the room archive's MAM, the landing page). */
+export function mucServiceFor(host: Host): MucService | undefined {
+  return services.get(host);
+}
+
+/**
+ * The rooms of one MUC host: which exist, creating and forgetting them, keeping persistent
+ * ones in the store, and the plumbing every room behaviour uses (MucContext).
+ */
+export class MucService implements MucContext, RoomPersistence {
+  readonly rooms = new Map<string, Room>();
+  readonly archiveAvailable: boolean;
+  readonly addressSecret: Buffer;
+  private readonly memory: MemoryHistory;
+  private readonly admins: ReadonlySet<string>;
+  private readonly welcomes = new Map<string, string>();
+  private readonly stored = new Set<string>();
+  private readonly joined = new SessionKey<Set<Room>>('muc rooms', () => new Set());
+
+  constructor(
+    readonly host: Host,
+    readonly server: ServerContext,
+    private readonly store: RoomStore,
+    private readonly archive: Archive | null,
+  ) {
+    this.archiveAvailable = archive !== null;
+    this.addressSecret = store.secret(host.name);
+    this.memory = new MemoryHistory(maxHistoryLength(server.config.muc), LIMITS.historyChars, LIMITS.historyCharsTotal, server.now);
+    this.admins = new Set(server.config.server.admins);
+    this.load();
+    services.set(host, this);
+  }
+
+  getRoom(localpart: string): Room | undefined {
+    return this.rooms.get(localpart);
+  }
+
+  /**
+   * Creates a room for its first joiner, who owns it, within [muc] policy (guests creating
+   * rooms, rooms per user) and the service's caps. Throws a StanzaError.
+   */
+  createRoom(name: string, creator: Jid, session: Session): Room {
+    const nameProblem = checkRoomName(name);
+    if (nameProblem) throw nameProblem;
+    const policy = this.server.config.muc;
+    const bare = creator.bare().toString();
+    const exempt = this.admins.has(bare);
+    if (session.isGuest && !policy.anonymous_can_create_rooms) {
+      throw new StanzaError('cancel', 'not-allowed', 'guests cannot create rooms here; join an existing one');
+    }
+    if (this.rooms.size >= LIMITS.rooms) throw new StanzaError('wait', 'resource-constraint', 'no more rooms can be created now');
+    if (!exempt && this.roomsCreatedBy(bare) >= policy.max_rooms_per_user) {
+      throw new StanzaError('cancel', 'not-allowed', `you may create at most ${policy.max_rooms_per_user} rooms`);
+    }
+    const room = this.newRoom(name, defaultRoomConfig(policy), randomBytes(32), bare, this.server.now());
+    room.setAffiliation(bare, { affiliation: 'owner', nick: null, reason: null, addressHash: null });
+    this.roomChanged(room);
+    return room;
+  }
+
+  /** [[channels]]: persistent public rooms from the config, with their title and description. */
+  ensureChannels(): void {
+    for (const channel of this.server.config.channels) {
+      let room = this.rooms.get(channel.name);
+      if (!room) {
+        room = this.newRoom(channel.name, { ...defaultRoomConfig(this.server.config.muc), public: true }, randomBytes(32), null, this.server.now());
+      }
+      room.setConfig({ ...room.config, persistent: true, name: channel.title, description: channel.description });
+      this.roomChanged(room);
+      if (channel.welcome) this.welcomes.set(channel.name, channel.welcome);
+    }
+  }
+
+  /** A closed session leaves every room at once (XEP-0045 §7.14 on its behalf). */
+  sessionClosed(session: Session): void {
+    for (const room of [...session.get(this.joined)]) {
+      const occupant = room.occupantByRealJid(session.jid);
+      if (occupant?.sessions.get(session.jid.toString())?.session === session) leave(this, room, occupant, session.jid);
+    }
+    session.get(this.joined).clear();
+  }
+
+  // --- MucContext --------------------------------------------------------------------------
+
+  deliver(to: Jid, stanza: Element): void {
+    const session = this.server.sessions.get(to);
+    if (session) this.server.router.deliver(session, stanza);
+  }
+
+  route(stanza: Element): void {
+    this.server.router.route(stanza);
+  }
+
+  historyOf(room: Room): RoomArchive {
+    return room.config.archive && this.archive ? this.archive : this.memory;
+  }
+
+  roomChanged(room: Room): void {
+    if (!this.rooms.has(room.name)) return;
+    const persistent = room.config.persistent;
+    if (persistent && !this.stored.has(room.name)) {
+      this.stored.add(room.name);
+      this.saveRoom(room);
+      for (const [jid, entry] of room.affiliations) this.saveAffiliation(room, jid, entry);
+    } else if (!persistent && this.stored.has(room.name)) {
+      this.stored.delete(room.name);
+      this.store.deleteRoom(this.host.name, room.name);
+    }
+    listPublicRooms(this.host, this.rooms.values());
+  }
+
+  removeRoom(room: Room): void {
+    if (this.rooms.get(room.name) !== room) return;
+    this.rooms.delete(room.name);
+    if (this.stored.delete(room.name)) this.store.deleteRoom(this.host.name, room.name);
+    const jid = room.jid.toString();
+    this.memory.deleteRoom(jid);
+    this.archive?.deleteRoom?.(jid);
+    listPublicRooms(this.host, this.rooms.values());
+  }
+
+  track(session: Session, room: Room, inRoom: boolean): void {
+    if (inRoom) session.get(this.joined).add(room);
+    else if (!room.occupantByRealJid(session.jid)) session.get(this.joined).delete(room);
+  }
+
+  welcome(room: Room): string | undefined {
+    return this.welcomes.get(room.name);
+  }
+
+  // --- RoomPersistence ---------------------------------------------------------------------
+
+  saveRoom(room: Room): void {
+    if (!this.stored.has(room.name)) return;
+    this.store.saveRoom(this.host.name, {
+      name: room.name,
+      config: JSON.stringify(room.config),
+      subject: room.subject.text,
+      subjectNick: room.subject.nick,
+      secret: room.secret,
+      creator: room.creator,
+      createdAt: room.createdAt,
+    });
+  }
+
+  saveAffiliation(room: Room, jid: string, entry: AffiliationEntry | null): void {
+    if (!this.stored.has(room.name)) return;
+    if (entry) this.store.setAffiliation(this.host.name, room.name, { jid, ...entry });
+    else this.store.removeAffiliation(this.host.name, room.name, jid);
+  }
+
+  // --- Internals ---------------------------------------------------------------------------
+
+  private newRoom(name: string, config: Room['config'], secret: Buffer, creator: string | null, createdAt: number): Room {
+    const room = new Room(name, this.host.name, config, secret, creator, createdAt, this.admins, this);
+    this.rooms.set(name, room);
+    return room;
+  }
+
+  private roomsCreatedBy(bare: string): number {
+    let count = 0;
+    for (const room of this.rooms.values()) if (room.creator === bare) count++;
+    return count;
+  }
+
+  /** Persistent rooms come back with their configuration, subject and affiliations. */
+  private load(): void {
+    const defaults = defaultRoomConfig(this.server.config.muc);
+    for (const stored of this.store.rooms(this.host.name)) {
+      let name: string;
+      try {
+        name = Jid.of(stored.name, this.host.name).local!;
+      } catch {
+        this.server.log.warn({ room: stored.name }, 'skipping a stored room whose name is no longer valid');
+        continue;
+      }
+      const room = this.newRoom(name, parseStoredConfig(stored.config, defaults), stored.secret, stored.creator, stored.createdAt);
+      room.subject = { text: stored.subject, nick: stored.subjectNick };
+      for (const entry of this.store.affiliations(this.host.name, stored.name)) {
+        room.affiliations.set(entry.jid, {
+          affiliation: entry.affiliation, nick: entry.nick, reason: entry.reason, addressHash: entry.addressHash,
+        });
+      }
+      this.stored.add(name);
+    }
+    listPublicRooms(this.host, this.rooms.values());
+  }
+}

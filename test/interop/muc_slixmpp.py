@@ -1,0 +1,130 @@
+"""slixmpp in Palaver's rooms, driven by muc-slixmpp.test.ts.
+
+An account holder creates a room and talks in it; a guest joins and gets the history (with
+delays from the room and the live messages' stanza-ids), then talks back; a second guest
+asks for no history (maxchars=0). Prints one JSON line; every wait has a timeout.
+
+Usage: muc_slixmpp.py HOST PORT ACCOUNT_JID ACCOUNT_PASSWORD GUEST_DOMAIN ROOM_JID
+"""
+
+import asyncio
+import json
+import logging
+import ssl
+import sys
+
+from slixmpp import ClientXMPP
+
+STEP_TIMEOUT = 15
+SID = '{urn:xmpp:sid:0}stanza-id'
+DELAY = '{urn:xmpp:delay}delay'
+
+
+class Client(ClientXMPP):
+    """A client with MUC support that queues the groupchat messages it receives."""
+
+    def __init__(self, jid, password):
+        super().__init__(jid, password)
+        self.ssl_context.check_hostname = False
+        self.ssl_context.verify_mode = ssl.CERT_NONE
+        self.register_plugin('xep_0045')
+        self.groupchat = asyncio.Queue()
+        self.signed_in = asyncio.get_event_loop().create_future()
+        self.add_event_handler('session_start', lambda _: self.signed_in.done() or self.signed_in.set_result(True))
+        self.add_event_handler('failed_all_auth', lambda _: self._fail('authentication failed'))
+        self.add_event_handler('connection_failed', lambda error: self._fail(f'connection failed: {error}'))
+        self.add_event_handler('groupchat_message', self._on_groupchat)
+
+    def _fail(self, reason):
+        if not self.signed_in.done():
+            self.signed_in.set_exception(RuntimeError(reason))
+
+    def _on_groupchat(self, message):
+        if message['body'] and message.xml.find(DELAY) is None:
+            self.groupchat.put_nowait(describe(message))
+
+
+def describe(message):
+    sid = message.xml.find(SID)
+    delay = message.xml.find(DELAY)
+    return {
+        'from': str(message['from']),
+        'body': message['body'],
+        'stanza_id': sid.get('id') if sid is not None else None,
+        'stanza_id_by': sid.get('by') if sid is not None else None,
+        'delay_from': delay.get('from') if delay is not None else None,
+    }
+
+
+async def sign_in(jid, password, host, port):
+    client = Client(jid, password)
+    client.connect(address=(host, port))
+    await asyncio.wait_for(client.signed_in, STEP_TIMEOUT)
+    return client
+
+
+async def join(client, room, nick, **history):
+    presence, _subject, occupants, messages = await client.plugin['xep_0045'].join_muc_wait(
+        room, nick, timeout=STEP_TIMEOUT, **history)
+    codes = sorted(int(code) for code in presence['muc']['status_codes'])
+    return {
+        'codes': codes,
+        'role': presence['muc']['role'],
+        'affiliation': presence['muc']['affiliation'],
+        'history': [describe(message) for message in messages],
+        'occupants': sorted(str(occupant['from']) for occupant in occupants),
+    }
+
+
+async def next_groupchat(client):
+    return await asyncio.wait_for(client.groupchat.get(), STEP_TIMEOUT)
+
+
+async def run(host, port, account_jid, account_password, guest_domain, room):
+    result = {}
+    clients = []
+    try:
+        owner = await sign_in(account_jid, account_password, host, port)
+        clients.append(owner)
+        result['owner_join'] = await join(owner, room, 'Owner')
+        owner.send_message(mto=room, mbody='first message', mtype='groupchat')
+        first = await next_groupchat(owner)
+        owner.send_message(mto=room, mbody='second message', mtype='groupchat')
+        second = await next_groupchat(owner)
+        result['owner_echoes'] = [first, second]
+
+        guest = await sign_in(guest_domain, '', host, port)
+        clients.append(guest)
+        result['guest_join'] = await join(guest, room, 'Guest', maxstanzas=10)
+        guest.send_message(mto=room, mbody='hello from a slixmpp guest', mtype='groupchat')
+        result['owner_received'] = await next_groupchat(owner)
+
+        quiet = await sign_in(guest_domain, '', host, port)
+        clients.append(quiet)
+        result['quiet_join'] = await join(quiet, room, 'Quiet', maxchars=0)
+    except Exception as error:  # reported to the test, which shows it
+        result['error'] = f'{type(error).__name__}: {error}'
+    finally:
+        closing = [client.disconnect(wait=1) for client in clients]
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), STEP_TIMEOUT)
+    return result
+
+
+def main():
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    host, port, account_jid, account_password, guest_domain, room = sys.argv[1:7]
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    result = loop.run_until_complete(asyncio.wait_for(
+        run(host, int(port), account_jid, account_password, guest_domain, room), 60))
+    # slixmpp leaves its filter tasks pending after a disconnect; end them before the loop closes.
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == '__main__':
+    main()

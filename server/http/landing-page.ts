@@ -172,6 +172,11 @@ function plainDuration(ms: number): string {
   return 'a minute';
 }
 
+/** How the page names a room: its [[channels]] title, else its name. */
+function channelTitle(settings: LandingSettings, channel: string): string {
+  return settings.channels.find((c) => c.name === channel)?.title ?? channel;
+}
+
 /** The link that opens the form for a room. */
 export function shareUrl(settings: LandingSettings, channel: string): string {
   return `${settings.publicUrl}?channel=${encodeURIComponent(channel)}`;
@@ -201,7 +206,7 @@ export function renderLandingPage(template: string, config: Config, query: Landi
     info: sanitiseInfoHtml(config.landing.info),
     settings: inlineJson(settings),
     mode: settings.mode,
-    joiningText: settings.mode === 'join' ? `Joining ${settings.channel} as ${settings.nick}…` : '',
+    joiningText: settings.mode === 'join' ? `Joining ${channelTitle(settings, settings.channel!)} as ${settings.nick}…` : '',
     message: message ?? '',
     messageHidden: new SafeHtml(message === null ? ' hidden' : ''),
     nick: nickValue,

@@ -16,7 +16,13 @@ export default defineModule({
     const service = new MucService(host, server, new SqliteRoomStore(server.database), archive);
     registerMucHandlers(host, service);
     service.ensureChannels();
-    const onClosed = (session: Parameters<MucService['sessionClosed']>[0]) => service.sessionClosed(session);
-    server.events.on('session-closed', onClosed);
+    server.events.on('shutdown', () => service.shutdown());
+    server.events.on('session-closed', (session) => {
+      try {
+        service.sessionClosed(session);
+      } catch (error) {
+        server.log.error({ err: error }, 'leaving rooms for a closed session failed');
+      }
+    });
   },
 });

@@ -128,6 +128,7 @@ const FIELDS: FieldSpec[] = [
     set: (config, value, limits) => ({ ...config, historyLength: parseCount('historylength', value, 0, limits.maxHistoryLength) }),
   },
   {
+    // Without an archive on the server ([muc].archive = false) it stays off.
     var: 'muc#roomconfig_enablearchiving', type: 'boolean', label: 'Archive messages (searchable history)',
     get: (config) => bool(config.archive),
     set: (config, value, limits) => ({ ...config, archive: parseBoolean('enablearchiving', value) && limits.archiveAvailable }),
@@ -141,8 +142,7 @@ export function configForm(roomJid: string, config: RoomConfig, limits: FormLimi
   return xml('x', { xmlns: NS.dataForms, type: 'form' },
     xml('title', {}, `Configuration of ${roomJid}`),
     xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, ROOMCONFIG_FORM_TYPE)),
-    ...FIELDS.filter((field) => field.var !== 'muc#roomconfig_enablearchiving' || limits.archiveAvailable)
-      .map((field) => xml('field', { var: field.var, type: field.type, label: field.label },
+    ...FIELDS.map((field) => xml('field', { var: field.var, type: field.type, label: field.label },
         xml('value', {}, field.get(config)),
         ...(field.options?.(limits, config) ?? []).map((option) =>
           xml('option', { label: option.label }, xml('value', {}, option.value))))));

@@ -121,7 +121,6 @@ export function broadcastPresence(muc: MucContext, room: Room, occupant: Occupan
 
 export function sendSelfPresence(muc: MucContext, room: Room, occupant: Occupant, change: PresenceChange): void {
   const own = change.selfOnly ? [change.selfOnly] : [...occupant.sessions.values()].map((entry) => entry.jid);
-  if (change.session && !own.some((jid) => jid.equals(change.session!.jid))) own.push(change.session.jid);
   const variant = { realJid: true, actorJid: room.showsRealJidsTo(occupant), self: true };
   sendVariant(muc, room, occupant, change, variant, own);
 }

@@ -39,6 +39,7 @@ export class MucService implements MucContext, RoomPersistence {
   private readonly welcomes = new Map<string, string>();
   private readonly stored = new Set<string>();
   private readonly joined = new SessionKey<Set<Room>>('muc rooms', () => new Set());
+  private stopping = false;
 
   constructor(
     readonly host: Host,
@@ -94,6 +95,17 @@ export class MucService implements MucContext, RoomPersistence {
     }
   }
 
+  /**
+   * The server is stopping: temporary rooms end here, so their archived messages go now,
+   * while the database is open; the departures that follow touch memory only.
+   */
+  shutdown(): void {
+    for (const room of this.rooms.values()) {
+      if (!room.config.persistent) this.archive?.deleteRoom?.(room.jid.toString());
+    }
+    this.stopping = true;
+  }
+
   /** A closed session leaves every room at once (XEP-0045 §7.14 on its behalf). */
   sessionClosed(session: Session): void {
     for (const room of [...session.get(this.joined)]) {
@@ -135,11 +147,12 @@ export class MucService implements MucContext, RoomPersistence {
   removeRoom(room: Room): void {
     if (this.rooms.get(room.name) !== room) return;
     this.rooms.delete(room.name);
-    if (this.stored.delete(room.name)) this.store.deleteRoom(this.host.name, room.name);
     const jid = room.jid.toString();
     this.memory.deleteRoom(jid);
-    this.archive?.deleteRoom?.(jid);
     listPublicRooms(this.host, this.rooms.values());
+    if (this.stopping) return;
+    if (this.stored.delete(room.name)) this.store.deleteRoom(this.host.name, room.name);
+    this.archive?.deleteRoom?.(jid);
   }
 
   track(session: Session, room: Room, inRoom: boolean): void {
@@ -197,7 +210,8 @@ export class MucService implements MucContext, RoomPersistence {
         this.server.log.warn({ room: stored.name }, 'skipping a stored room whose name is no longer valid');
         continue;
       }
-      const room = this.newRoom(name, parseStoredConfig(stored.config, defaults), stored.secret, stored.creator, stored.createdAt);
+      const config = { ...parseStoredConfig(stored.config, defaults), persistent: true };
+      const room = this.newRoom(name, config, stored.secret, stored.creator, stored.createdAt);
       room.subject = { text: stored.subject, nick: stored.subjectNick };
       for (const entry of this.store.affiliations(this.host.name, stored.name)) {
         room.affiliations.set(entry.jid, {

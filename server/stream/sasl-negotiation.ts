@@ -66,6 +66,8 @@ export class SaslNegotiation {
 
   private async start(element: Element): Promise<void> {
     const mechanism = this.mechanisms.find((candidate) => candidate.name === element.attrs.mechanism);
+    // RFC 6120 §6.5.3: where TLS is required, nothing is offered before it; not a guessed password.
+    if (!mechanism && this.encryptionRequired()) return this.sendFailure('encryption-required', 'use STARTTLS first');
     if (!mechanism) return this.fail('invalid-mechanism');
     if (this.server.authThrottle.isBlocked(this.transport.remoteAddress)) {
       return this.sendFailure('temporary-auth-failure', 'too many failed attempts, try again in a minute');
@@ -120,13 +122,20 @@ export class SaslNegotiation {
   }
 
   /**
-   * Over an unencrypted channel only ANONYMOUS, and SCRAM where the admin allowed plain TCP;
-   * PLAIN additionally needs the insecure test mode (DESIGN.md, contract details).
+   * Over an unencrypted channel only ANONYMOUS (unless TCP requires TLS), and SCRAM where the
+   * admin allowed plain TCP; PLAIN additionally needs the insecure test mode (DESIGN.md).
    */
   private allowedOnChannel(mechanism: SaslMechanism): boolean {
-    if (this.transport.secure || mechanism.name === 'ANONYMOUS') return true;
-    if (this.transport.kind !== 'tcp' || this.server.config.tls.require_encryption) return false;
+    if (this.transport.secure) return true;
+    if (this.encryptionRequired()) return false;
+    if (mechanism.name === 'ANONYMOUS') return true;
+    if (this.transport.kind !== 'tcp') return false;
     return mechanism.name !== 'PLAIN' || this.context.insecure;
+  }
+
+  /** TCP c2s with `[tls].require_encryption` before STARTTLS: no mechanism at all, ANONYMOUS included. */
+  private encryptionRequired(): boolean {
+    return this.transport.kind === 'tcp' && !this.transport.secure && this.server.config.tls.require_encryption;
   }
 }
 

@@ -160,6 +160,8 @@ export class XmppStream implements StanzaSink {
     }
     this.transport.sendElement(xml('proceed', { xmlns: NS.tls }));
     this.expectingRestart = true;
+    // The mechanisms (PLAIN needs TLS) and their context are decided anew on the TLS stream.
+    this.sasl = null;
     this.transport.startTls();
   }
 

@@ -24,7 +24,7 @@ export interface TcpListenerOptions {
 
 /** Starts a c2s listener; resolves once it is listening. */
 export async function listenTcp(server: ServerContext, options: TcpListenerOptions): Promise<net.Server> {
-  const accept = (socket: net.Socket, secure: boolean) => {
+  const listener = net.createServer((socket) => {
     const address = normaliseAddress(socket.remoteAddress);
     const admission = options.access.admit(address);
     if (!admission) {
@@ -32,13 +32,17 @@ export async function listenTcp(server: ServerContext, options: TcpListenerOptio
       socket.destroy();
       return;
     }
-    new TcpConnection(server, socket, address, secure, options, admission);
-  };
-  const listener = options.directTls
-    ? tls.createServer({ secureContext: options.secureContext, ALPNProtocols: ['xmpp-client'], handshakeTimeout: 10_000 },
-      (socket) => accept(socket, true))
-    : net.createServer((socket) => accept(socket, false));
-  listener.on('tlsClientError', (_error: Error, socket: tls.TLSSocket) => socket.destroy());
+    if (!options.directTls) {
+      new TcpConnection(server, socket, address, false, options, admission);
+      return;
+    }
+    // tls.createServer() ignores a ready-made secureContext (it builds its own from key and
+    // cert, and then has no certificate), so direct TLS runs its handshake on a TLSSocket,
+    // as STARTTLS does; a stalled handshake is ended by the negotiation timeout.
+    socket.on('error', () => socket.destroy());
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: options.secureContext, ALPNProtocols: ['xmpp-client'] });
+    new TcpConnection(server, secure, address, true, options, admission);
+  });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(options.port, options.host, () => {

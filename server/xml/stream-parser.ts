@@ -62,6 +62,11 @@ export class XmlStreamParser {
   private attributesOnElement = 0;
   /** Input position where the current unit (stanza or inter-stanza text) began. */
   private unitStart = 0;
+  /**
+   * Characters handed to saxes so far. Between writes saxes's own `position` counts the last
+   * chunk twice (it is exact only inside its callbacks), so the check after a write uses this.
+   */
+  private fed = 0;
   private failed = false;
   /** Elements completed during the current write, delivered only if the whole chunk parsed. */
   private completed: (Element | typeof ROOT_CLOSED)[] = [];
@@ -112,8 +117,9 @@ export class XmlStreamParser {
         return;
       }
     }
+    this.fed += text.length;
     this.runSax(() => this.sax.write(text));
-    if (!this.failed && this.sax.position - this.unitStart > this.limits.maxStanzaSize) {
+    if (!this.failed && this.fed - this.unitStart > this.limits.maxStanzaSize) {
       this.reportFailure(new StreamError('policy-violation', 'stanza too big', stanzaTooBig()));
     }
     this.deliverCompleted();
@@ -207,6 +213,10 @@ export class XmlStreamParser {
     const element = this.stack.pop();
     if (!element || element.name.split(':').pop() !== tag.local) return;
     if (this.stack.length === 0) {
+      // A stanza that began and ended within one chunk is never seen by the check in write().
+      if (this.sax.position - this.unitStart > this.limits.maxStanzaSize) {
+        this.fail(new StreamError('policy-violation', 'stanza too big', stanzaTooBig()));
+      }
       this.unitStart = this.sax.position;
       this.completed.push(element);
     }
@@ -241,7 +251,9 @@ const ROOT_CLOSED = Symbol('root closed');
 
 function translateSaxError(error: Error): StreamError {
   const message = error.message;
-  if (/entity/i.test(message)) return new StreamError('restricted-xml', 'entity references are not allowed');
+  // Only a well-formed reference to an undeclared entity is restricted XML; a malformed one
+  // (e.g. &#0;, a reference to a character XML forbids) is simply not well-formed.
+  if (/undefined entity/i.test(message)) return new StreamError('restricted-xml', 'entity references are not allowed');
   if (/doctype/i.test(message)) return new StreamError('restricted-xml', 'DTDs are not allowed');
   return new StreamError('not-well-formed', message.replace(/^.*?:\d+:\d+: /, ''));
 }

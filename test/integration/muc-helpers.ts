@@ -16,7 +16,6 @@ export const NS_DATA = 'jabber:x:data';
 export const PASSWORD = 'room test pw';
 
 // Stanzas from @xmpp/client are untyped ltx elements.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Stanza = any;
 
 /** Every stanza a client receives, kept so that a test can wait for one that already arrived. */

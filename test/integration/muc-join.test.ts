@@ -248,13 +248,14 @@ describe('who is who', () => {
 });
 
 describe('room policy', () => {
-  it('nicknames that are blank, padded with spaces or too long are refused', async () => {
+  it('nicknames that are padded with spaces, too long, or hold control or bidi-override characters are refused', async () => {
     const alice = await guest(server);
-    for (const nick of [' Alice', 'x'.repeat(65)]) {
+    for (const nick of [' Alice', 'Alice ', 'x'.repeat(65), 'Al\u202eice', 'Al\u0085ice']) {
       const refused = await join(alice, 'names', nick);
-      expect(refused.attrs.type).toBe('error');
+      expect(refused.attrs.type, JSON.stringify(nick)).toBe('error');
       expect(['jid-malformed', 'not-acceptable']).toContain(errorCondition(refused));
     }
+    expect(hasStatus(await join(alice, 'names', 'Alice 🙂'), 110)).toBe(true);
     await stopAll(alice);
   });
 

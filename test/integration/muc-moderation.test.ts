@@ -101,6 +101,25 @@ describe('kicking and banning', () => {
   });
 });
 
+describe('membership', () => {
+  it('someone who loses membership of a members-only room is removed with 321', async () => {
+    const alice = await signIn(server, 'alice');
+    await join(alice, 'members-club', 'Alice');
+    await configure(alice, 'members-club', { 'muc#roomconfig_membersonly': '1' });
+    const bob = await signIn(server, 'bob');
+    await admin(alice, 'members-club', { jid: bob.bare, affiliation: 'member' });
+    await join(bob, 'members-club', 'Bob');
+    await admin(alice, 'members-club', { jid: bob.bare, affiliation: 'none' });
+    const removed = await bob.inbox.next(presenceFrom('members-club', 'Bob', 'unavailable'));
+    expect(statusCodes(removed)).toEqual(expect.arrayContaining([321, 110]));
+    expect(item(removed)!.attrs).toMatchObject({ affiliation: 'none', role: 'none' });
+    const seen = await alice.inbox.next(presenceFrom('members-club', 'Bob', 'unavailable'));
+    expect(item(seen)!.getChild('actor').attrs.nick).toBe('Alice');
+    expect(errorCondition(await join(bob, 'members-club', 'Bob'))).toBe('registration-required');
+    await stopAll(alice, bob);
+  });
+});
+
 describe('voice and roles', () => {
   it('in a moderated room visitors cannot speak until a moderator gives them voice', async () => {
     const alice = await signIn(server, 'alice');

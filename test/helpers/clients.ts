@@ -17,10 +17,12 @@ export interface ClientOptions {
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 process.removeAllListeners('warning');
 
-/** An @xmpp/client over TCP, signed in and online. Anonymous when no username is given. */
-export async function connectClient(options: ClientOptions): Promise<XmppClient> {
+export type Credentials = Omit<ClientOptions, 'port'>;
+
+/** Starts an @xmpp/client on a service URL; anonymous on anon.localhost when no username is given. */
+export async function startClient(service: string, options: Credentials): Promise<XmppClient> {
   const xmpp = xmppClient({
-    service: `xmpp://127.0.0.1:${options.port}`,
+    service,
     domain: options.domain ?? (options.username ? 'localhost' : 'anon.localhost'),
     username: options.username,
     password: options.password,
@@ -29,6 +31,22 @@ export async function connectClient(options: ClientOptions): Promise<XmppClient>
   xmpp.on('error', () => {});
   await xmpp.start();
   return xmpp;
+}
+
+/** An @xmpp/client over TCP, signed in and online. Anonymous when no username is given. */
+export function connectClient(options: ClientOptions): Promise<XmppClient> {
+  return startClient(`xmpp://127.0.0.1:${options.port}`, options);
+}
+
+/** The condition of the error an iq is answered with (fails the test on a result). */
+export async function iqError(client: XmppClient, iq: ReturnType<typeof xml>): Promise<string> {
+  try {
+    await client.iqCaller.request(iq);
+  } catch (error) {
+    if (error instanceof Error && 'condition' in error) return String(error.condition);
+    throw error;
+  }
+  throw new Error('expected an error reply');
 }
 
 /** Resolves with the next stanza matching the predicate. */

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import { parse as parseXml, type Element } from 'ltx';
 import WebSocket from 'ws';
-import { client as xmppClient } from '@xmpp/client';
-import type { XmppClient } from './clients.js';
+import { startClient, type XmppClient } from './clients.js';
 
 // @xmpp/websocket uses the WHATWG global WebSocket, which Node 20 has only behind a flag;
 // `ws` implements the same interface.
@@ -21,17 +20,8 @@ export interface WebClientOptions {
 }
 
 /** An @xmpp/client over WebSocket, signed in (anonymously on anon.localhost without username). */
-export async function connectWebSocketClient(options: WebClientOptions): Promise<XmppClient> {
-  const xmpp = xmppClient({
-    service: `ws://127.0.0.1:${options.httpPort}/xmpp-websocket`,
-    domain: options.domain ?? (options.username ? 'localhost' : 'anon.localhost'),
-    username: options.username,
-    password: options.password,
-    resource: options.resource,
-  });
-  xmpp.on('error', () => {});
-  await xmpp.start();
-  return xmpp;
+export function connectWebSocketClient(options: WebClientOptions): Promise<XmppClient> {
+  return startClient(`ws://127.0.0.1:${options.httpPort}/xmpp-websocket`, options);
 }
 
 /** A WebSocket driven frame by frame, for raw RFC 7395 tests. */

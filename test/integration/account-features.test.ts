@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client as xmppClient } from '@xmpp/client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
+import { iqError } from '../helpers/clients.js';
 import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { CLIENT_STATE } from '../../server/modules/csi.js';
@@ -31,16 +32,6 @@ async function signIn(username?: 'alice' | 'bob', resource?: string): Promise<Xm
   return client;
 }
 
-/** The condition of the error an iq is answered with (fails the test on a result). */
-async function iqError(client: XmppClient, iq: ReturnType<typeof xml>): Promise<string> {
-  try {
-    await client.iqCaller.request(iq);
-  } catch (error) {
-    if (error instanceof Error && 'condition' in error) return String(error.condition);
-    throw error;
-  }
-  throw new Error('expected an error reply');
-}
 
 function vcard(name: string, extra?: ReturnType<typeof xml>) {
   return xml('vCard', { xmlns: 'vcard-temp' }, xml('FN', {}, name), extra);

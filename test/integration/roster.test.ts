@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
+import { iqError } from '../helpers/clients.js';
+import { eventually } from '../helpers/web.js';
 import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { rosterService } from '../../server/modules/roster/service.js';
@@ -41,21 +43,6 @@ function isPush(stanza: any): boolean {
   return stanza.is('iq') && stanza.attrs.type === 'set' && stanza.getChild('query', ROSTER) !== undefined;
 }
 
-/** The condition of the error an iq is answered with (fails the test on a result). */
-async function iqError(client: XmppClient, iq: ReturnType<typeof xml>): Promise<string> {
-  try {
-    await client.iqCaller.request(iq);
-  } catch (error) {
-    if (error instanceof Error && 'condition' in error) return String(error.condition);
-    throw error;
-  }
-  throw new Error('expected an error reply');
-}
-
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(check()).toBe(true);
-}
 
 describe('the roster (RFC 6121 §2)', () => {
   it('a user adds a contact, gets the push and finds it in the roster; versions tell what changed', async () => {

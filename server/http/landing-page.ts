@@ -31,7 +31,7 @@ export interface LandingSettings {
   transportChosen: boolean;
   mucDomain: string;
   anonymousDomain: string;
-  /** public_url with a trailing slash; links and the API are relative to it. */
+  /** public_url with a trailing slash: the base of the links to share. */
   publicUrl: string;
   websocketUrl: string;
   boshUrl: string;
@@ -108,6 +108,7 @@ export function takenMessage(nick: string): string {
 }
 
 const BAD_CHANNEL_MESSAGE = 'That room name can’t be used. Please pick a room from the list or try a simple name such as “lobby”.';
+const GUESTS_OFF_MESSAGE = 'This server does not let guests chat from the browser. You can still join with an XMPP app, using the link below.';
 
 /** Everything the template needs, decided from the config and the query. */
 export function landingSettings(config: Config, query: LandingQuery): { settings: LandingSettings; message: string | null; nickValue: string } {
@@ -128,6 +129,11 @@ export function landingSettings(config: Config, query: LandingQuery): { settings
     const checked = checkNick(config, channel, nickValue);
     if ('nick' in checked) nick = checked.nick;
     else message = nickMessage(checked.problem);
+  }
+  // Converse signs guests in on the anonymous domain; without it there is no chat to start.
+  if (!config.anonymous.enabled) {
+    message = GUESTS_OFF_MESSAGE;
+    nick = null;
   }
 
   return {

@@ -17,8 +17,15 @@ import type { ServerContext } from '../core/context.js';
 import { publicUrls, renderLandingPage, type LandingQuery } from './landing-page.js';
 import { nickAvailableHandler } from './nick-available.js';
 
+/**
+ * Static files are revalidated on every use (cheap: a 304 by ETag) rather than cached blind,
+ * so that after an upgrade of Palaver or Converse.js no browser mixes old files with new.
+ */
+const STATIC_OPTIONS = { index: false, dotfiles: 'deny', redirect: false, maxAge: 0 } as const;
+
 export function landingRoutes(ctx: ServerContext): Router {
-  const template = fs.readFileSync(path.join(landingDir(), 'index.html'), 'utf8');
+  const assets = landingDir();
+  const template = fs.readFileSync(path.join(assets, 'index.html'), 'utf8');
   const securityHeaders = pageHeaders(ctx.config);
   const router = express.Router({ caseSensitive: true, strict: true });
 
@@ -28,21 +35,8 @@ export function landingRoutes(ctx: ServerContext): Router {
     res.type('html').send(html);
   });
 
-  router.use('/landing', securityHeaders, refuseTemplate, express.static(landingDir(), {
-    index: false,
-    dotfiles: 'deny',
-    redirect: false,
-    // Changes with each Palaver release: revalidate (cheap, by ETag) rather than cache blind.
-    cacheControl: true,
-    maxAge: 0,
-  }), notFound);
-
-  router.use('/converse', securityHeaders, express.static(converseDistDir(), {
-    index: false,
-    dotfiles: 'deny',
-    redirect: false,
-    maxAge: '1h',
-  }), notFound);
+  router.use('/landing', securityHeaders, refuseTemplate, express.static(assets, STATIC_OPTIONS), notFound);
+  router.use('/converse', securityHeaders, express.static(converseDistDir(), STATIC_OPTIONS), notFound);
 
   router.get('/api/rooms/:room/nick-available', securityHeaders, nickAvailableHandler(ctx));
 

@@ -2,8 +2,10 @@
  * GET /api/rooms/:room/nick-available?nick=…  →  {"available": true}
  *                                              or {"available": false, "reason": "taken" | "invalid", "message"?: "…"}
  * Lets the landing page tell a guest "that nickname is taken" on the form, before Converse
- * starts. It answers yes or no for one nickname, which anyone can learn by trying to join;
- * it never lists occupants.
+ * starts. It answers yes or no for one nickname, which anyone can learn by trying to join
+ * an open room; it never lists occupants. Rooms that keep strangers out (members-only, with
+ * a password, or unlisted) always answer "available", so the endpoint tells nothing about
+ * who is in them: there the room's own refusal sends the guest back to the form instead.
  */
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
@@ -34,12 +36,12 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
 }
 
 /**
- * Whether a guest joining now would be refused this nickname: an occupant uses it, or a
- * member reserved it. A room that does not exist yet has every nickname free.
+ * Whether a guest joining this open room now would be refused this nickname: an occupant
+ * uses it, or a member reserved it. A room that does not exist yet has every nickname free.
  */
 function isNickInUse(ctx: ServerContext, room: string, nick: string): boolean {
   const host = ctx.hosts.get(ctx.config.muc.domain);
   const existing = host && mucServiceFor(host)?.getRoom(room);
-  if (!existing) return false;
+  if (!existing || !existing.config.public || existing.config.membersOnly || existing.config.password !== '') return false;
   return existing.occupantByNick(nick) !== undefined || existing.nickHolder(nick) !== undefined;
 }

@@ -1,0 +1,85 @@
+// What the form and the chat share: the settings the server rendered into the page
+// (server/http/landing-page.ts), the page's states, its links, and the nickname checks.
+
+export const settings = JSON.parse(document.getElementById('palaver-settings').textContent);
+
+export const $ = (id) => document.getElementById(id);
+
+/** 'form' | 'join' | 'join-failed' | 'chat': landing.css shows the parts of each. */
+export function setMode(mode) {
+  document.body.dataset.mode = mode;
+}
+
+export function showMessage(text) {
+  const message = $('form-message');
+  message.textContent = text;
+  message.hidden = !text;
+}
+
+/** A link to this page with the given query; relative, so it works under any path prefix. */
+export function pageUrl(params) {
+  const url = new URL(document.baseURI);
+  url.search = new URLSearchParams(params).toString();
+  url.hash = '';
+  return url;
+}
+
+/** The query of the form for the link's room (and transport, if the link chose one). */
+export function formParams() {
+  const params = { channel: settings.channel };
+  if (settings.transportChosen) params.transport = settings.transport;
+  return params;
+}
+
+// This tab's room and nickname once joined. sessionStorage survives a reload but not a new
+// tab, so finding them here means "this is a reload": the nickname is ours, not someone
+// else's, even if the room still lists our previous connection for a moment.
+const JOINED_KEY = 'palaver.joined';
+
+export function wasJoinedHere(channel, nick) {
+  try {
+    return sessionStorage.getItem(JOINED_KEY) === JSON.stringify([channel, nick]);
+  } catch {
+    return false; // storage disabled: behave as a first visit
+  }
+}
+
+export function rememberJoined(channel, nick) {
+  try {
+    sessionStorage.setItem(JOINED_KEY, JSON.stringify([channel, nick]));
+  } catch {
+    // storage disabled: a reload then checks the nickname like a first visit
+  }
+}
+
+// --- Nickname checks, worded as the server words them (landing-page.ts) ---
+
+export function nickProblem(nick) {
+  if (nick === '') return 'Please choose a nickname.';
+  if ([...nick].length > settings.nickMaxLength) {
+    return `That nickname is too long. Please use at most ${settings.nickMaxLength} characters.`;
+  }
+  return null;
+}
+
+export function takenMessage(nick) {
+  return `Someone in this room is already called “${nick}”. Please pick a different nickname.`;
+}
+
+/**
+ * Asks the server whether the room would accept this nickname now: null when it would, else
+ * the message to show. When the server cannot be asked, the room itself will be the judge.
+ */
+export async function nickRefusal(channel, nick) {
+  const url = new URL(`api/rooms/${encodeURIComponent(channel)}/nick-available`, document.baseURI);
+  url.searchParams.set('nick', nick);
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const body = await response.json();
+    if (body.available) return null;
+    if (body.reason === 'taken') return takenMessage(nick);
+    return body.message || 'That nickname can’t be used here. Please try another one.';
+  } catch {
+    return null;
+  }
+}

@@ -12,12 +12,14 @@
  * 0 success, 1 runtime failure, 2 wrong command line or config.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/load.js';
 import { loadCliConfig } from './cli/config.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE, UsageError } from './cli/errors.js';
+import { packageVersion } from './version.js';
+
+export { packageVersion };
 
 const USAGE = `Usage: palaver <command> [options]
 
@@ -99,21 +101,6 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     throw new UsageError(`"${command}" takes no arguments, found "${rest[0]}"`);
   }
   return invocation;
-}
-
-export function packageVersion(): string {
-  // dist/server/main.js or server/main.ts: walk up to the package.json named "palaver".
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'palaver' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // not here; try the parent
-    }
-    dir = path.dirname(dir);
-  }
-  return 'unknown';
 }
 
 async function run(argv: readonly string[]): Promise<void> {

@@ -49,7 +49,31 @@ export class Router {
     if (stanza.name === 'iq') {
       this.routeIq(ctx, target);
     } else if (stanza.name === 'message' || stanza.name === 'presence') {
-      if (!host.dispatch(stanza.name, target, ctx)) this.unhandled(ctx);
+      if (!this.dispatch(stanza.name, target, ctx)) this.unhandled(ctx);
+    }
+  }
+
+  /**
+   * Runs a host's handler chain. A handler that throws is a bug in one feature: the sender
+   * gets internal-server-error (RFC 6120 §8.3.3.5) and the error is logged, instead of the
+   * exception unwinding into the transport that delivered the stanza and ending the process.
+   */
+  private dispatch(kind: 'message' | 'presence' | 'iq', target: Target, ctx: StanzaContext): boolean {
+    try {
+      return ctx.host.dispatch(kind, target, ctx);
+    } catch (error) {
+      this.log.error({ err: error, stanza: kind, target }, 'stanza handler failed');
+      this.bounceSafely(ctx.stanza, new StanzaError('wait', 'internal-server-error'), ctx.origin);
+      return true;
+    }
+  }
+
+  /** bounce() routes the error back, which may reach the failing handler again: never let that throw. */
+  private bounceSafely(stanza: Element, error: StanzaError, origin: Session | null): void {
+    try {
+      this.bounce(stanza, error, origin);
+    } catch (again) {
+      this.log.error({ err: again }, 'could not send an error reply');
     }
   }
 
@@ -85,12 +109,12 @@ export class Router {
         this.runIqHandler(ctx, payload, handler);
         return;
       }
-      if (host.dispatch('iq', target, ctx)) return;
+      if (this.dispatch('iq', target, ctx)) return;
       this.bounce(stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
       return;
     }
     // Results and errors: handed to the host's chain (e.g. delivery to a full JID); else dropped.
-    host.dispatch('iq', target, ctx);
+    this.dispatch('iq', target, ctx);
   }
 
   private runIqHandler(ctx: StanzaContext, payload: Element, handler: IqHandler): void {
@@ -102,7 +126,9 @@ export class Router {
       return;
     }
     if (outcome instanceof Promise) {
-      outcome.then((result) => this.answerIq(ctx, result), (error) => this.answerIqError(ctx, error));
+      outcome.then((result) => this.answerIq(ctx, result), (error) => this.answerIqError(ctx, error))
+        // Sending the answer can fail too; nothing else awaits this promise.
+        .catch((error: unknown) => this.log.error({ err: error }, 'could not answer an iq'));
     } else {
       this.answerIq(ctx, outcome);
     }

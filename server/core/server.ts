@@ -40,7 +40,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const storage = openSqliteStorage(config.server.data_dir);
   const hosts = createHosts(config);
   const sessions = new SessionRegistry();
-  const events = new ServerEvents();
+  const events = new ServerEvents(log);
   const now = options.now ?? Date.now;
   const context: ServerContext = {
     config,

@@ -1,7 +1,7 @@
 import { xml } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
-import { packageVersion } from '../main.js';
+import { packageVersion } from '../version.js';
 
 /**
  * XEP-0092 software version of the server and its services. The operating system is left

@@ -16,6 +16,14 @@ export interface HttpListenerOptions {
 const HEADERS_TIMEOUT_MS = 15_000;
 /** Receiving a whole request (headers and body); BOSH bodies are small. Held responses are not limited by it. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The slowest upload we wait for: a file of [upload].max_size at this rate still completes. */
+const SLOWEST_UPLOAD_BYTES_PER_SECOND = 32 * 1024;
+
+/** Long enough for the largest allowed upload on a slow link, never less than REQUEST_TIMEOUT_MS. */
+export function requestTimeoutFor(config: ServerContext['config']): number {
+  if (!config.upload.enabled) return REQUEST_TIMEOUT_MS;
+  return Math.max(REQUEST_TIMEOUT_MS, Math.ceil(config.upload.max_size / SLOWEST_UPLOAD_BYTES_PER_SECOND) * 1000);
+}
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
 /** How often Node checks the two timeouts above (its default, 30 s, lets a slow client linger). */
 const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
@@ -36,7 +44,7 @@ export async function listenHttp(server: ServerContext, options: HttpListenerOpt
 
   const listener = http.createServer({
     headersTimeout: HEADERS_TIMEOUT_MS,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout: requestTimeoutFor(server.config),
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
   }, app);

@@ -85,6 +85,20 @@ export class XmppStream implements StanzaSink {
   }
 
   onElement(element: Element): void {
+    // A bug in any handler below ends this client's stream only, never the process.
+    try {
+      this.dispatchElement(element);
+    } catch (error) {
+      this.internalError(error);
+    }
+  }
+
+  private internalError(error: unknown): void {
+    this.server.log.error({ err: error }, 'stream handler failed');
+    this.fail(new StreamError('internal-server-error'));
+  }
+
+  private dispatchElement(element: Element): void {
     switch (this.state) {
       case 'awaiting-header':
         this.fail(new StreamError('not-authorized', 'the stream has not been opened'));
@@ -146,7 +160,7 @@ export class XmppStream implements StanzaSink {
     if (xmlns === NS.tls && element.name === 'starttls') {
       this.startTls();
     } else if (xmlns === NS.sasl) {
-      void this.saslNegotiation().handle(element);
+      this.saslNegotiation().handle(element).catch((error: unknown) => this.internalError(error));
     } else {
       this.fail(new StreamError('not-authorized', 'authenticate first'));
     }

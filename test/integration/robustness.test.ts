@@ -22,6 +22,9 @@ beforeAll(async () => {
       }
     }, 1000);
   }
+  server.server.context.streamExtensions.handleNonzas('urn:test:boom', () => {
+    throw new Error('a stream-level handler bug');
+  });
   hosts.get('localhost')!.on('iq', 'bare', (ctx) => {
     if (ctx.stanza.attrs.type === 'result' && ctx.stanza.attrs.id === 'boom') throw new Error('an iq chain bug');
   }, 1000);
@@ -83,5 +86,16 @@ describe('a feature that throws', () => {
     await expect.poll(() => closed.map((session) => session.jid.toString())).toContain(jid);
     expect(server.server.context.sessions.isOnline(closed.find((s) => s.jid.toString() === jid)!.bare)).toBe(false);
     await stillServed(await guest());
+  });
+
+  it('ends only the offending stream with internal-server-error when a stream-level handler throws', async () => {
+    const offender = await guest();
+    const bystander = await guest();
+    const streamError = new Promise<string>((resolve) => {
+      offender.on('error', (error: Error & { condition?: string }) => resolve(String(error.condition)));
+    });
+    await offender.send(xml('boom', { xmlns: 'urn:test:boom' }));
+    expect(await streamError).toBe('internal-server-error');
+    await stillServed(bystander);
   });
 });

@@ -31,6 +31,11 @@ export interface UploadStore {
   bytesBy(uploader: string, since: number, now: number): number;
   /** The creation time of the uploader's oldest live slot created at or after `since`. */
   oldestBy(uploader: string, since: number, now: number): number | undefined;
+  /**
+   * Removes the uploader's JID from its records (their files stay until they expire): a
+   * guest's identity is not kept beyond its session. Returns how many records changed.
+   */
+  forgetUploader(uploader: string): number;
   /** Bytes of every live slot (reserved or uploaded): what the disk quota counts. */
   bytesStored(now: number): number;
   /** Up to `limit` records whose expiry is at or before `now`, oldest first. */

@@ -165,6 +165,19 @@ describe('sharing a file over HTTP upload', () => {
     expectSafeHeaders(range);
   });
 
+  it("a guest's JID is removed from its upload records when it leaves, and its files stay", async () => {
+    const client = await guest(target);
+    const bare = client.jid!.bare().toString();
+    const slot = await requestSlot(target, client, { filename: 'note.txt', size: 5, 'content-type': 'text/plain' });
+    expect((await put(slot, Buffer.from('hello'), 'text/plain')).status).toBe(201);
+    const store = uploadService(target.server.server.context).store;
+    const id = new URL(slot.get).pathname.split('/')[2]!;
+    expect(store.get(id)?.uploader).toBe(bare);
+    await client.stop();
+    await expect.poll(() => store.get(id)?.uploader).toBe('');
+    expect(await (await fetch(slot.get)).text()).toBe('hello');
+  });
+
   it('a slot takes one PUT only', async () => {
     const client = await guest(target);
     const slot = await requestSlot(target, client, { filename: 'once.txt', size: 4, 'content-type': 'text/plain' });

@@ -6,8 +6,9 @@
  * scenario on stdout (a short summary on stderr), and stops it.
  *
  *   node bench/palaver.mjs                 the small run
- *   node bench/palaver.mjs --profile DIR   login and fan-out under `node --cpu-prof`, one
- *                                          fresh server each, profiles written to DIR
+ *   node bench/palaver.mjs --profile DIR   login (TCP, WebSocket) and fan-out under
+ *                                          `node --cpu-prof`, one fresh server each,
+ *                                          profiles written to DIR
  *   node bench/palaver.mjs --only login,history   a subset
  *
  * Build first (`npm run build`); PALAVER_ROOT points at another build's directory.
@@ -20,8 +21,10 @@ import { startPalaver } from './servers/palaver.mjs';
 const SMALL = [
   { scenario: 'login', params: { transport: 'tcp', clients: 500, concurrency: 50 } },
   { scenario: 'login', params: { transport: 'ws', clients: 500, concurrency: 50 }, needsHttp: true },
-  { scenario: 'idle', params: { transport: 'ws', clients: 1000, concurrency: 100, settle_s: 2 }, needsHttp: true, fresh: true },
-  { scenario: 'idle', params: { transport: 'tcp', clients: 1000, concurrency: 100, settle_s: 2 }, fresh: true },
+  // Fresh servers, warmed up with 300 logins as in bench:compare, so that the one-time growth
+  // of the V8 heap is not charged to the idle clients.
+  { scenario: 'idle', params: { transport: 'ws', clients: 1000, concurrency: 100, settle_s: 2 }, needsHttp: true, fresh: true, warmup: true },
+  { scenario: 'idle', params: { transport: 'tcp', clients: 1000, concurrency: 100, settle_s: 2 }, fresh: true, warmup: true },
   { scenario: 'muc-fanout', params: { transport: 'tcp', rooms: 2, occupants: 20, senders: 4, rates: '2000,5000,10000', duration_s: 3, drain_s: 3 } },
   { scenario: 'muc-large', params: { transport: 'tcp', occupants: 100, concurrency: 20, messages: 10 } },
   { scenario: 'history', params: { transport: 'tcp', archived: 200, joins: 5 } },
@@ -29,6 +32,7 @@ const SMALL = [
 
 const PROFILE = [
   { scenario: 'login', params: { transport: 'tcp', clients: 4000, concurrency: 100 }, fresh: true },
+  { scenario: 'login', params: { transport: 'ws', clients: 4000, concurrency: 100 }, fresh: true, needsHttp: true },
   { scenario: 'muc-fanout', params: { transport: 'tcp', rooms: 4, occupants: 50, senders: 8, rates: '20000', duration_s: 10, drain_s: 5 }, fresh: true },
 ];
 
@@ -81,6 +85,7 @@ async function main() {
         process.stdout.write(`${JSON.stringify(skipped)}\n`);
         continue;
       }
+      if (step.warmup) await runScenario(server, 'login', { transport: step.params.transport, clients: 300, concurrency: 50 }, { timeLimitS: 30 });
       const result = await runScenario(server, step.scenario, step.params, { timeLimitS: options.profile ? 120 : 45 });
       results.push(result);
       process.stdout.write(`${JSON.stringify(result)}\n`);

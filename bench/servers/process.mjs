@@ -54,7 +54,10 @@ export function spawnLogged(command, args, { logFile, env = process.env, cwd } =
 export async function stopProcess(handle, graceMs = 10_000) {
   if (!handle.alive()) return;
   handle.child.kill('SIGTERM');
-  const done = await Promise.race([handle.exited.then(() => true), sleep(graceMs).then(() => false)]);
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(false), graceMs); });
+  const done = await Promise.race([handle.exited.then(() => true), timeout]);
+  clearTimeout(timer); // a pending grace timer would keep the process alive
   if (!done) {
     handle.child.kill('SIGKILL');
     await handle.exited;

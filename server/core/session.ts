@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Element } from '../xml/element.js';
 import type { StreamError } from '../xml/errors.js';
 import type { Jid } from '../jid/jid.js';
 import type { Host } from './host.js';
+import { randomId } from '../util/random-ids.js';
 
 /** What a session needs from its stream: a way to write stanzas and to end the stream. */
 export interface StanzaSink {
@@ -20,7 +20,7 @@ export class SessionKey<T> {
 
 /** An authenticated, bound client resource. */
 export class Session {
-  readonly id = randomBytes(9).toString('base64url');
+  readonly id = randomId(9);
   readonly bare: Jid;
   /** The last available presence the client broadcast; null before initial presence or after unavailable. */
   presence: Element | null = null;

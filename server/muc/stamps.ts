@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../util/random-ids.js';
 import { xml, type Element } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
 import { tryParseJid } from '../jid/jid.js';
@@ -6,7 +6,7 @@ import type { Room } from './room.js';
 
 /** A new stanza-id (XEP-0359); the same value is the message's MAM id. */
 export function newStanzaId(): string {
-  return randomBytes(12).toString('base64url');
+  return randomId(12);
 }
 
 export function stanzaIdElement(room: Room, id: string): Element {

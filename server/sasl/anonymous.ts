@@ -1,10 +1,10 @@
 /**
  * ANONYMOUS (RFC 4505). Always offered by this mechanism; the negotiator includes it only on
  * the anonymous host. Any trace data the client sends is ignored and never logged. Each
- * success gets a fresh unguessable localpart: 16 bytes from crypto.randomBytes, base32
+ * success gets a fresh unguessable localpart: 16 bytes from the crypto.randomBytes pool, base32
  * lowercase (26 characters).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../util/random-ids.js';
 import type { SaslExchange, SaslMechanism, SaslStep } from './mechanism.js';
 import { fail } from './util.js';
 
@@ -12,7 +12,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 /** 26 lowercase base32 characters (RFC 4648 alphabet, no padding) from 128 random bits. */
 export function randomLocalpart(): string {
-  const bytes = randomBytes(16);
+  const bytes = randomBytesPooled(16);
   let out = '';
   let buffer = 0;
   let bits = 0;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '../xml/element.js';
 import { StanzaError, StreamError, errorReply } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
@@ -9,6 +8,7 @@ import type { ServerContext } from '../core/context.js';
 import type { Host } from '../core/host.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 import type { StreamTransport } from './transport.js';
+import { randomId } from '../util/random-ids.js';
 
 type State = 'awaiting-header' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
 
@@ -21,7 +21,7 @@ const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
  * resource binding, then validation and from-stamping of every stanza before routing.
  */
 export class XmppStream implements StanzaSink {
-  readonly id = randomBytes(12).toString('base64url');
+  readonly id = randomId(12);
   private state: State = 'awaiting-header';
   private host: Host | null = null;
   private headerSent = false;
@@ -214,7 +214,7 @@ export class XmppStream implements StanzaSink {
     const requested = bind.getChildText('resource')?.trim();
     let jid: Jid;
     try {
-      jid = Jid.of(this.username!, this.host!.name, requested || randomBytes(6).toString('base64url'));
+      jid = Jid.of(this.username!, this.host!.name, requested || randomId(6));
     } catch (error) {
       if (!(error instanceof JidError)) throw error;
       this.transport.sendElement(errorReply(element, new StanzaError('modify', 'bad-request', 'invalid resource')));

@@ -66,6 +66,19 @@ class TcpConnection implements StreamTransport {
   private encrypted: boolean;
   private closed = false;
   private readonly onData = (chunk: Buffer) => this.parser.write(chunk);
+  /**
+   * Output of this event-loop turn, written in one socket.write: a burst to one client (a
+   * newcomer's occupant list, history, negotiation steps) then costs one syscall, not one
+   * per stanza (bench/RESULTS.md, "Optimisation pass 1").
+   */
+  private pending: string[] = [];
+  /** Length of `pending`, in the unit socket.writableLength counts queued strings in; both count against max_outgoing_buffer. */
+  private pendingLength = 0;
+  private flushScheduled = false;
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   constructor(
     private readonly server: ServerContext,
@@ -105,6 +118,7 @@ class TcpConnection implements StreamTransport {
   close(): void {
     if (this.closed) return;
     this.write('</stream:stream>');
+    this.flush();
     this.closed = true;
     this.socket.end();
     // A client that never closes its side must not keep the socket.
@@ -112,6 +126,8 @@ class TcpConnection implements StreamTransport {
   }
 
   startTls(): void {
+    // <proceed/> must reach the client in the clear, before the socket is wrapped.
+    this.flush();
     const plain = this.socket;
     plain.removeListener('data', this.onData);
     plain.setTimeout(0);
@@ -133,12 +149,34 @@ class TcpConnection implements StreamTransport {
 
   private write(data: string): void {
     if (this.closed || this.socket.destroyed) return;
-    this.socket.write(data);
-    if (this.socket.writableLength > this.server.config.limits.max_outgoing_buffer) {
-      // The client stopped reading: cut it off rather than queue without bound.
-      this.server.log.debug('closing a connection whose output buffer is full');
-      this.socket.destroy();
+    this.pending.push(data);
+    this.pendingLength += data.length;
+    if (this.overBufferLimit()) return;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushSoon);
     }
+  }
+
+  /** Writes what this turn queued; synchronous, so close() and STARTTLS can rely on the order. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
+    if (this.socket.destroyed) return;
+    this.socket.write(data);
+    this.overBufferLimit();
+  }
+
+  /** The client stopped reading: cut it off rather than queue without bound. */
+  private overBufferLimit(): boolean {
+    if (this.socket.writableLength + this.pendingLength <= this.server.config.limits.max_outgoing_buffer) return false;
+    this.server.log.debug('closing a connection whose output buffer is full');
+    this.pending = [];
+    this.pendingLength = 0;
+    this.socket.destroy();
+    return true;
   }
 
   /**

@@ -89,11 +89,18 @@ class WebSocketConnection implements StreamTransport {
   private readonly stream: XmppStream;
   private limits: ParserLimits = DEFAULT_LIMITS;
   private closed = false;
+  /**
+   * The socket is corked from the first frame of an event-loop turn until the next turn, so
+   * that a burst of frames (one stanza each, RFC 7395) shares one syscall instead of one
+   * writev per frame (bench/RESULTS.md, "Optimisation pass 1").
+   */
+  private corked = false;
+  private readonly uncorkSoon = (): void => this.uncork();
 
   constructor(
     private readonly server: ServerContext,
     private readonly ws: WebSocket,
-    socket: Duplex,
+    private readonly socket: Duplex,
     readonly remoteAddress: string,
     readonly secure: boolean,
     private readonly connections: ConnectionTracker,
@@ -128,6 +135,7 @@ class WebSocketConnection implements StreamTransport {
   close(): void {
     if (this.closed) return;
     this.write(`<close xmlns='${NS.framing}'/>`);
+    this.uncork();
     this.closed = true;
     this.ws.close(CLOSE_NORMAL);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
@@ -143,6 +151,11 @@ class WebSocketConnection implements StreamTransport {
 
   private write(data: string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncorkSoon);
+    }
     this.ws.send(data);
     if (this.ws.bufferedAmount > this.server.config.limits.max_outgoing_buffer) {
       // The client stopped reading: cut it off rather than queue without bound.
@@ -196,8 +209,16 @@ class WebSocketConnection implements StreamTransport {
     }
   }
 
+  /** Sends what this turn's frames left in the socket (bufferedAmount counts them meanwhile). */
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   /** Closes without an XMPP goodbye (protocol violation at the WebSocket level). */
   private abort(code: number, reason: string): void {
+    this.uncork();
     this.closed = true;
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();

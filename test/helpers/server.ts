@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { configFromObject, type ConfigInput } from '../../server/config/load.js';
 import { startServer, type RunningServer } from '../../server/core/server.js';
+import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -55,4 +56,9 @@ export async function startTestServer(overrides: ConfigInput = {}, options: { no
       await server.stop();
     },
   };
+}
+
+/** Creates the account name@localhost with this password (4096 iterations keeps tests fast). */
+export async function addAccount(server: TestServer, name: string, password: string): Promise<void> {
+  server.server.context.storage.accounts.create(name, 'localhost', await deriveAllScramCredentials(password, 4096));
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client as xmppClient } from '@xmpp/client';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
 import { iqError } from '../helpers/clients.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { CLIENT_STATE } from '../../server/modules/csi.js';
 
@@ -12,9 +11,8 @@ const open: XmppClient[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
-  const accounts = server.server.context.storage.accounts;
-  accounts.create('alice', 'localhost', await deriveAllScramCredentials('alicepass', 4096));
-  accounts.create('bob', 'localhost', await deriveAllScramCredentials('bobpass', 4096));
+  await addAccount(server, 'alice', 'alicepass');
+  await addAccount(server, 'bob', 'bobpass');
 });
 afterAll(async () => {
   await Promise.all(open.splice(0).map((client) => client.stop().catch(() => {})));

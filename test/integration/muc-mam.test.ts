@@ -1,8 +1,7 @@
 /** Reading a room's archive (XEP-0313) with @xmpp/client, through real rooms. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { mucServiceFor } from '../../server/muc/service.js';
 import { createRoomArchive } from '../../server/muc/archive/index.js';
 import type { Room } from '../../server/muc/room.js';
@@ -21,8 +20,7 @@ const open: XmppClient[] = [];
 
 beforeAll(async () => {
   server = await startTestServer({}, { now: () => clock });
-  const accounts = server.server.context.storage.accounts;
-  accounts.create('alice', 'localhost', await deriveAllScramCredentials('alicepass', 4096));
+  await addAccount(server, 'alice', 'alicepass');
 });
 afterAll(async () => {
   await Promise.all(open.splice(0).map((client) => client.stop().catch(() => {})));

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Element } from 'ltx';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, xml } from '../helpers/clients.js';
 import {
   failureCondition, NS_BIND, NS_SASL, NS_STANZAS, NS_TLS, RawXmpp, scramAuth, servedThroughout, signIn, streamHeader,
 } from '../helpers/raw-xmpp.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 /**
  * Stream negotiation over raw sockets (RFC 6120 §5–§7): features, STARTTLS, SASL and its
@@ -34,7 +33,7 @@ describe('a server that requires encryption (the default)', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ tls: { require_encryption: true }, listen: { c2s_direct_tls: '127.0.0.1:0' } });
-    server.server.context.storage.accounts.create('alice', 'localhost', await deriveAllScramCredentials(ALICE.password, 4096));
+    await addAccount(server, 'alice', ALICE.password);
   });
   afterAll(() => server?.stop());
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 const ROSTER = 'jabber:iq:roster';
 
@@ -10,9 +9,8 @@ const open: XmppClient[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
-  const accounts = server.server.context.storage.accounts;
   for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']) {
-    accounts.create(name, 'localhost', await deriveAllScramCredentials(`${name}pass`, 4096));
+    await addAccount(server, name, `${name}pass`);
   }
 });
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
 import { iqError } from '../helpers/clients.js';
 import { eventually } from '../helpers/web.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { rosterService } from '../../server/modules/roster/service.js';
 
@@ -14,9 +13,8 @@ const open: XmppClient[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
-  const accounts = server.server.context.storage.accounts;
   for (const name of ['alice', 'bob', 'carol']) {
-    accounts.create(name, 'localhost', await deriveAllScramCredentials(`${name}pass`, 4096));
+    await addAccount(server, name, `${name}pass`);
   }
 });
 afterAll(async () => {

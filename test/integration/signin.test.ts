@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml } from '../helpers/clients.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 let server: TestServer;
 
 beforeAll(async () => {
   server = await startTestServer();
-  server.server.context.storage.accounts.create('alice', 'localhost', await deriveAllScramCredentials('secret pass', 4096));
-  server.server.context.storage.accounts.create('bob', 'localhost', await deriveAllScramCredentials('bobpass', 4096));
+  await addAccount(server, 'alice', 'secret pass');
+  await addAccount(server, 'bob', 'bobpass');
 });
 afterAll(() => server?.stop());
 

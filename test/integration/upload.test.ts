@@ -12,8 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../server/config/load.js';
 import { uploadRoutes, type UploadRoutesOptions } from '../../server/upload/http.js';
 import { uploadService } from '../../server/upload/service.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, xml, type XmppClient } from '../helpers/clients.js';
 
 const UPLOAD = 'urn:xmpp:http:upload:0';
@@ -339,7 +338,7 @@ describe('quotas', () => {
 
   it('an account holder is limited per day', async () => {
     const target = await startUploadServer({ upload: { max_size: '1KiB', quota_per_account_per_day: '1KiB' } });
-    target.server.server.context.storage.accounts.create('alice', 'localhost', await deriveAllScramCredentials('pw', 4096));
+    await addAccount(target.server, 'alice', 'pw');
     const alice = await connectClient({ port: target.server.c2sPort, username: 'alice', password: 'pw' });
     clients.push(alice);
     await requestSlot(target, alice, { filename: 'a.txt', size: 1024, 'content-type': 'text/plain' });

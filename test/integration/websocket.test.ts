@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml } from '../helpers/clients.js';
 import { connectWebSocketClient, eventually, FRAMING, RawWebSocket, UpgradeRefused } from '../helpers/web.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 let server: TestServer;
 let wsUrl: string;
@@ -12,7 +11,7 @@ const OPEN = `<open xmlns='${FRAMING}' to='anon.localhost' version='1.0'/>`;
 beforeAll(async () => {
   server = await startTestServer();
   wsUrl = `ws://127.0.0.1:${server.httpPort}/xmpp-websocket`;
-  server.server.context.storage.accounts.create('alice', 'localhost', await deriveAllScramCredentials('alice pw', 4096));
+  await addAccount(server, 'alice', 'alice pw');
 });
 afterAll(() => server?.stop());
 

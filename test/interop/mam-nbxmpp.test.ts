@@ -1,9 +1,8 @@
 /** Gajim's library, nbxmpp, catching up on a room through its archive (test/interop/nbxmpp_mam.py). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
 import { requirePythonModules, runPythonScript, scriptResult } from '../helpers/python.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { createRoomArchive } from '../../server/muc/archive/index.js';
 
 const python = requirePythonModules(['nbxmpp', 'gi'], 'python3-nbxmpp');
@@ -33,7 +32,7 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
 
   beforeAll(async () => {
     server = await startTestServer({ tls: { require_encryption: true } });
-    server.server.context.storage.accounts.create('juliet', 'localhost', await deriveAllScramCredentials('gajim mam pw', 4096));
+    await addAccount(server, 'juliet', 'gajim mam pw');
     // Someone talked in the room before Gajim came; they stay, so the room (and its archive) lives on.
     romeo = await connectClient({ port: server.c2sPort });
     const joined = nextStanza(romeo, (s) => s.is('presence') && s.attrs.from === `${ROOM}/romeo`);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { requirePythonModules, runPythonScript, scriptResult } from '../helpers/python.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 const python = requirePythonModules(['slixmpp'], 'python3-slixmpp');
 
@@ -24,7 +23,7 @@ describe.skipIf(!python.available)(python.available ? 'slixmpp in rooms' : `slix
 
   beforeAll(async () => {
     server = await startTestServer({ tls: { require_encryption: true } });
-    server.server.context.storage.accounts.create('owner', 'localhost', await deriveAllScramCredentials('owner in slixmpp', 4096));
+    await addAccount(server, 'owner', 'owner in slixmpp');
     const run = await runPythonScript('muc_slixmpp.py', [
       '127.0.0.1', String(server.c2sPort), 'owner@localhost/slixmpp', 'owner in slixmpp', 'anon.localhost', ROOM,
     ]);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { requirePythonModules, runPythonScript, scriptResult } from '../helpers/python.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 const python = requirePythonModules(['nbxmpp', 'gi'], 'python3-nbxmpp');
 
@@ -28,7 +27,7 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp)' : `Gajim 
   beforeAll(async () => {
     // As deployed: no SASL before TLS, so signing in proves STARTTLS and SCRAM.
     server = await startTestServer({ tls: { require_encryption: true } });
-    server.server.context.storage.accounts.create('juliet', 'localhost', await deriveAllScramCredentials('gajim user pw', 4096));
+    await addAccount(server, 'juliet', 'gajim user pw');
     const run = await runPythonScript('nbxmpp_client.py', ['127.0.0.1', String(server.c2sPort), 'juliet', 'localhost', 'gajim user pw']);
     result = scriptResult<NbxmppResult>(run);
     if (result.error) throw new Error(`nbxmpp failed: ${result.error}\n${JSON.stringify(result)}\n${run.stderr.slice(-4000)}`);

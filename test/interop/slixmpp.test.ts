@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { requirePythonModules, runPythonScript, scriptResult } from '../helpers/python.js';
-import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 const python = requirePythonModules(['slixmpp'], 'python3-slixmpp');
 
@@ -24,9 +23,8 @@ describe.skipIf(!python.available)(python.available ? 'slixmpp' : `slixmpp (skip
   beforeAll(async () => {
     // As deployed: no SASL before TLS, so signing in proves STARTTLS and SCRAM.
     server = await startTestServer({ tls: { require_encryption: true } });
-    const accounts = server.server.context.storage.accounts;
-    accounts.create('alice', 'localhost', await deriveAllScramCredentials('alice in slixmpp', 4096));
-    accounts.create('bob', 'localhost', await deriveAllScramCredentials('bob in slixmpp', 4096));
+    await addAccount(server, 'alice', 'alice in slixmpp');
+    await addAccount(server, 'bob', 'bob in slixmpp');
     const run = await runPythonScript('slixmpp_client.py', [
       '127.0.0.1', String(server.c2sPort),
       'alice@localhost/slixmpp', 'alice in slixmpp',

@@ -8,36 +8,22 @@ Usage: muc_slixmpp.py HOST PORT ACCOUNT_JID ACCOUNT_PASSWORD GUEST_DOMAIN ROOM_J
 """
 
 import asyncio
-import json
-import logging
-import ssl
 import sys
 
-from slixmpp import ClientXMPP
+from slixmpp_harness import STEP_TIMEOUT, SignInClient, main, sign_in
 
-STEP_TIMEOUT = 15
 SID = '{urn:xmpp:sid:0}stanza-id'
 DELAY = '{urn:xmpp:delay}delay'
 
 
-class Client(ClientXMPP):
+class Client(SignInClient):
     """A client with MUC support that queues the groupchat messages it receives."""
 
     def __init__(self, jid, password):
         super().__init__(jid, password)
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
         self.register_plugin('xep_0045')
         self.groupchat = asyncio.Queue()
-        self.signed_in = asyncio.get_event_loop().create_future()
-        self.add_event_handler('session_start', lambda _: self.signed_in.done() or self.signed_in.set_result(True))
-        self.add_event_handler('failed_all_auth', lambda _: self._fail('authentication failed'))
-        self.add_event_handler('connection_failed', lambda error: self._fail(f'connection failed: {error}'))
         self.add_event_handler('groupchat_message', self._on_groupchat)
-
-    def _fail(self, reason):
-        if not self.signed_in.done():
-            self.signed_in.set_exception(RuntimeError(reason))
 
     def _on_groupchat(self, message):
         if message['body'] and message.xml.find(DELAY) is None:
@@ -54,13 +40,6 @@ def describe(message):
         'stanza_id_by': sid.get('by') if sid is not None else None,
         'delay_from': delay.get('from') if delay is not None else None,
     }
-
-
-async def sign_in(jid, password, host, port):
-    client = Client(jid, password)
-    client.connect(address=(host, port))
-    await asyncio.wait_for(client.signed_in, STEP_TIMEOUT)
-    return client
 
 
 async def join(client, room, nick, **history):
@@ -80,51 +59,28 @@ async def next_groupchat(client):
     return await asyncio.wait_for(client.groupchat.get(), STEP_TIMEOUT)
 
 
-async def run(host, port, account_jid, account_password, guest_domain, room):
-    result = {}
-    clients = []
-    try:
-        owner = await sign_in(account_jid, account_password, host, port)
-        clients.append(owner)
-        result['owner_join'] = await join(owner, room, 'Owner')
-        owner.send_message(mto=room, mbody='first message', mtype='groupchat')
-        first = await next_groupchat(owner)
-        owner.send_message(mto=room, mbody='second message', mtype='groupchat')
-        second = await next_groupchat(owner)
-        result['owner_echoes'] = [first, second]
-
-        guest = await sign_in(guest_domain, '', host, port)
-        clients.append(guest)
-        result['guest_join'] = await join(guest, room, 'Guest', maxstanzas=10)
-        guest.send_message(mto=room, mbody='hello from a slixmpp guest', mtype='groupchat')
-        result['owner_received'] = await next_groupchat(owner)
-
-        quiet = await sign_in(guest_domain, '', host, port)
-        clients.append(quiet)
-        result['quiet_join'] = await join(quiet, room, 'Quiet', maxchars=0)
-    except Exception as error:  # reported to the test, which shows it
-        result['error'] = f'{type(error).__name__}: {error}'
-    finally:
-        closing = [client.disconnect(wait=1) for client in clients]
-        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), STEP_TIMEOUT)
-    return result
-
-
-def main():
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+async def scenario(result, clients):
     host, port, account_jid, account_password, guest_domain, room = sys.argv[1:7]
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    result = loop.run_until_complete(asyncio.wait_for(
-        run(host, int(port), account_jid, account_password, guest_domain, room), 60))
-    # slixmpp leaves its filter tasks pending after a disconnect; end them before the loop closes.
-    pending = asyncio.all_tasks(loop)
-    for task in pending:
-        task.cancel()
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.close()
-    print(json.dumps(result), flush=True)
+    port = int(port)
+    owner = await sign_in(Client, account_jid, account_password, host, port)
+    clients.append(owner)
+    result['owner_join'] = await join(owner, room, 'Owner')
+    owner.send_message(mto=room, mbody='first message', mtype='groupchat')
+    first = await next_groupchat(owner)
+    owner.send_message(mto=room, mbody='second message', mtype='groupchat')
+    second = await next_groupchat(owner)
+    result['owner_echoes'] = [first, second]
+
+    guest = await sign_in(Client, guest_domain, '', host, port)
+    clients.append(guest)
+    result['guest_join'] = await join(guest, room, 'Guest', maxstanzas=10)
+    guest.send_message(mto=room, mbody='hello from a slixmpp guest', mtype='groupchat')
+    result['owner_received'] = await next_groupchat(owner)
+
+    quiet = await sign_in(Client, guest_domain, '', host, port)
+    clients.append(quiet)
+    result['quiet_join'] = await join(quiet, room, 'Quiet', maxchars=0)
 
 
 if __name__ == '__main__':
-    main()
+    main(scenario)

@@ -11,24 +11,13 @@ Usage: nbxmpp_client.py HOST PORT USERNAME DOMAIN PASSWORD
 (Not named nbxmpp.py: the script's directory comes first on sys.path and would shadow the library.)
 """
 
-import json
-import logging
-import sys
+from nbxmpp_harness import STEP_TIMEOUT, GLibScenario, gajim_client, main  # first: it pins the GLib version
+from gi.repository import GLib
+from nbxmpp.modules.bookmarks.util import get_private_request
+from nbxmpp.namespaces import Namespace
+from nbxmpp.protocol import Iq, Presence
+from nbxmpp.structs import DiscoIdentity
 
-import gi
-
-gi.require_version('GLib', '2.0')
-from gi.repository import GLib  # noqa: E402
-
-from nbxmpp.client import Client  # noqa: E402
-from nbxmpp.const import ConnectionProtocol, ConnectionType  # noqa: E402
-from nbxmpp.modules.bookmarks.util import get_private_request  # noqa: E402
-from nbxmpp.namespaces import Namespace  # noqa: E402
-from nbxmpp.protocol import Iq, Presence  # noqa: E402
-from nbxmpp.structs import DiscoIdentity  # noqa: E402
-
-STEP_TIMEOUT = 10
-RUN_TIMEOUT = 45
 CAPS_NODE = 'https://gajim.org'
 CAPS_FEATURES = [
     Namespace.DISCO_INFO, Namespace.CAPS, Namespace.CHATSTATES, Namespace.RECEIPTS,
@@ -36,10 +25,9 @@ CAPS_FEATURES = [
 ]
 
 
-class GajimSignIn:
+class GajimSignIn(GLibScenario):
     def __init__(self, host, port, username, domain, password):
-        self.loop = GLib.MainLoop()
-        self.result = {'steps': {}}
+        super().__init__({'steps': {}})
         self.pending = set()
         self.domain = domain
         self.steps = [
@@ -51,15 +39,7 @@ class GajimSignIn:
             ('roster', self.roster_request),
             ('own_vcard', self.vcard_request),
         ]
-        client = Client()
-        client.set_domain(domain)
-        client.set_username(username)
-        client.set_password(password)
-        client.set_resource('gajim.interop')
-        client.set_custom_host(f'{host}:{port}', ConnectionProtocol.TCP, ConnectionType.START_TLS)
-        client.set_connection_types([ConnectionType.START_TLS])
-        # The test server's certificate is self-signed.
-        client.set_ignore_tls_errors(True)
+        client = gajim_client(host, int(port), username, domain, password, 'gajim.interop')
         client.subscribe('connected', self.on_connected)
         client.subscribe('connection-failed', lambda *_: self.finish(f'connection failed: {client.get_error()}'))
         client.subscribe('disconnected', self.on_disconnected)
@@ -68,19 +48,8 @@ class GajimSignIn:
     def bare_jid(self):
         return str(self.client.get_bound_jid().bare)
 
-    def run(self):
-        GLib.timeout_add_seconds(RUN_TIMEOUT, lambda: self.finish('the run timed out'))
-        self.client.connect()
-        self.loop.run()
-        return self.result
-
-    def finish(self, error=None):
-        if error and 'error' not in self.result:
-            self.result['error'] = error
+    def before_finish(self):
         self.result['unanswered'] = sorted(self.pending)
-        if self.loop.is_running():
-            self.loop.quit()
-        return False
 
     def on_disconnected(self, *_args):
         if 'presence' not in self.result['steps']:
@@ -179,12 +148,5 @@ def describe_response(name, stanza):
     return outcome
 
 
-def main():
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    host, port, username, domain, password = sys.argv[1:6]
-    result = GajimSignIn(host, int(port), username, domain, password).run()
-    print(json.dumps(result), flush=True)
-
-
 if __name__ == '__main__':
-    main()
+    main(GajimSignIn, 5)

@@ -9,41 +9,22 @@ each query's <fin/>. A GLib timeout ends the run, so the script cannot hang.
 Usage: nbxmpp_mam.py HOST PORT USERNAME DOMAIN PASSWORD ROOM NICK
 """
 
-import json
-import logging
-import sys
+from nbxmpp_harness import STEP_TIMEOUT, GLibScenario, gajim_client, main  # first: it pins the GLib version
+from gi.repository import GLib
+from nbxmpp.namespaces import Namespace
+from nbxmpp.protocol import Iq, JID, Message, Presence
+from nbxmpp.structs import StanzaHandler
 
-import gi
-
-gi.require_version('GLib', '2.0')
-from gi.repository import GLib  # noqa: E402
-
-from nbxmpp.client import Client  # noqa: E402
-from nbxmpp.const import ConnectionProtocol, ConnectionType  # noqa: E402
-from nbxmpp.namespaces import Namespace  # noqa: E402
-from nbxmpp.protocol import Iq, JID, Message, Presence  # noqa: E402
-from nbxmpp.structs import StanzaHandler  # noqa: E402
-
-STEP_TIMEOUT = 10
-RUN_TIMEOUT = 45
 LIVE_BODY = 'hello from gajim'
 FIRST_PAGE = 2
 
 
-class GajimCatchUp:
+class GajimCatchUp(GLibScenario):
     def __init__(self, host, port, username, domain, password, room, nick):
-        self.loop = GLib.MainLoop()
+        super().__init__({'archived': [], 'queries': []})
         self.room = room
         self.nick = nick
-        self.result = {'archived': [], 'queries': []}
-        client = Client()
-        client.set_domain(domain)
-        client.set_username(username)
-        client.set_password(password)
-        client.set_resource('gajim.mam')
-        client.set_custom_host(f'{host}:{port}', ConnectionProtocol.TCP, ConnectionType.START_TLS)
-        client.set_connection_types([ConnectionType.START_TLS])
-        client.set_ignore_tls_errors(True)  # the test server's certificate is self-signed
+        client = gajim_client(host, int(port), username, domain, password, 'gajim.mam')
         client.subscribe('connected', self.on_connected)
         client.subscribe('connection-failed', lambda *_: self.finish(f'connection failed: {client.get_error()}'))
         client.subscribe('disconnected', lambda *_: self.finish('disconnected before the end'))
@@ -52,19 +33,6 @@ class GajimCatchUp:
         self.client = client
         self.joined = False
         self.sent_live = False
-
-    def run(self):
-        GLib.timeout_add_seconds(RUN_TIMEOUT, lambda: self.finish('the run timed out'))
-        self.client.connect()
-        self.loop.run()
-        return self.result
-
-    def finish(self, error=None):
-        if error and 'error' not in self.result:
-            self.result['error'] = error
-        if self.loop.is_running():
-            self.loop.quit()
-        return False
 
     def on_connected(self, *_args):
         iq = Iq('get', Namespace.DISCO_INFO, to=self.room)
@@ -144,12 +112,5 @@ class GajimCatchUp:
         return None
 
 
-def main():
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    host, port, username, domain, password, room, nick = sys.argv[1:8]
-    result = GajimCatchUp(host, int(port), username, domain, password, room, nick).run()
-    print(json.dumps(result), flush=True)
-
-
 if __name__ == '__main__':
-    main()
+    main(GajimCatchUp, 7)

@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_DIR, killScenarios, runScenario } from './lib/orchestrate.mjs';
+import { BENCH_DIR, runScenario, stopOnSignals } from './lib/orchestrate.mjs';
 import { startPalaver } from './servers/palaver.mjs';
 import { startProsody } from './servers/prosody.mjs';
 import { startEjabberd } from './servers/ejabberd.mjs';
@@ -154,19 +154,8 @@ async function main() {
   const log = (message) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
   const started = performance.now();
   const results = [];
-  // Ctrl-C or SIGTERM: end the load generator and stop the server under test, then exit.
   let underTest = null;
-  let interrupted = false;
-  const interrupt = async (signal) => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log(`${signal}: stopping`);
-    killScenarios();
-    if (underTest) await underTest.stop().catch(() => {});
-    process.exit(130);
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  stopOnSignals(log, () => underTest);
 
   for (let round = 0; round < options.rounds; round++) {
     for (const [caseIndex, spec] of cases.entries()) {

@@ -15,7 +15,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { killScenarios, runScenario } from './lib/orchestrate.mjs';
+import { runScenario, stopOnSignals } from './lib/orchestrate.mjs';
 import { startPalaver } from './servers/palaver.mjs';
 
 const SMALL = [
@@ -53,18 +53,7 @@ async function main() {
   const log = (message) => process.stderr.write(`${message}\n`);
   let server = null;
   const results = [];
-  // Ctrl-C or SIGTERM: end the load generator and stop Palaver before exiting.
-  let interrupted = false;
-  const interrupt = async (signal) => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log(`${signal}: stopping`);
-    killScenarios();
-    if (server) await server.stop().catch(() => {});
-    process.exit(130);
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  stopOnSignals(log, () => server);
   const start = async (label) => {
     if (server) await server.stop();
     const nodeArgs = [];

@@ -17,6 +17,26 @@ export function killScenarios() {
 }
 
 /**
+ * Ctrl-C or SIGTERM: end the load generators and stop the server under test, then exit 130.
+ * A second signal exits at once.
+ * @param {(message: string) => void} log
+ * @param {() => ({ stop(): Promise<unknown> } | null)} serverUnderTest  the server running now, if any
+ */
+export function stopOnSignals(log, serverUnderTest) {
+  let interrupted = false;
+  const interrupt = async (signal) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`${signal}: stopping`);
+    killScenarios();
+    await serverUnderTest()?.stop().catch(() => {});
+    process.exit(130);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+}
+
+/**
  * @param {{ name: string, pid: number, runArgs: Record<string, string | number> }} server
  * @param {string} scenario
  * @param {Record<string, string | number>} params  transport and scenario parameters

@@ -22,6 +22,10 @@ export default defineModule({
     const retention = new ArchiveRetention(archive, { maxAge, now: server.now, log: server.log });
     retention.start();
     server.events.on('shutdown', () => retention.stop());
-    return () => retention.stop();
+    // Module cleanups run before the database closes: the last turn's messages are kept.
+    return () => {
+      retention.stop();
+      archive.flush();
+    };
   },
 });

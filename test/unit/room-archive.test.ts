@@ -295,3 +295,49 @@ describe('archive edges and rooms that go away', () => {
     expect(archive.recent(OTHER, 10)).toHaveLength(2);
   });
 });
+
+describe('appends are committed together, shortly after', () => {
+  const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+
+  it('writes queued messages within a few tens of milliseconds, and at once past a thousand', async () => {
+    seed(3);
+    expect(storedRows()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(storedRows()).toBe(3);
+    seed(1000, OTHER);
+    expect(storedRows()).toBe(1003);
+  });
+
+  it('lets every read see what was appended in the same turn', () => {
+    seed(2);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1', 'm2']);
+    seed(3);
+    expect(ids({ search: 'number' })).toEqual(['m1', 'm2', 'm3']);
+    archive.append(ROOM, { id: 'late', stanza: groupchat(ROOM, 'alice', 'late', 'late one'), nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
+    expect(archive.get(ROOM, 'late')?.nick).toBe('alice');
+    archive.append(ROOM, { id: 'gone', stanza: groupchat(ROOM, 'bob', 'gone', 'retract me'), nick: 'bob', occupantId: 'occ-bob', timestamp: T0 });
+    archive.retract(ROOM, 'gone', `${ROOM}/mod`);
+    expect(archive.get(ROOM, 'gone')?.retracted).toBe(true);
+    expect(archive.edges(ROOM)?.end.id).toBe('gone');
+  });
+
+  it('stores the stanza as it was appended, whatever the caller does to it afterwards', () => {
+    const stanza = groupchat(ROOM, 'alice', 'x1', 'original');
+    archive.append(ROOM, { id: 'x1', stanza, nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
+    stanza.getChild('body')!.children = ['changed'];
+    expect(archive.get(ROOM, 'x1')?.stanza.getChildText('body')).toBe('original');
+  });
+
+  it('reports a commit that fails with the number of messages lost, and keeps working', () => {
+    const failures: number[] = [];
+    archive = new SqliteRoomArchive(db, () => clock, (_error, lost) => failures.push(lost));
+    seed(2);
+    db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect(() => archive.flush()).not.toThrow();
+    expect(failures).toEqual([2]);
+    expect(storedRows()).toBe(0);
+    db.exec('DROP TRIGGER disk_full');
+    seed(1);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1']);
+  });
+});

@@ -17,10 +17,12 @@ export { ArchiveIdNotFound } from './store.js';
 const stores = new WeakMap<Database, RoomArchiveStore>();
 
 /** The SQLite room archive of this server. Every call returns the same store. */
-export function createRoomArchive(ctx: Pick<ServerContext, 'database' | 'now'>): RoomArchiveStore {
+export function createRoomArchive(ctx: Pick<ServerContext, 'database' | 'now' | 'log'>): RoomArchiveStore {
   let store = stores.get(ctx.database);
   if (!store) {
-    store = new SqliteRoomArchive(ctx.database, ctx.now);
+    store = new SqliteRoomArchive(ctx.database, ctx.now, (error, lost) => {
+      ctx.log.error({ err: error, lost }, 'room messages could not be written to the archive');
+    });
     stores.set(ctx.database, store);
   }
   return store;

@@ -6,6 +6,13 @@
  * Paging walks `seq` (arrival order); clients only ever see ids (stanza-ids), which are
  * turned into seq bounds per query. Every statement is prepared once: the fixed ones in the
  * constructor, the query shapes (which filters are present) in a small cache.
+ *
+ * Appends are queued and committed together, FLUSH_DELAY_MS after the first (or at once
+ * past MAX_QUEUED): a transaction per message was a fifth of the CPU of a busy room
+ * (bench/RESULTS.md). A crash can lose that much, as synchronous = NORMAL already allows
+ * for the last commits on power loss. Every read and
+ * write that is not an append commits the queue first, so nothing queued is ever invisible
+ * to history, MAM, retraction or expiry; whoever closes the database calls flush() first.
  */
 import { parse } from 'ltx';
 import type { Statement } from 'better-sqlite3';
@@ -77,10 +84,16 @@ export interface RoomArchiveStore extends RoomArchive {
   expire(cutoff: number, limit: number): number;
   /** Forgets a destroyed room's archive. */
   deleteRoom(room: string): void;
+  /** Commits appends still queued; call it before the database is closed. */
+  flush(): void;
 }
 
 /** History on join never sends more than this, whatever the room asks. */
 export const MAX_RECENT = 1000;
+/** How long an append may wait for others to share its transaction. */
+const FLUSH_DELAY_MS = 25;
+/** Appends queued beyond this are committed at once, whatever the delay. */
+const MAX_QUEUED = 1000;
 /** Distinct query shapes kept prepared; there are a few hundred possible at most. */
 const QUERY_CACHE_SIZE = 128;
 
@@ -99,11 +112,21 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   private readonly stLast: Statement<[string], ArchiveEdge>;
   private readonly stExpire: Statement<[number, number]>;
   private readonly stDeleteRoom: Statement<[string]>;
-  private readonly appendTx: (room: string, entry: AppendEntry) => void;
+  private readonly commitTx: (entries: readonly QueuedAppend[]) => void;
+  private queued: QueuedAppend[] = [];
+  private flushScheduled = false;
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   private readonly retractTx: (room: string, id: string, by: string, reason?: string) => void;
   private readonly queries = new Map<string, Statement>();
 
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+    private readonly onFlushError: (error: unknown, lost: number) => void = (error) => { throw error; },
+  ) {
     this.stInsert = db.prepare(
       `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (room, id) DO NOTHING`);
@@ -122,13 +145,12 @@ export class SqliteRoomArchive implements RoomArchiveStore {
          (SELECT seq FROM room_archive WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
     this.stDeleteRoom = db.prepare('DELETE FROM room_archive WHERE room = ?');
 
-    this.appendTx = db.transaction((room: string, entry: AppendEntry) => {
-      const stanza = forStorage(entry.stanza);
-      const result = this.stInsert.run(room, entry.id, entry.timestamp, entry.nick, entry.occupantId, stanza.toString());
-      // A repeated id keeps the first message: MAM ids are never reused.
-      if (result.changes === 0) return;
-      const text = searchableText(stanza);
-      if (text) this.stIndex.run(Number(result.lastInsertRowid), text);
+    this.commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
+      for (const entry of entries) {
+        const result = this.stInsert.run(entry.room, entry.id, entry.timestamp, entry.nick, entry.occupantId, entry.stanza);
+        // A repeated id keeps the first message: MAM ids are never reused.
+        if (result.changes !== 0 && entry.text) this.stIndex.run(Number(result.lastInsertRowid), entry.text);
+      }
     });
     this.retractTx = db.transaction((room: string, id: string, by: string, reason?: string) => {
       const row = this.stGet.get(room, id);
@@ -139,27 +161,62 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     });
   }
 
+  /** Queues the message; it is committed within FLUSH_DELAY_MS, or before any other use of the archive. */
   append(room: string, entry: AppendEntry): void {
-    this.appendTx(room, entry);
+    // Serialised now: the caller goes on to send (and may change) the element.
+    const stanza = forStorage(entry.stanza);
+    this.queued.push({
+      room, id: entry.id, timestamp: entry.timestamp, nick: entry.nick, occupantId: entry.occupantId,
+      stanza: stanza.toString(), text: searchableText(stanza),
+    });
+    if (this.queued.length >= MAX_QUEUED) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(this.flushSoon, FLUSH_DELAY_MS).unref();
+    }
+  }
+
+  /**
+   * Commits every queued append in one transaction. A failed commit (disk full, database
+   * locked beyond the busy timeout) loses those messages from the archive only (they were
+   * already delivered): it is reported, and whatever called goes on with what is stored.
+   */
+  flush(): void {
+    if (this.queued.length === 0) return;
+    const entries = this.queued;
+    this.queued = [];
+    try {
+      this.commitTx(entries);
+    } catch (error) {
+      this.onFlushError(error, entries.length);
+    }
   }
 
   recent(room: string, max: number): ArchivedMessage[] {
+    this.flush();
     const limit = Math.min(Math.max(0, Math.trunc(max)), MAX_RECENT);
     if (limit === 0) return [];
     return this.stRecent.all(room, limit).reverse().map(toMessage);
   }
 
   retract(room: string, id: string, by: string, reason?: string): void {
+    this.flush();
     this.retractTx(room, id, by, reason);
   }
 
   get(room: string, id: string): ReturnType<RoomArchiveStore['get']> {
+    this.flush();
     const row = this.stGet.get(room, id);
     if (!row) return undefined;
-    return { ...toMessage(row), nick: row.nick, occupantId: row.occupant_id, retracted: row.retracted === 1 };
+    return {
+      id: row.id, stanza: parse(row.stanza), text: row.stanza, timestamp: row.timestamp,
+      nick: row.nick, occupantId: row.occupant_id, retracted: row.retracted === 1,
+    };
   }
 
   query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage {
+    this.flush();
     const params: Params = { room };
     const where = ['room = @room'];
     if (filter.start !== undefined) {
@@ -226,16 +283,19 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   }
 
   edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined {
+    this.flush();
     const start = this.stFirst.get(room);
     const end = this.stLast.get(room);
     return start && end ? { start, end } : undefined;
   }
 
   expire(cutoff: number, limit: number): number {
+    this.flush();
     return this.stExpire.run(cutoff, limit).changes;
   }
 
   deleteRoom(room: string): void {
+    this.flush();
     this.stDeleteRoom.run(room);
   }
 
@@ -264,8 +324,30 @@ export class SqliteRoomArchive implements RoomArchiveStore {
 
 type AppendEntry = Parameters<RoomArchive['append']>[1];
 
+/** An append as it will be written: the stored stanza already serialised, its searchable text extracted. */
+interface QueuedAppend {
+  room: string;
+  id: string;
+  timestamp: number;
+  nick: string;
+  occupantId: string;
+  stanza: string;
+  text: string;
+}
+
+/** A stored message; its stanza is parsed only when asked for (history on join sends the text as it is). */
+class StoredMessage implements ArchivedMessage {
+  private parsed: Element | undefined;
+
+  constructor(readonly id: string, readonly text: string, readonly timestamp: number) {}
+
+  get stanza(): Element {
+    return this.parsed ??= parse(this.text);
+  }
+}
+
 function toMessage(row: Row): ArchivedMessage {
-  return { id: row.id, stanza: parse(row.stanza), timestamp: row.timestamp };
+  return new StoredMessage(row.id, row.stanza, row.timestamp);
 }
 
 /**

@@ -1,6 +1,12 @@
 // server/muc/archive/types.ts
 import type { Element } from '../../xml/element.js';
-export interface ArchivedMessage { id: string; stanza: Element; timestamp: number }
+export interface ArchivedMessage {
+  id: string;
+  stanza: Element;
+  timestamp: number;
+  /** The stanza as stored (serialised, without `to`), where the store keeps it as text. */
+  text?: string;
+}
 export interface RoomArchive {
   /** Stores a groupchat message (from = room/nick, already carrying <stanza-id> and occupant-id). id = the stanza-id. */
   append(room: string, entry: { id: string; stanza: Element; nick: string; occupantId: string; timestamp: number }): void;

@@ -8,6 +8,11 @@ import { opaqueString, PrecisError, usernameCaseMapped } from './precis.js';
 export class JidError extends Error {}
 
 export class Jid {
+  // A Jid never changes, so its text and bare form are worked out once: routing asks for
+  // them on every delivery.
+  private text: string | undefined;
+  private bareJid: Jid | undefined;
+
   private constructor(
     readonly local: string | null,
     readonly domain: string,
@@ -26,16 +31,20 @@ export class Jid {
   get isBare(): boolean { return this.resource === null; }
   get isDomain(): boolean { return this.local === null && this.resource === null; }
 
-  bare(): Jid { return this.resource === null ? this : new Jid(this.local, this.domain, null); }
+  bare(): Jid {
+    if (this.resource === null) return this;
+    return this.bareJid ??= new Jid(this.local, this.domain, null);
+  }
   withResource(resource: string): Jid { return new Jid(this.local, this.domain, normaliseResource(resource)); }
 
   equals(other: Jid | null | undefined): boolean { return !!other && other.toString() === this.toString(); }
 
   toString(): string {
+    if (this.text !== undefined) return this.text;
     let s = this.domain;
     if (this.local !== null) s = `${this.local}@${s}`;
     if (this.resource !== null) s = `${s}/${this.resource}`;
-    return s;
+    return (this.text = s);
   }
 }
 

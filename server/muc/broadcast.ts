@@ -50,24 +50,37 @@ class BroadcastCopy extends Element {
 }
 
 /**
- * Builds one copy per recipient of a stanza built once: only `to` differs, and the stanza is
- * serialised here, once, rather than once per recipient.
+ * A stanza serialised once, from which copies for any number of recipients are made: only
+ * `to` differs between them. Keep one only while the stanza it was made from is unchanged.
+ */
+export class StanzaTemplate {
+  private readonly attrs: Record<string, string> = {};
+  private readonly head: string;
+  private readonly tail: string;
+
+  constructor(private readonly stanza: Element) {
+    for (const [key, value] of Object.entries(stanza.attrs as Record<string, unknown>)) {
+      if (key !== 'to' && value !== undefined && value !== null) this.attrs[key] = String(value);
+    }
+    const template = new Element(stanza.name, this.attrs);
+    template.children = stanza.children;
+    this.head = `<${stanza.name}`;
+    this.tail = template.toString().slice(this.head.length);
+  }
+
+  copyFor(to: string): Element {
+    return BroadcastCopy.make(this.stanza.name, to, this.attrs, this.stanza.children, this.head, this.tail);
+  }
+}
+
+/**
+ * Builds one copy per recipient of a stanza built once: the stanza is serialised here, once,
+ * rather than once per recipient (and not at all when nobody gets it).
  */
 export function fanOut(stanza: Element, recipients: Iterable<Jid>, deliver: (to: Jid, copy: Element) => void): void {
-  const attrs: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stanza.attrs as Record<string, unknown>)) {
-    if (key !== 'to' && value !== undefined && value !== null) attrs[key] = String(value);
-  }
-  let head = '';
-  let tail = '';
+  let template: StanzaTemplate | undefined;
   for (const to of recipients) {
-    if (head === '') {
-      const template = new Element(stanza.name, attrs);
-      template.children = stanza.children;
-      const text = template.toString();
-      head = `<${stanza.name}`;
-      tail = text.slice(head.length);
-    }
-    deliver(to, BroadcastCopy.make(stanza.name, to.toString(), attrs, stanza.children, head, tail));
+    template ??= new StanzaTemplate(stanza);
+    deliver(to, template.copyFor(to.toString()));
   }
 }

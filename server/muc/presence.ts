@@ -2,7 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
-import { fanOut } from './broadcast.js';
+import { fanOut, StanzaTemplate } from './broadcast.js';
 import type { Occupant, OccupantSession } from './occupant.js';
 import { occupantIdElement } from './occupant-id.js';
 import type { Room } from './room.js';
@@ -133,12 +133,45 @@ function sendVariant(muc: MucContext, room: Room, occupant: Occupant, change: Pr
 /** The presence of every occupant (except `except`) as `viewer` sees it, for a joiner. */
 export function sendOccupantList(muc: MucContext, room: Room, viewer: Occupant, to: Jid, except: Occupant): void {
   const realJid = room.showsRealJidsTo(viewer);
+  const recipient = to.toString();
   for (const occupant of room.occupants.values()) {
     if (occupant === except) continue;
-    const stanza = occupantPresence(room, occupant, {}, { realJid, actorJid: realJid, self: false });
-    stanza.attrs.to = to.toString();
-    muc.deliver(to, stanza);
+    muc.deliver(to, listedPresence(room, occupant, realJid).copyFor(recipient));
   }
+}
+
+/** What an occupant's listed presence was built from; it is rebuilt when any of it changes. */
+interface ListedPresence {
+  nick: string;
+  role: Role;
+  affiliation: Affiliation;
+  session: OccupantSession;
+  payload: Element[];
+  withJid?: StanzaTemplate;
+  withoutJid?: StanzaTemplate;
+}
+
+/**
+ * Every joiner gets every occupant's presence: in a room of 500 that is 125 000 presences
+ * for 500 joins, so each occupant's is serialised once per variant and reused while its
+ * nick, role, affiliation and presence stay the same. An occupant joined from several
+ * resources (whose item lists them all) is rare and not cached.
+ */
+const listedPresences = new WeakMap<Occupant, ListedPresence>();
+
+function listedPresence(room: Room, occupant: Occupant, realJid: boolean): StanzaTemplate {
+  const variant = { realJid, actorJid: realJid, self: false };
+  if (occupant.sessions.size !== 1) return new StanzaTemplate(occupantPresence(room, occupant, {}, variant));
+  const session = occupant.primary;
+  const affiliation = room.affiliationOf(occupant.bare);
+  let listed = listedPresences.get(occupant);
+  if (!listed || listed.nick !== occupant.nick || listed.role !== occupant.role || listed.affiliation !== affiliation
+    || listed.session !== session || listed.payload !== session.presence) {
+    listed = { nick: occupant.nick, role: occupant.role, affiliation, session, payload: session.presence };
+    listedPresences.set(occupant, listed);
+  }
+  if (realJid) return listed.withJid ??= new StanzaTemplate(occupantPresence(room, occupant, {}, variant));
+  return listed.withoutJid ??= new StanzaTemplate(occupantPresence(room, occupant, {}, variant));
 }
 
 /** A groupchat message from the room itself carrying status codes (104, 170, 172, …). */

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import {
-  errorCondition, groupchatFrom, guest, hasStatus, iq, item, join, MUC, mucUser, NS_MUC, presenceFrom, roomJid, say, signIn,
+  admin, errorCondition, groupchatFrom, guest, hasStatus, iq, item, join, MUC, mucUser, NS_MUC, presenceFrom, roomJid, say, signIn,
   startMucServer, statusCodes, stopAll, xml, configure,
 } from './muc-helpers.js';
+import type { Stanza } from './muc-helpers.js';
 
 let server: TestServer;
 
@@ -43,6 +44,44 @@ describe('entering and leaving a room', () => {
     expect(item(bobAsSeenByAlice)!.attrs).toMatchObject({ role: 'participant', jid: bob.jid });
     expect(hasStatus(bobAsSeenByAlice, 110)).toBe(false);
     await stopAll(alice, bob);
+  });
+
+  it('each joiner sees the occupants as they are now: status, nick, role and affiliation changes all show', async () => {
+    const alice = await signIn(server, 'alice');
+    await join(alice, 'current', 'Alice');
+    const carol = await guest(server);
+    await join(carol, 'current', 'Carol');
+    const listedTo = async (nick: string) => {
+      const newcomer = await guest(server);
+      const carolListed = newcomer.inbox.next((s: Stanza) => s.is('presence') && /\/Carol(ine)?$/.test(s.attrs.from ?? ''));
+      await join(newcomer, 'current', nick);
+      return { newcomer, carol: await carolListed };
+    };
+
+    const first = await listedTo('First');
+    expect(first.carol.attrs.from).toBe(`${roomJid('current')}/Carol`);
+    expect(first.carol.getChildText('show')).toBeNull();
+    expect(item(first.carol)!.attrs).toMatchObject({ role: 'participant', affiliation: 'none' });
+
+    await carol.client.send(xml('presence', { to: `${roomJid('current')}/Carol` }, xml('show', {}, 'away')));
+    await alice.inbox.next((s: Stanza) => presenceFrom('current', 'Carol')(s) && s.getChildText('show') === 'away');
+    const second = await listedTo('Second');
+    expect(second.carol.getChildText('show')).toBe('away');
+
+    await admin(alice, 'current', { jid: carol.jid.split('/')[0]!, affiliation: 'member' });
+    const third = await listedTo('Third');
+    expect(item(third.carol)!.attrs).toMatchObject({ role: 'participant', affiliation: 'member' });
+
+    await admin(alice, 'current', { nick: 'Carol', role: 'visitor' });
+    const fourth = await listedTo('Fourth');
+    expect(item(fourth.carol)!.attrs).toMatchObject({ role: 'visitor', affiliation: 'member' });
+
+    await carol.client.send(xml('presence', { to: `${roomJid('current')}/Caroline` }, xml('show', {}, 'away')));
+    await alice.inbox.next(presenceFrom('current', 'Caroline'));
+    const fifth = await listedTo('Fifth');
+    expect(fifth.carol.attrs.from).toBe(`${roomJid('current')}/Caroline`);
+    expect(item(fifth.carol)!.attrs.jid).toBeUndefined();
+    await stopAll(alice, carol, ...[first, second, third, fourth, fifth].map((listed) => listed.newcomer));
   });
 
   it('a nickname in use is refused with conflict, and the error carries the MUC element', async () => {

@@ -1,4 +1,6 @@
+import { escapeXML } from 'ltx';
 import { xml, type Element } from '../xml/element.js';
+import { SerializedElement } from '../xml/serialized-element.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { ArchivedMessage } from './archive/types.js';
@@ -57,12 +59,34 @@ export function sendHistory(muc: MucContext, room: Room, to: Jid, request: Histo
   for (const stanza of stanzas.slice(first)) muc.deliver(to, stanza);
 }
 
+const OPEN = '<message';
+const CLOSE = '</message>';
+
+/**
+ * The history copy for one joiner: the stored text with `to` and a <delay/> spliced in, when
+ * the store kept it as text (no parse, no rebuild); built from the element otherwise, or
+ * when the stored message carries a delay of its own, which is replaced.
+ */
 function delayed(room: Room, message: ArchivedMessage, to: Jid): Element {
+  const text = message.text;
+  if (text === undefined || !text.startsWith(`${OPEN} `) || !text.endsWith(CLOSE) || text.includes(NS.delay)) {
+    return rebuilt(room, message, to);
+  }
+  const recipient = to.toString();
+  const spliced = `${OPEN} to="${escapeXML(recipient)}"${text.slice(OPEN.length, -CLOSE.length)}${delayOf(room, message).toString()}${CLOSE}`;
+  return new SerializedElement('message', { to: recipient }, spliced, () => rebuilt(room, message, to));
+}
+
+function rebuilt(room: Room, message: ArchivedMessage, to: Jid): Element {
   const stored = message.stanza;
   const copy = xml('message', { ...stored.attrs, to: to.toString() });
   copy.children = stored.children.filter((child) => typeof child === 'string' || !isDelay(child));
-  copy.cnode(xml('delay', { xmlns: NS.delay, from: room.jid.toString(), stamp: new Date(message.timestamp).toISOString() }));
+  copy.cnode(delayOf(room, message));
   return copy;
+}
+
+function delayOf(room: Room, message: ArchivedMessage): Element {
+  return xml('delay', { xmlns: NS.delay, from: room.jid.toString(), stamp: new Date(message.timestamp).toISOString() });
 }
 
 function isDelay(child: Element): boolean {

@@ -6,7 +6,8 @@
  * scenario on stdout (a short summary on stderr), and stops it.
  *
  *   node bench/palaver.mjs                 the small run
- *   node bench/palaver.mjs --profile DIR   login (TCP, WebSocket) and fan-out under
+ *   node bench/palaver.mjs --profile DIR   login (TCP, WebSocket), fan-out, the 500-occupant
+ *                                          room and history on join under
  *                                          `node --cpu-prof`, one fresh server each,
  *                                          profiles written to DIR
  *   node bench/palaver.mjs --only login,history   a subset
@@ -34,6 +35,8 @@ const PROFILE = [
   { scenario: 'login', params: { transport: 'tcp', clients: 4000, concurrency: 100 }, fresh: true },
   { scenario: 'login', params: { transport: 'ws', clients: 4000, concurrency: 100 }, fresh: true, needsHttp: true },
   { scenario: 'muc-fanout', params: { transport: 'tcp', rooms: 4, occupants: 50, senders: 8, rates: '20000', duration_s: 10, drain_s: 5 }, fresh: true },
+  { scenario: 'muc-large', params: { transport: 'tcp', occupants: 500, concurrency: 50, messages: 20 }, fresh: true },
+  { scenario: 'history', params: { transport: 'tcp', archived: 200, joins: 300 }, fresh: true },
 ];
 
 function parseArgs(argv) {

@@ -87,7 +87,8 @@ class WebSocketConnection implements StreamTransport {
   readonly kind = 'websocket';
   readonly canStartTls = false;
   private readonly stream: XmppStream;
-  private limits: ParserLimits = DEFAULT_LIMITS;
+  /** Reads the messages of this connection one after another, each as a document. */
+  private readonly parser: XmlStreamParser;
   private closed = false;
   /**
    * The socket is corked from the first frame of an event-loop turn until the next turn, so
@@ -105,6 +106,10 @@ class WebSocketConnection implements StreamTransport {
     readonly secure: boolean,
     private readonly connections: ConnectionTracker,
   ) {
+    this.parser = new XmlStreamParser('fragment', DEFAULT_LIMITS, {
+      onElement: (element) => this.dispatch(element),
+      onError: (error) => this.stream.onTransportError(error),
+    });
     this.stream = new XmppStream(server, this);
     connections.add(this.stream);
     if (socket instanceof net.Socket) {
@@ -142,11 +147,11 @@ class WebSocketConnection implements StreamTransport {
   }
 
   expectRestart(): void {
-    // Every message is parsed on its own, so a restart needs no new parser.
+    // Every message is a document of its own, so a restart needs no new parser.
   }
 
   setLimits(limits: ParserLimits): void {
-    this.limits = limits;
+    this.parser.setLimits(limits);
   }
 
   private write(data: string): void {
@@ -165,9 +170,10 @@ class WebSocketConnection implements StreamTransport {
   }
 
   /**
-   * RFC 7395 §3.3.3: text messages, each holding whole elements. Each message gets its own
-   * parser, ended with the message, so an element split across messages is an error, and
-   * nothing from a message is acted on unless all of it parsed.
+   * RFC 7395 §3.3.3: text messages, each holding whole elements. Each message is parsed as a
+   * document of its own, so an element split across messages is an error, and nothing from
+   * a message is acted on unless all of it parsed. A parse error closes the stream, so the
+   * failed parser is never asked to read another message.
    */
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
@@ -175,28 +181,12 @@ class WebSocketConnection implements StreamTransport {
       this.abort(CLOSE_UNSUPPORTED_DATA, 'XMPP messages are text');
       return;
     }
-    const elements: Element[] = [];
-    let failure = null as StreamError | null;
-    const parser = new XmlStreamParser('fragment', this.limits, {
-      onElement: (element) => elements.push(element),
-      onError: (error) => {
-        failure ??= error;
-      },
-    });
-    parser.write(toBuffer(data));
-    parser.end();
-    if (!failure && !parser.atBoundary) failure = new StreamError('not-well-formed', 'a WebSocket message must hold whole XML elements');
-    if (failure) {
-      this.stream.onTransportError(failure);
-      return;
-    }
-    for (const element of elements) {
-      if (this.closed) return;
-      this.dispatch(element);
-    }
+    this.parser.writeDocument(toBuffer(data));
   }
 
   private dispatch(element: Element): void {
+    // An earlier element of the same message may have ended the stream.
+    if (this.closed) return;
     if (element.attrs.xmlns !== NS.framing) {
       this.stream.onElement(element);
     } else if (element.name === 'open') {

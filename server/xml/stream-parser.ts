@@ -42,22 +42,56 @@ export interface ParserHandlers {
   onError(error: StreamError): void;
 }
 
+type SaxOptions = { xmlns: true; fragment: boolean; position: true };
+
+/**
+ * saxes with its event handlers on the prototype, shared by every parser. Handlers set on
+ * each instance (`on` stores them under computed keys) turn the saxes object into a V8
+ * dictionary-mode object: about 3 KB more per connection and slower parsing. saxes calls
+ * some handlers without `this`, so they find their XmlStreamParser through `active`.
+ */
+class SharedHandlerSaxes extends SaxesParser<SaxOptions> {}
+
+/** The parser whose saxes is running; saxes is synchronous, so one at a time (or nested). */
+let active: XmlStreamParser | null = null;
+
+/** Stateless between calls (no `stream` option), so one serves every parser. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * A strict, bounded, streaming XML parser for XMPP (RFC 6120 §11): saxes does the XML,
  * this class enforces restricted XML and the limits, and builds ltx Elements.
  *
  * Modes: 'stream' — one root element (stream header or BOSH body) whose children are emitted
  * as they complete; 'fragment' — a sequence of top-level elements (RFC 7395 WebSocket frames).
+ * After end() or writeDocument() the parser starts over, so one parser can read one document
+ * after another.
  *
  * Sizes are counted in UTF-16 code units of decoded text, which is at most the byte count,
  * so a stanza within the byte cap always passes and the memory held stays bounded.
  */
 export class XmlStreamParser {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-  private readonly sax: SaxesParser<{ xmlns: true; fragment: boolean; position: true }>;
+  static {
+    const parser = (): XmlStreamParser => active!;
+    const shared = SharedHandlerSaxes.prototype;
+    shared.on('opentagstart', () => parser().onOpenTagStart());
+    shared.on('attribute', () => parser().onAttribute());
+    shared.on('opentag', (tag) => parser().onOpenTag(tag));
+    shared.on('closetag', (tag) => parser().onCloseTag(tag));
+    shared.on('text', (text) => parser().onText(text));
+    shared.on('cdata', (text) => parser().onText(text));
+    shared.on('doctype', () => parser().fail(new StreamError('restricted-xml', 'DTDs are not allowed')));
+    shared.on('comment', () => parser().fail(new StreamError('restricted-xml', 'comments are not allowed')));
+    shared.on('processinginstruction', () =>
+      parser().fail(new StreamError('restricted-xml', 'processing instructions are not allowed')));
+    shared.on('error', (error) => parser().fail(translateSaxError(error)));
+  }
+
+  private readonly sax: SharedHandlerSaxes;
   private readonly rootDepth: number;
   private depth = 0;
-  private stack: Element[] = [];
+  /** The innermost open element of the current stanza (its ancestors are its `parent`s). */
+  private current: Element | null = null;
   private elementsInStanza = 0;
   private attributesOnElement = 0;
   /** Input position where the current unit (stanza or inter-stanza text) began. */
@@ -68,8 +102,12 @@ export class XmlStreamParser {
    */
   private fed = 0;
   private failed = false;
-  /** Elements completed during the current write, delivered only if the whole chunk parsed. */
-  private completed: (Element | typeof ROOT_CLOSED)[] = [];
+  /** Elements completed since the last delivery, delivered only if all the input parsed. */
+  private completed: (Element | typeof ROOT_CLOSED)[] | null = null;
+  /** The start of a UTF-8 character whose remaining bytes are in the next chunk. */
+  private pendingBytes: Uint8Array | null = null;
+  /** Whether any text was decoded yet: a byte order mark is dropped only at the very start. */
+  private decodedAny = false;
 
   constructor(
     private readonly mode: 'stream' | 'fragment',
@@ -77,18 +115,7 @@ export class XmlStreamParser {
     private readonly handlers: ParserHandlers,
   ) {
     this.rootDepth = mode === 'stream' ? 1 : 0;
-    this.sax = new SaxesParser({ xmlns: true, fragment: mode === 'fragment', position: true });
-    this.sax.on('opentagstart', () => this.onOpenTagStart());
-    this.sax.on('attribute', () => this.onAttribute());
-    this.sax.on('opentag', (tag) => this.onOpenTag(tag));
-    this.sax.on('closetag', (tag) => this.onCloseTag(tag));
-    this.sax.on('text', (text) => this.onText(text));
-    this.sax.on('cdata', (text) => this.onText(text));
-    this.sax.on('doctype', () => this.fail(new StreamError('restricted-xml', 'DTDs are not allowed')));
-    this.sax.on('comment', () => this.fail(new StreamError('restricted-xml', 'comments are not allowed')));
-    this.sax.on('processinginstruction', () =>
-      this.fail(new StreamError('restricted-xml', 'processing instructions are not allowed')));
-    this.sax.on('error', (error) => this.fail(translateSaxError(error)));
+    this.sax = new SharedHandlerSaxes({ xmlns: true, fragment: mode === 'fragment', position: true });
   }
 
   get hasFailed(): boolean {
@@ -97,7 +124,7 @@ export class XmlStreamParser {
 
   /** True when no element is half-received (RFC 7395 requires whole elements per frame). */
   get atBoundary(): boolean {
-    return this.depth <= this.rootDepth && this.stack.length === 0;
+    return this.depth <= this.rootDepth && this.current === null;
   }
 
   setLimits(limits: ParserLimits): void {
@@ -105,38 +132,114 @@ export class XmlStreamParser {
   }
 
   write(chunk: Buffer | Uint8Array | string): void {
+    this.feed(chunk);
+    this.deliverCompleted();
+  }
+
+  /**
+   * Signals the end of input (for a complete document such as a BOSH body); an unfinished
+   * element is an error. Unless it failed, the parser then starts over as if new.
+   */
+  end(): void {
+    this.finish();
+    this.deliverCompleted();
+    this.startOver();
+  }
+
+  /**
+   * A whole document in one chunk, such as a WebSocket message (RFC 7395 §3.3.3): its
+   * elements are delivered only if all of it parsed, so an element left unfinished at the
+   * end spoils the elements before it too. Unless it failed, the parser then starts over.
+   */
+  writeDocument(chunk: Buffer | Uint8Array | string): void {
+    this.feed(chunk);
+    this.finish();
+    this.deliverCompleted();
+    this.startOver();
+  }
+
+  private feed(chunk: Buffer | Uint8Array | string): void {
     if (this.failed) return;
-    let text: string;
-    if (typeof chunk === 'string') {
-      text = chunk;
-    } else {
-      try {
-        text = this.decoder.decode(chunk, { stream: true });
-      } catch {
-        this.reportFailure(new StreamError('not-well-formed', 'invalid UTF-8'));
-        return;
-      }
+    const text = typeof chunk === 'string' ? chunk : this.decode(chunk);
+    if (text === null) {
+      this.reportFailure(new StreamError('not-well-formed', 'invalid UTF-8'));
+      return;
     }
     this.fed += text.length;
-    this.runSax(() => this.sax.write(text));
+    this.runSax(text);
     if (!this.failed && this.fed - this.unitStart > this.limits.maxStanzaSize) {
       this.reportFailure(new StreamError('policy-violation', 'stanza too big', stanzaTooBig()));
     }
-    this.deliverCompleted();
   }
 
-  /** Signals the end of input (for a complete document such as a BOSH body or a WebSocket frame). */
-  end(): void {
+  private finish(): void {
+    if (!this.failed) this.runSax(null);
+  }
+
+  /**
+   * After a document, the state a new parser would have (saxes starts over by itself after
+   * a successful close). The start of a character cut off at the end of the document is
+   * dropped: a new parser would never have seen it.
+   */
+  private startOver(): void {
     if (this.failed) return;
-    this.runSax(() => this.sax.close());
-    this.deliverCompleted();
+    this.depth = 0;
+    this.current = null;
+    this.elementsInStanza = 0;
+    this.attributesOnElement = 0;
+    this.unitStart = 0;
+    this.fed = 0;
+    this.pendingBytes = null;
+    this.decodedAny = false;
   }
 
-  private runSax(work: () => void): void {
+  /**
+   * Fatal streaming UTF-8 decoding without a TextDecoder per parser: the first bytes of a
+   * character split across chunks wait in `pendingBytes`, and the shared decoder gets whole
+   * characters only. Returns null for invalid UTF-8, in the same chunk as a streaming
+   * TextDecoder would.
+   */
+  private decode(chunk: Uint8Array): string | null {
+    let bytes = chunk;
+    if (this.pendingBytes) {
+      bytes = Buffer.concat([this.pendingBytes, chunk]);
+      this.pendingBytes = null;
+    }
+    const cut = bytes.length - incompleteTail(bytes);
+    if (cut < bytes.length) {
+      // A copy, so that an idle connection does not keep the whole read buffer alive.
+      this.pendingBytes = new Uint8Array(bytes.subarray(cut));
+      bytes = bytes.subarray(0, cut);
+    }
+    let text: string;
     try {
-      work();
+      text = utf8.decode(bytes);
+    } catch {
+      return null;
+    }
+    if (!this.decodedAny && text.length > 0) {
+      this.decodedAny = true;
+      if (text.charCodeAt(0) === BYTE_ORDER_MARK) text = text.slice(1);
+    }
+    return text;
+  }
+
+  /** Feeds saxes a chunk, or null to close the document. */
+  private runSax(text: string | null): void {
+    const outer = active;
+    active = this;
+    try {
+      if (text === null) {
+        this.sax.close();
+      } else {
+        this.sax.write(text);
+        // saxes holds on to the last chunk until the next write; an idle connection need not.
+        this.sax.write('');
+      }
     } catch (error) {
       if (error !== STOP) throw error;
+    } finally {
+      active = outer;
     }
   }
 
@@ -146,7 +249,8 @@ export class XmlStreamParser {
    */
   private deliverCompleted(): void {
     const completed = this.completed;
-    this.completed = [];
+    if (completed === null) return;
+    this.completed = null;
     if (this.failed) return;
     for (const item of completed) {
       if (item === ROOT_CLOSED) this.handlers.onRootClose?.();
@@ -190,7 +294,7 @@ export class XmlStreamParser {
     }
 
     let element: Element;
-    if (this.stack.length === 0) {
+    if (this.current === null) {
       // A top-level element: name it by its local name and make its namespace explicit,
       // leaving jabber:client implicit, so routing code never deals with prefixes.
       element = new Element(tag.local, attrs);
@@ -199,31 +303,33 @@ export class XmlStreamParser {
       else element.attrs.xmlns = tag.uri;
     } else {
       element = new Element(tag.name, attrs);
-      this.stack[this.stack.length - 1]!.cnode(element);
+      this.current.cnode(element);
     }
-    this.stack.push(element);
+    this.current = element;
   }
 
   private onCloseTag(tag: SaxesTagNS): void {
     this.depth -= 1;
     if (this.depth < this.rootDepth) {
-      this.completed.push(ROOT_CLOSED);
+      (this.completed ??= []).push(ROOT_CLOSED);
       return;
     }
-    const element = this.stack.pop();
-    if (!element || element.name.split(':').pop() !== tag.local) return;
-    if (this.stack.length === 0) {
+    const element = this.current;
+    if (element === null) return;
+    this.current = element.parent;
+    if (element.name.split(':').pop() !== tag.local) return;
+    if (this.current === null) {
       // A stanza that began and ended within one chunk is never seen by the check in write().
       if (this.sax.position - this.unitStart > this.limits.maxStanzaSize) {
         this.fail(new StreamError('policy-violation', 'stanza too big', stanzaTooBig()));
       }
       this.unitStart = this.sax.position;
-      this.completed.push(element);
+      (this.completed ??= []).push(element);
     }
   }
 
   private onText(text: string): void {
-    const parent = this.stack[this.stack.length - 1];
+    const parent = this.current;
     if (parent) {
       parent.t(text);
     } else if (text.trim() !== '') {
@@ -240,7 +346,7 @@ export class XmlStreamParser {
   private reportFailure(error: StreamError): void {
     if (this.failed) return;
     this.failed = true;
-    this.completed = [];
+    this.completed = null;
     this.handlers.onError(error);
   }
 }
@@ -248,6 +354,36 @@ export class XmlStreamParser {
 /** Thrown from inside saxes callbacks to abandon the rest of the current chunk. */
 const STOP = Symbol('stop parsing');
 const ROOT_CLOSED = Symbol('root closed');
+const BYTE_ORDER_MARK = 0xfeff;
+
+/**
+ * How many bytes at the end of `bytes` begin a UTF-8 character without finishing it, and
+ * could still become a valid one: those wait for the next chunk. Anything else, valid or not,
+ * is left to the decoder, so invalid input fails as early as with a streaming TextDecoder.
+ */
+function incompleteTail(bytes: Uint8Array): number {
+  const length = bytes.length;
+  for (let back = 1; back <= 3 && back <= length; back++) {
+    const byte = bytes[length - back]!;
+    if (byte < 0x80) return 0;
+    if (byte < 0xc0) continue; // a continuation byte: look further back for the lead byte
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    if (back >= needed || byte < 0xc2 || byte > 0xf4) return 0;
+    return back === 1 || secondByteFits(byte, bytes[length - back + 1]!) ? back : 0;
+  }
+  return 0;
+}
+
+/** For a continuation byte after `lead`: rules out overlongs, surrogates and code points past U+10FFFF. */
+function secondByteFits(lead: number, second: number): boolean {
+  switch (lead) {
+    case 0xe0: return second >= 0xa0;
+    case 0xed: return second <= 0x9f;
+    case 0xf0: return second >= 0x90;
+    case 0xf4: return second <= 0x8f;
+    default: return true;
+  }
+}
 
 function translateSaxError(error: Error): StreamError {
   const message = error.message;

@@ -28,7 +28,7 @@ const SMALL = [
   { scenario: 'idle', params: { transport: 'tcp', clients: 1000, concurrency: 100, settle_s: 2 }, fresh: true, warmup: true },
   { scenario: 'muc-fanout', params: { transport: 'tcp', rooms: 2, occupants: 20, senders: 4, rates: '2000,5000,10000', duration_s: 3, drain_s: 3 } },
   { scenario: 'muc-large', params: { transport: 'tcp', occupants: 100, concurrency: 20, messages: 10 } },
-  { scenario: 'history', params: { transport: 'tcp', archived: 200, joins: 5 } },
+  { scenario: 'history', params: { transport: 'tcp', archived: 200, joins: 5, warm_joins: 20 } },
 ];
 
 const PROFILE = [
@@ -36,7 +36,7 @@ const PROFILE = [
   { scenario: 'login', params: { transport: 'ws', clients: 4000, concurrency: 100 }, fresh: true, needsHttp: true },
   { scenario: 'muc-fanout', params: { transport: 'tcp', rooms: 4, occupants: 50, senders: 8, rates: '20000', duration_s: 10, drain_s: 5 }, fresh: true },
   { scenario: 'muc-large', params: { transport: 'tcp', occupants: 500, concurrency: 50, messages: 20 }, fresh: true },
-  { scenario: 'history', params: { transport: 'tcp', archived: 200, joins: 300 }, fresh: true },
+  { scenario: 'history', params: { transport: 'tcp', archived: 200, joins: 100, warm_joins: 100 }, fresh: true },
 ];
 
 function parseArgs(argv) {
@@ -99,7 +99,7 @@ export function summary(results) {
       case 'login':
         return `${head} ${r.ok}/${r.clients} logins, ${r.logins_per_s}/s, ${r.cpu_ms_per_login} ms CPU each, p50 ${r.latency_ms.p50} ms p99 ${r.latency_ms.p99} ms`;
       case 'idle':
-        return `${head} ${r.clients} clients, ${r.kb_per_client} KB each (RSS ${r.rss_baseline_kb} → ${r.rss_loaded_kb} KB)`;
+        return `${head} ${r.clients} clients, ${r.kb_per_client} KB each (RSS ${r.rss_baseline_kb} → ${r.rss_loaded_kb} KB), ${r.cpu_ms_per_sign_in} ms CPU per sign-in`;
       case 'muc-fanout': {
         const steps = r.steps.map((s) => `${s.deliveries_per_s}/s at ${s.cpu_us_per_delivery} µs p99 ${s.latency_ms.p99} ms${s.kept_up ? '' : ' (saturated)'}`);
         return `${head} ${r.rooms}×${r.occupants}: ${steps.join('; ')}`;
@@ -107,7 +107,7 @@ export function summary(results) {
       case 'muc-large':
         return `${head} ${r.occupants} joined in ${r.join_seconds} s; messages p50 ${r.message_latency_ms.p50} ms p99 ${r.message_latency_ms.p99} ms, ${r.cpu_us_per_delivery} µs/delivery`;
       case 'history':
-        return `${head} join with history: p50 ${r.join_ms.p50} ms p99 ${r.join_ms.p99} ms (history ${r.history_received.min}–${r.history_received.max})`;
+        return `${head} join with history: p50 ${r.join_ms.p50} ms p99 ${r.join_ms.p99} ms, after ${r.warm_joins} more joins p50 ${r.join_ms_after_warm_up.p50} ms (history ${r.history_received.min}–${r.history_received.max})`;
       default:
         return `${head} ${JSON.stringify(r)}`;
     }

@@ -8,7 +8,10 @@ const METRICS = {
     ['login latency p50', 'ms', true, (r) => r.latency_ms?.p50],
     ['login latency p99', 'ms', true, (r) => r.latency_ms?.p99],
   ],
-  idle: [['server memory per idle client', 'KB', true, (r) => r.kb_per_client]],
+  idle: [
+    ['server memory per idle client', 'KB', true, (r) => r.kb_per_client],
+    ['server CPU per sign-in, connection kept', 'ms', true, (r) => r.cpu_ms_per_sign_in],
+  ],
   'muc-fanout': [
     ['CPU per delivery at 5k deliveries/s', 'µs', true, (r) => step(r, 5000)?.cpu_us_per_delivery],
     ['CPU per delivery at 20k deliveries/s', 'µs', true, (r) => step(r, 20000)?.cpu_us_per_delivery],
@@ -27,6 +30,8 @@ const METRICS = {
   history: [
     ['join with history (20 of 200) p50', 'ms', true, (r) => r.join_ms?.p50],
     ['join with history p99', 'ms', true, (r) => r.join_ms?.p99],
+    ['join with history p50, after 100 joins', 'ms', true, (r) => r.join_ms_after_warm_up?.p50],
+    ['join with history p99, after 100 joins', 'ms', true, (r) => r.join_ms_after_warm_up?.p99],
   ],
 };
 
@@ -42,12 +47,14 @@ function step(result, offered) {
  */
 const TARGETS = [
   ['CPU per anonymous WebSocket login (ms)', 'login-ws', (r) => r.cpu_ms_per_login, 0.3, true, '1.9', '0.44'],
+  ['… sign-in only, connection kept (ms)', 'idle-ws-5k', (r) => r.cpu_ms_per_sign_in, 0.3, true, '1.9', '0.44'],
   ['server memory per idle WebSocket client (KB)', 'idle-ws-5k', (r) => r.kb_per_client, 15, true, '38', '60'],
   ['CPU per MUC delivery at 5k/s (µs)', 'fanout', (r) => step(r, 5000)?.cpu_us_per_delivery, 20, true, '97–178', '30'],
   ['CPU per MUC delivery at 20k/s (µs)', 'fanout', (r) => step(r, 20000)?.cpu_us_per_delivery, 20, true, '97–178', '30'],
   ['deliveries/s before saturation, one core', 'fanout', (r) => r.saturation_deliveries_per_s, 40000, false, '~8k', '~25k'],
   ['500 occupants join one room (s)', 'muc-500', (r) => r.join_seconds, 2, true, '22', '7'],
   ['join with history, 20 of 200 (ms, p50)', 'history', (r) => r.join_ms?.p50, 1, true, '44', '0.9'],
+  ['… after 100 joins (ms, p50)', 'history', (r) => r.join_ms_after_warm_up?.p50, 1, true, '44', '0.9'],
 ];
 
 function targetTable(results) {

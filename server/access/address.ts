@@ -1,4 +1,4 @@
-import ipaddr from 'ipaddr.js';
+import { canonicalAddress } from './networks.js';
 
 /**
  * A client address in canonical form: IPv4-mapped IPv6 (::ffff:a.b.c.d, as dual-stack
@@ -6,9 +6,5 @@ import ipaddr from 'ipaddr.js';
  */
 export function normaliseAddress(address: string | undefined): string {
   if (!address) return 'unknown';
-  try {
-    return ipaddr.process(address).toString();
-  } catch {
-    return address;
-  }
+  return canonicalAddress(address) ?? address;
 }

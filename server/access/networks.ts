@@ -22,6 +22,7 @@ export class NetworkList {
 
   /** False for anything that is not an IP address. */
   contains(address: string): boolean {
+    if (this.ranges.length === 0) return false;
     const parsed = parseAddress(address);
     if (!parsed) return false;
     return this.ranges.some((range) => inRange(parsed, range));
@@ -33,8 +34,38 @@ function inRange(address: ipaddr.IPv4 | ipaddr.IPv6, [network, bits]: Range): bo
   return network instanceof ipaddr.IPv6 && address.match(network, bits);
 }
 
-/** An IP address in canonical form (IPv4-mapped IPv6 → IPv4), or null. */
-export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * Addresses already parsed, by their text: every connection and request is checked several
+ * times (allowlist, proxies, loopback, per-address limits), mostly from a few addresses, and
+ * parsing was a few per cent of a WebSocket sign-in. Bounded: emptied when full.
+ */
+const parsedAddresses = new Map<string, { address: Address | null; canonical: string | null }>();
+const PARSED_ADDRESSES_MAX = 4096;
+
+function parsed(text: string): { address: Address | null; canonical: string | null } {
+  let entry = parsedAddresses.get(text);
+  if (!entry) {
+    const address = parseUncached(text);
+    entry = { address, canonical: address ? address.toString() : null };
+    if (parsedAddresses.size >= PARSED_ADDRESSES_MAX) parsedAddresses.clear();
+    parsedAddresses.set(text, entry);
+  }
+  return entry;
+}
+
+/** An IP address in canonical form (IPv4-mapped IPv6 → IPv4), or null. Do not modify it: it is shared. */
+export function parseAddress(text: string): Address | null {
+  return parsed(text).address;
+}
+
+/** The canonical text of an IP address (IPv4-mapped IPv6 → IPv4), or null for anything else. */
+export function canonicalAddress(text: string): string | null {
+  return parsed(text).canonical;
+}
+
+function parseUncached(text: string): Address | null {
   if (!ipaddr.isValid(text)) return null;
   // ipaddr.isValid accepts short IPv4 forms such as "10.1"; proxies and sockets never write those.
   if (!text.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(text)) return null;

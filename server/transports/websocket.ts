@@ -140,9 +140,10 @@ class WebSocketConnection implements StreamTransport {
   close(): void {
     if (this.closed) return;
     this.write(`<close xmlns='${NS.framing}'/>`);
-    this.uncork();
     this.closed = true;
+    // Still corked: the <close/> and the close frame leave in one syscall.
     this.ws.close(CLOSE_NORMAL);
+    this.uncork();
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
@@ -208,9 +209,9 @@ class WebSocketConnection implements StreamTransport {
 
   /** Closes without an XMPP goodbye (protocol violation at the WebSocket level). */
   private abort(code: number, reason: string): void {
-    this.uncork();
     this.closed = true;
     this.ws.close(code, reason);
+    this.uncork();
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
     this.stream.onTransportClosed();
   }

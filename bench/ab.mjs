@@ -4,7 +4,7 @@
  * instances pinned to CPU 0, load generator on CPU 1, a warm-up before each run. Prints
  * each run's JSON line and the medians of the key figure.
  *
- *   node bench/ab.mjs --a DIR[,noarchive] --b DIR[,noarchive] --case login-tcp|login-ws|fanout|muc-500|history [--runs 3]
+ *   node bench/ab.mjs --a DIR[,noarchive] --b DIR[,noarchive] --case login-tcp|login-ws|login-bosh|fanout|muc-500|history [--runs 3]
  *
  * DIR is a directory holding dist/server/main.js (a build); ",noarchive" sets
  * [muc] archive = false.
@@ -15,6 +15,7 @@ import { startPalaver } from './servers/palaver.mjs';
 const CASES = {
   'login-tcp': { scenario: 'login', params: { transport: 'tcp', clients: 2000, concurrency: 100 }, figure: (r) => r.cpu_ms_per_login, unit: 'ms CPU per login' },
   'login-ws': { scenario: 'login', params: { transport: 'ws', clients: 2000, concurrency: 100 }, figure: (r) => r.cpu_ms_per_login, unit: 'ms CPU per login' },
+  'login-bosh': { scenario: 'login', params: { transport: 'bosh', clients: 1000, concurrency: 50 }, figure: (r) => r.cpu_ms_per_login, unit: 'ms CPU per login' },
   fanout: {
     scenario: 'muc-fanout',
     params: { transport: 'tcp', rooms: 4, occupants: 50, senders: 8, rates: '40000', duration_s: 8, drain_s: 5 },
@@ -42,7 +43,7 @@ function parseArgs(argv) {
     if (!(key in options)) throw new Error(`unknown argument ${argv[i]}`);
     options[key] = key === 'runs' ? Number(argv[i + 1]) : argv[i + 1];
   }
-  if (!options.a || !options.b || !CASES[options.case]) throw new Error('usage: ab.mjs --a DIR[,noarchive] --b DIR[,noarchive] --case login-tcp|login-ws|fanout|muc-500|history [--runs N]');
+  if (!options.a || !options.b || !CASES[options.case]) throw new Error('usage: ab.mjs --a DIR[,noarchive] --b DIR[,noarchive] --case login-tcp|login-ws|login-bosh|fanout|muc-500|history [--runs N]');
   return options;
 }
 

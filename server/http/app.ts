@@ -1,28 +1,25 @@
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { ServerContext } from '../core/context.js';
-import { admitRequests } from './client.js';
-import { cors } from './cors.js';
-import { BOSH_PATH, WEBSOCKET_PATH } from './endpoints.js';
+import { admitRequests, type TextAnswer } from './client.js';
+import { WEBSOCKET_PATH } from './endpoints.js';
 import { hostMetaRouter } from './host-meta.js';
-import type { OriginPolicy } from './origins.js';
 import { HTTP_ROUTES } from './routes.js';
 
-export interface HttpAppParts {
-  origins: OriginPolicy;
-  /** The BOSH endpoint's router (server/transports/bosh). */
-  bosh: Router;
-}
+export const NOT_FOUND: TextAnswer = { status: 404, text: 'Not found.\n' };
 
-/** The express app behind [listen].http: allowlist first, then the transports, discovery and feature routes. */
-export function createHttpApp(server: ServerContext, parts: HttpAppParts): Express {
+/**
+ * The express app behind [listen].http: allowlist first, then the WebSocket endpoint's
+ * refusal of plain requests, discovery and feature routes. BOSH is not here: the listener
+ * serves it before express (server/transports/bosh/http.ts).
+ */
+export function createHttpApp(server: ServerContext): Express {
   const app = express();
   app.disable('x-powered-by');
-  // Proxies are handled by [access].trusted_proxies (clientOf), not by express.
+  // Proxies are handled by [access].trusted_proxies (admitClient), not by express.
   app.set('trust proxy', false);
   app.use(admitRequests(server.access));
 
   app.use(hostMetaRouter(server.config));
-  app.use(BOSH_PATH, cors(parts.origins), parts.bosh);
   app.all(WEBSOCKET_PATH, (_req, res) => {
     res.status(426).set('Upgrade', 'websocket').type('text/plain').send('This is an XMPP WebSocket endpoint (RFC 7395).\n');
   });
@@ -32,19 +29,26 @@ export function createHttpApp(server: ServerContext, parts: HttpAppParts): Expre
   }
 
   app.use((_req, res) => {
-    res.status(404).type('text/plain').send('Not found.\n');
+    res.status(NOT_FOUND.status).type('text/plain').send(NOT_FOUND.text);
   });
   const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    const status = httpStatusOf(error);
-    if (status >= 500) server.log.error({ err: error }, 'HTTP request failed');
+    const answer = failureAnswer(server, error);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.status(status).type('text/plain').send(status >= 500 ? 'Internal error.\n' : 'Bad request.\n');
+    res.status(answer.status).type('text/plain').send(answer.text);
   };
   app.use(onError);
   return app;
+}
+
+/** The answer to a request whose handler failed (a response already begun is cut instead). */
+export function failureAnswer(server: ServerContext, error: unknown): TextAnswer {
+  const status = httpStatusOf(error);
+  if (status < 500) return { status, text: 'Bad request.\n' };
+  server.log.error({ err: error }, 'HTTP request failed');
+  return { status, text: 'Internal error.\n' };
 }
 
 /** Body-parser and friends throw errors carrying an HTTP status; anything else is ours (500). */

@@ -1,10 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { AccessControl } from '../access/control.js';
 import type { ClientAddress } from '../access/forwarded.js';
 
-const clients = new WeakMap<IncomingMessage, ClientAddress>();
+/** A short plain-text answer (refusals, not-found, failures), whoever writes it. */
+export interface TextAnswer {
+  status: number;
+  text: string;
+}
+
+const BAD_FORWARDED_FOR: TextAnswer = { status: 400, text: 'Bad X-Forwarded-For header.\n' };
+const OUTSIDE_ALLOWLIST: TextAnswer = { status: 403, text: 'Your network may not use this server.\n' };
 
 /** The client behind an HTTP request (trusted proxies applied); null when a trusted proxy sent garbage. */
 export function clientFromRequest(access: AccessControl, req: IncomingMessage): ClientAddress | null {
@@ -17,28 +24,27 @@ export function clientFromRequest(access: AccessControl, req: IncomingMessage): 
 }
 
 /**
- * The first middleware on the listener: every route is behind [access].allow. An unparsable
- * X-Forwarded-For from a trusted proxy is a 400, an address outside the allowlist a 403.
+ * Every HTTP request is behind [access].allow: the client it comes from, or the refusal. An
+ * unparsable X-Forwarded-For from a trusted proxy is a 400, an address outside the allowlist a 403.
  */
-export function admitRequests(access: AccessControl): RequestHandler {
-  return (req, res, next) => {
-    const client = clientFromRequest(access, req);
-    if (client === null) {
-      res.status(400).type('text/plain').send('Bad X-Forwarded-For header.\n');
-      return;
-    }
-    if (!access.allows(client.address)) {
-      res.status(403).type('text/plain').send('Your network may not use this server.\n');
-      return;
-    }
-    clients.set(req, client);
-    next();
-  };
+export function admitClient(access: AccessControl, req: IncomingMessage): ClientAddress | TextAnswer {
+  const client = clientFromRequest(access, req);
+  if (client === null) return BAD_FORWARDED_FOR;
+  return access.allows(client.address) ? client : OUTSIDE_ALLOWLIST;
 }
 
-/** For route handlers (per-address limits, BOSH): the client that admitRequests resolved. */
-export function clientOf(req: Request): ClientAddress {
-  const client = clients.get(req);
-  if (!client) throw new Error('clientOf() on a request that did not pass admitRequests');
-  return client;
+export function isTextAnswer(value: ClientAddress | TextAnswer): value is TextAnswer {
+  return 'status' in value;
+}
+
+/** admitClient as the first middleware of the express app. */
+export function admitRequests(access: AccessControl): RequestHandler {
+  return (req, res, next) => {
+    const admitted = admitClient(access, req);
+    if (isTextAnswer(admitted)) {
+      res.status(admitted.status).type('text/plain').send(admitted.text);
+      return;
+    }
+    next();
+  };
 }

@@ -1,33 +1,40 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { TextAnswer } from './client.js';
 import type { OriginPolicy } from './origins.js';
 
 const PREFLIGHT_MAX_AGE_S = 86_400;
+
+/** What CORS makes of a request to a transport. */
+export interface CorsAnswer {
+  /** Headers for whatever answers the request, refusal included: Vary: Origin at least. */
+  headers: Readonly<Record<string, string>>;
+  /** Set for a browser origin that may not use the transports: the whole answer. */
+  refusal: TextAnswer | null;
+  /** An allowed preflight: a 204 with the headers is the whole answer. */
+  preflight: boolean;
+}
+
+const VARY = { Vary: 'Origin' } as const;
+const PREFLIGHT_HEADERS = {
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type',
+  'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_S),
+} as const;
+const REFUSED: CorsAnswer = { headers: VARY, refusal: { status: 403, text: 'This origin may not use this server.\n' }, preflight: false };
+/** Requests without Origin (no browser), the common case: shared answers. */
+const PLAIN: CorsAnswer = { headers: VARY, refusal: null, preflight: false };
+const PLAIN_PREFLIGHT: CorsAnswer = { headers: { ...VARY, ...PREFLIGHT_HEADERS }, refusal: null, preflight: true };
 
 /**
  * CORS for the transports: an allowed Origin gets the headers (and preflights a 204); a
  * request from any other browser origin is refused with 403, the same rule as the Origin
  * check on WebSocket upgrades. Requests without Origin (non-browser clients) pass.
  */
-export function cors(origins: OriginPolicy, methods = 'GET, POST, OPTIONS'): RequestHandler {
-  return (req, res, next) => {
-    const origin = req.headers.origin;
-    res.vary('Origin');
-    if (origin !== undefined) {
-      if (!origins.allows(origin, req.headers.host)) {
-        res.status(403).type('text/plain').send('This origin may not use this server.\n');
-        return;
-      }
-      res.set('Access-Control-Allow-Origin', origins.anyOrigin ? '*' : origin);
-    }
-    if (req.method === 'OPTIONS') {
-      res.set({
-        'Access-Control-Allow-Methods': methods,
-        'Access-Control-Allow-Headers': 'Content-Type',
-        'Access-Control-Max-Age': String(PREFLIGHT_MAX_AGE_S),
-      });
-      res.sendStatus(204);
-      return;
-    }
-    next();
-  };
+export function corsFor(origins: OriginPolicy, req: Pick<IncomingMessage, 'method' | 'headers'>): CorsAnswer {
+  const origin = req.headers.origin;
+  const preflight = req.method === 'OPTIONS';
+  if (origin === undefined) return preflight ? PLAIN_PREFLIGHT : PLAIN;
+  if (!origins.allows(origin, req.headers.host)) return REFUSED;
+  const headers = { ...VARY, 'Access-Control-Allow-Origin': origins.anyOrigin ? '*' : origin };
+  return { headers: preflight ? { ...headers, ...PREFLIGHT_HEADERS } : headers, refusal: null, preflight };
 }

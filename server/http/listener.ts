@@ -3,8 +3,10 @@ import type { Duplex } from 'node:stream';
 import type { ServerContext } from '../core/context.js';
 import type { ConnectionTracker } from '../transports/connections.js';
 import { BoshEndpoint } from '../transports/bosh/endpoint.js';
+import { boshRequestHandler } from '../transports/bosh/http.js';
 import { WebSocketEndpoint } from '../transports/websocket.js';
 import { createHttpApp } from './app.js';
+import { BOSH_PATH, pathBelow } from './endpoints.js';
 import { OriginPolicy } from './origins.js';
 
 export interface HttpListenerOptions {
@@ -31,8 +33,9 @@ const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
 const SHUTDOWN_GRACE_MS = 2_000;
 
 /**
- * The HTTP listener ([listen].http): the express app for every route, and WebSocket upgrades
- * at /xmpp-websocket. Resolves once listening. The returned server is closed by the caller;
+ * The HTTP listener ([listen].http): BOSH at /http-bind (served without express, see
+ * transports/bosh/http.ts), the express app for every other route, and WebSocket upgrades at
+ * /xmpp-websocket. Resolves once listening. The returned server is closed by the caller;
  * streams end through the ConnectionTracker, and on the server's 'shutdown' event connections
  * still open after a grace period are cut.
  */
@@ -40,14 +43,19 @@ export async function listenHttp(server: ServerContext, options: HttpListenerOpt
   const origins = new OriginPolicy(server.config);
   const bosh = new BoshEndpoint(server, options.connections);
   const websocket = new WebSocketEndpoint(server, options.connections, origins);
-  const app = createHttpApp(server, { origins, bosh: bosh.router() });
+  const serveBosh = boshRequestHandler(server, bosh, origins);
+  const app = createHttpApp(server);
 
   const listener = http.createServer({
     headersTimeout: HEADERS_TIMEOUT_MS,
     requestTimeout: requestTimeoutFor(server.config),
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-  }, app);
+  }, (req, res) => {
+    const boshSubpath = pathBelow(BOSH_PATH, req.url);
+    if (boshSubpath !== null) serveBosh(req, res, boshSubpath);
+    else app(req, res);
+  });
   listener.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   listener.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.handleUpgrade(req, socket, head));
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeXML } from 'ltx';
 import type { Element } from '../../xml/element.js';
 import type { StreamError } from '../../xml/errors.js';
@@ -99,6 +99,13 @@ export function bodyXml(attrs: Record<string, string | number | undefined>, payl
     if (value !== undefined) out += ` ${name}='${escapeXML(String(value))}'`;
   }
   return payload === '' ? `${out}/>` : `${out}>${payload}</body>`;
+}
+
+/** Sends a response body, unless the request was answered already or its client went away. */
+export function writeBody(res: ServerResponse, text: string, status = 200): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 export function terminateXml(condition?: TerminateCondition): string {

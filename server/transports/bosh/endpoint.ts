@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from '../../core/context.js';
 import type { ClientAddress } from '../../access/forwarded.js';
-import { clientOf } from '../../http/client.js';
 import { DEFAULT_LIMITS, type ParserLimits } from '../../xml/stream-parser.js';
 import type { ConnectionTracker } from '../connections.js';
-import { isBodyFailure, parseRid, readBody, terminateXml, XML_CONTENT_TYPE, type BoshBody, type TerminateCondition } from './body.js';
+import { isBodyFailure, parseRid, readBody, terminateXml, writeBody, type BoshBody, type TerminateCondition } from './body.js';
 import { negotiateParams } from './params.js';
 import { BoshSession } from './session.js';
 
@@ -37,20 +36,12 @@ export class BoshEndpoint {
     return this.sessions.size;
   }
 
-  router(): Router {
-    const router = Router();
-    router.post('/', (req, res) => this.onPost(req, res));
-    router.get('/', (_req, res) => {
-      res.type('text/plain').send('This is an XMPP BOSH endpoint (XEP-0124, XEP-0206): POST <body/> elements here.\n');
-    });
-    return router;
-  }
-
-  private async onPost(req: Request, res: Response): Promise<void> {
-    const client = clientOf(req);
+  /** A POSTed body from this (admitted) client. */
+  async post(req: IncomingMessage, res: ServerResponse, client: ClientAddress): Promise<void> {
     const body = await readBody(req, this.maxBodyBytes, (attrs) => this.sessions.get(attrs.sid ?? '')?.limits ?? CREATION_LIMITS);
     if (isBodyFailure(body)) {
-      if (body.status === 413) res.set('Connection', 'close');
+      // The rest of the body is not read: the connection cannot carry another request.
+      if (body.status === 413) res.setHeader('Connection', 'close');
       reply(res, body.condition, body.status);
       return;
     }
@@ -63,7 +54,7 @@ export class BoshEndpoint {
     session.receive(rid, body, res);
   }
 
-  private create(rid: number, body: BoshBody, res: Response, client: ClientAddress): void {
+  private create(rid: number, body: BoshBody, res: ServerResponse, client: ClientAddress): void {
     if (this.stopping) return reply(res, 'system-shutdown');
     const params = negotiateParams(body.attrs, this.server.config);
     if (!params) return reply(res, 'bad-request', 400);
@@ -84,6 +75,6 @@ export class BoshEndpoint {
   }
 }
 
-function reply(res: Response, condition: TerminateCondition, status = 200): void {
-  res.status(status).type(XML_CONTENT_TYPE).send(terminateXml(condition));
+function reply(res: ServerResponse, condition: TerminateCondition, status = 200): void {
+  writeBody(res, terminateXml(condition), status);
 }

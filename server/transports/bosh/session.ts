@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ServerContext } from '../../core/context.js';
 import type { Admission } from '../../access/control.js';
 import type { Element } from '../../xml/element.js';
@@ -8,7 +8,7 @@ import { XmppStream } from '../../stream/xmpp-stream.js';
 import type { StreamTransport } from '../../stream/transport.js';
 import { serializeForClient } from '../client-xml.js';
 import type { ConnectionTracker } from '../connections.js';
-import { bodyXml, xboshAttr, XML_CONTENT_TYPE, type BoshBody, type TerminateCondition } from './body.js';
+import { bodyXml, writeBody, xboshAttr, type BoshBody, type TerminateCondition } from './body.js';
 import type { BoshParams } from './params.js';
 
 export interface BoshSessionOptions {
@@ -25,14 +25,14 @@ export interface BoshSessionOptions {
 /** A request the server holds open until it has data for it or `wait` passes. */
 interface HeldRequest {
   rid: number;
-  res: Response;
+  res: ServerResponse;
   timer: NodeJS.Timeout;
 }
 
 /** A request that arrived ahead of a missing rid; processed once the gap is filled. */
 interface EarlyRequest {
   body: BoshBody;
-  res: Response;
+  res: ServerResponse;
 }
 
 /** Stream errors with a BOSH condition of their own; any other is 'remote-stream-error'. */
@@ -89,7 +89,7 @@ export class BoshSession implements StreamTransport {
   }
 
   /** The session creation request: opens the stream and answers at once with the features. */
-  start(rid: number, body: BoshBody, res: Response): void {
+  start(rid: number, body: BoshBody, res: ServerResponse): void {
     this.lastRid = rid;
     const header = streamHeader(body.attrs, {});
     this.streamDefaults = { to: header.to ?? '', version: header.version ?? '' };
@@ -117,9 +117,9 @@ export class BoshSession implements StreamTransport {
   }
 
   /** Any later request of this session. */
-  receive(rid: number, body: BoshBody, res: Response): void {
+  receive(rid: number, body: BoshBody, res: ServerResponse): void {
     if (this.ended) {
-      send(res, bodyXml({ type: 'terminate', condition: 'item-not-found' }));
+      writeBody(res, bodyXml({ type: 'terminate', condition: 'item-not-found' }));
       return;
     }
     this.clearInactivity();
@@ -131,7 +131,7 @@ export class BoshSession implements StreamTransport {
       this.hold(rid, res);
     } else if (rid !== this.lastRid + 1) {
       const previous = this.early.get(rid);
-      if (previous) send(previous.res, bodyXml({}));
+      if (previous) writeBody(previous.res, bodyXml({}));
       this.early.set(rid, { body, res });
       res.once('close', () => {
         if (this.early.get(rid)?.res === res) this.early.delete(rid);
@@ -185,7 +185,7 @@ export class BoshSession implements StreamTransport {
 
   // --- Requests ------------------------------------------------------------------------
 
-  private process(rid: number, body: BoshBody, res: Response): void {
+  private process(rid: number, body: BoshBody, res: ServerResponse): void {
     this.lastRid = rid;
     if (xboshAttr(body.attrs, 'restart') === 'true') {
       this.stream.onHeader(streamHeader(body.attrs, this.streamDefaults));
@@ -198,7 +198,7 @@ export class BoshSession implements StreamTransport {
     this.hold(rid, res);
   }
 
-  private hold(rid: number, res: Response): void {
+  private hold(rid: number, res: ServerResponse): void {
     const entry: HeldRequest = {
       rid,
       res,
@@ -211,17 +211,17 @@ export class BoshSession implements StreamTransport {
   }
 
   /** A rid seen before: the client lost our response, or retried a request that is still held. */
-  private repeated(rid: number, res: Response): void {
+  private repeated(rid: number, res: ServerResponse): void {
     const held = this.held.find((entry) => entry.rid === rid);
     if (held) {
       const previous = held.res;
       held.res = res;
       this.watch(held);
-      send(previous, bodyXml({}));
+      writeBody(previous, bodyXml({}));
       return;
     }
     const cached = this.responses.get(rid);
-    if (cached !== undefined) send(res, cached);
+    if (cached !== undefined) writeBody(res, cached);
     else this.terminate('item-not-found', res);
     this.checkIdle();
   }
@@ -273,7 +273,7 @@ export class BoshSession implements StreamTransport {
     }
   }
 
-  private respond(res: Response, rid: number, attrs: Record<string, string | number | undefined>, payload: string): void {
+  private respond(res: ServerResponse, rid: number, attrs: Record<string, string | number | undefined>, payload: string): void {
     const text = bodyXml(attrs, payload);
     this.responses.set(rid, text);
     // Responses are kept for the rid window, so a lost one can be fetched again.
@@ -281,7 +281,7 @@ export class BoshSession implements StreamTransport {
       if (this.responses.size <= this.params.requests) break;
       this.responses.delete(old);
     }
-    send(res, text);
+    writeBody(res, text);
   }
 
   private takeQueue(): string {
@@ -298,13 +298,13 @@ export class BoshSession implements StreamTransport {
   // --- Ending --------------------------------------------------------------------------
 
   /** A protocol violation by the client: answer this request with the condition, end at once. */
-  private terminate(condition: TerminateCondition, res: Response): void {
+  private terminate(condition: TerminateCondition, res: ServerResponse): void {
     if (!this.closing) {
       this.closing = { condition };
       this.takeQueue();
       this.stream.onTransportClosed();
     }
-    send(res, bodyXml(this.closingAttrs()));
+    writeBody(res, bodyXml(this.closingAttrs()));
     this.end();
   }
 
@@ -341,10 +341,10 @@ export class BoshSession implements StreamTransport {
     this.clearInactivity();
     for (const entry of this.held) {
       clearTimeout(entry.timer);
-      send(entry.res, bodyXml(this.closingAttrs()));
+      writeBody(entry.res, bodyXml(this.closingAttrs()));
     }
     this.held = [];
-    for (const request of this.early.values()) send(request.res, bodyXml(this.closingAttrs()));
+    for (const request of this.early.values()) writeBody(request.res, bodyXml(this.closingAttrs()));
     this.early.clear();
     this.responses.clear();
     this.options.admission.release();
@@ -367,9 +367,4 @@ function streamHeader(attrs: Record<string, string>, defaults: Record<string, st
 function boshConditionOf(error: Element): TerminateCondition {
   const condition = error.getChildElements().find((child) => child.attrs.xmlns === NS.streams)?.name;
   return condition !== undefined && BOSH_CONDITIONS.has(condition) ? condition as TerminateCondition : 'remote-stream-error';
-}
-
-function send(res: Response, text: string): void {
-  if (res.headersSent || res.destroyed) return;
-  res.status(200).type(XML_CONTENT_TYPE).send(text);
 }

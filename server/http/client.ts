@@ -14,7 +14,7 @@ const BAD_FORWARDED_FOR: TextAnswer = { status: 400, text: 'Bad X-Forwarded-For 
 const OUTSIDE_ALLOWLIST: TextAnswer = { status: 403, text: 'Your network may not use this server.\n' };
 
 /** The client behind an HTTP request (trusted proxies applied); null when a trusted proxy sent garbage. */
-export function clientFromRequest(access: AccessControl, req: IncomingMessage): ClientAddress | null {
+function clientFromRequest(access: AccessControl, req: IncomingMessage): ClientAddress | null {
   return access.resolveClient({
     peer: req.socket.remoteAddress,
     encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { escapeXML } from 'ltx';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ServerContext } from '../core/context.js';
-import { clientFromRequest } from '../http/client.js';
+import { admitClient, isTextAnswer } from '../http/client.js';
 import { WEBSOCKET_PATH } from '../http/endpoints.js';
 import type { OriginPolicy } from '../http/origins.js';
 import type { Element } from '../xml/element.js';
@@ -52,9 +52,8 @@ export class WebSocketEndpoint {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const client = clientFromRequest(this.server.access, req);
-    if (client === null) return refuseUpgrade(socket, 400, 'Bad X-Forwarded-For header.');
-    if (!this.server.access.allows(client.address)) return refuseUpgrade(socket, 403, 'Your network may not use this server.');
+    const client = admitClient(this.server.access, req);
+    if (isTextAnswer(client)) return refuseUpgrade(socket, client.status, client.text.trimEnd());
     const path = new URL(req.url ?? '/', 'http://upgrade.invalid').pathname;
     if (path !== WEBSOCKET_PATH) return refuseUpgrade(socket, 404, 'No WebSocket endpoint here.');
     if (this.stopping) return refuseUpgrade(socket, 503, 'The server is shutting down.');

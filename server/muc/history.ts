@@ -74,7 +74,7 @@ function delayed(room: Room, message: ArchivedMessage, to: Jid): Element {
   }
   const recipient = to.toString();
   const spliced = `${OPEN} to="${escapeXML(recipient)}"${text.slice(OPEN.length, -CLOSE.length)}${delayOf(room, message).toString()}${CLOSE}`;
-  return new SerializedElement('message', { to: recipient }, spliced, () => rebuilt(room, message, to));
+  return SerializedElement.withoutChildren('message', { to: recipient }, spliced, () => rebuilt(room, message, to));
 }
 
 function rebuilt(room: Room, message: ArchivedMessage, to: Jid): Element {

@@ -160,8 +160,8 @@ interface ListedPresence {
 const listedPresences = new WeakMap<Occupant, ListedPresence>();
 
 function listedPresence(room: Room, occupant: Occupant, realJid: boolean): StanzaTemplate {
-  const variant = { realJid, actorJid: realJid, self: false };
-  if (occupant.sessions.size !== 1) return new StanzaTemplate(occupantPresence(room, occupant, {}, variant));
+  const build = () => new StanzaTemplate(occupantPresence(room, occupant, {}, { realJid, actorJid: realJid, self: false }));
+  if (occupant.sessions.size !== 1) return build();
   const session = occupant.primary;
   const affiliation = room.affiliationOf(occupant.bare);
   let listed = listedPresences.get(occupant);
@@ -170,8 +170,7 @@ function listedPresence(room: Room, occupant: Occupant, realJid: boolean): Stanz
     listed = { nick: occupant.nick, role: occupant.role, affiliation, session, payload: session.presence };
     listedPresences.set(occupant, listed);
   }
-  if (realJid) return listed.withJid ??= new StanzaTemplate(occupantPresence(room, occupant, {}, variant));
-  return listed.withoutJid ??= new StanzaTemplate(occupantPresence(room, occupant, {}, variant));
+  return realJid ? listed.withJid ??= build() : listed.withoutJid ??= build();
 }
 
 /** A groupchat message from the room itself carrying status codes (104, 170, 172, …). */

@@ -10,7 +10,7 @@ const text = "<message to='a@b/c' type='groupchat'><body>hi</body></message>";
 describe('SerializedElement', () => {
   it('serialises as the given text, without building the element', () => {
     let built = 0;
-    const element = new SerializedElement('message', { to: 'a@b/c' }, text, () => { built++; return full(); });
+    const element = SerializedElement.withoutChildren('message', { to: 'a@b/c' }, text, () => { built++; return full(); });
     expect(element.toString()).toBe(text);
     const chunks: string[] = [];
     element.write((chunk: string) => chunks.push(chunk));
@@ -19,7 +19,7 @@ describe('SerializedElement', () => {
   });
 
   it('honours an attribute or a child added after it was made', () => {
-    const element = new SerializedElement('message', { to: 'a@b/c' }, text, full);
+    const element = SerializedElement.withoutChildren('message', { to: 'a@b/c' }, text, full);
     element.attrs.xmlns = 'jabber:client';
     element.cnode(xml('extra', { xmlns: 'urn:example' }));
     const out = parse(element.toString());
@@ -29,8 +29,22 @@ describe('SerializedElement', () => {
   });
 
   it('honours a changed or removed attribute', () => {
-    const element = new SerializedElement('message', { to: 'a@b/c' }, text, full);
+    const element = SerializedElement.withoutChildren('message', { to: 'a@b/c' }, text, full);
     element.attrs.to = 'x@y/z';
     expect(parse(element.toString()).attrs.to).toBe('x@y/z');
+  });
+
+  it('made complete, writes its text until changed, then serialises what it holds', () => {
+    const children = full().children;
+    const element = SerializedElement.complete('message', { to: 'a@b/c', type: 'groupchat' }, children, text);
+    expect(element.toString()).toBe(text);
+    expect(element.getChildText('body')).toBe('hi');
+    element.attrs.xmlns = 'jabber:client';
+    element.cnode(xml('extra', { xmlns: 'urn:example' }));
+    const out = parse(element.toString());
+    expect(out.attrs).toMatchObject({ xmlns: 'jabber:client', to: 'a@b/c', type: 'groupchat' });
+    expect(out.getChildText('body')).toBe('hi');
+    expect(out.getChild('extra', 'urn:example')).toBeTruthy();
+    expect(children).toHaveLength(1);
   });
 });

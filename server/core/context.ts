@@ -1,34 +1,29 @@
 import type { Config } from '../config/types.js';
 import type { Storage } from '../storage/types.js';
-import type { Database } from '../storage/sqlite/database.js';
 import type { Logger } from '../log.js';
 import type { HostRegistry } from './hosts.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Router } from './router.js';
 import type { ServerEvents } from './events.js';
-import type { StreamExtensions } from '../stream/extensions.js';
-import type { FailureThrottle } from '../sasl/failure-throttle.js';
-import type { AccessControl } from '../access/control.js';
+import type { Services } from './services.js';
 
-/** Everything a feature module may use. Passed to each module at load. */
+/**
+ * Everything a feature module may use. Passed to each module at setup and load. What only
+ * the listeners and the stream use (access control, the SASL throttle, the stream's
+ * extension points) is not here: the start-up code hands those to the listeners, and a
+ * module that extends the stream finds the extension points among the services.
+ */
 export interface ServerContext {
   config: Config;
+  /** Persistence: accounts, rosters, user data, rooms, the room archive, upload records. */
   storage: Storage;
-  /**
-   * The SQLite handle, from which a feature builds its own store (server/storage/sqlite/<feature>.ts,
-   * behind an interface in server/storage/<feature>.ts) with its migration in migrations/index.ts.
-   */
-  database: Database;
   hosts: HostRegistry;
   sessions: SessionRegistry;
   router: Router;
   events: ServerEvents;
   log: Logger;
-  streamExtensions: StreamExtensions;
-  /** SASL failures per client address. */
-  authThrottle: FailureThrottle;
-  /** [access]: allowlist, trusted proxies, per-address connection and guest sign-in limits. */
-  access: AccessControl;
+  /** What modules provide to one another (core/module.ts). */
+  services: Services;
   /** The clock, injectable so expiry can be tested. Milliseconds since the epoch. */
   now: () => number;
 }

@@ -7,13 +7,15 @@ import { createLogger, type Logger } from '../log.js';
 import { openSqliteStorage } from '../storage/sqlite/index.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { FailureThrottle } from '../sasl/failure-throttle.js';
-import { StreamExtensions } from '../stream/extensions.js';
+import { StreamExtensions, STREAM_EXTENSIONS } from '../stream/extensions.js';
+import type { StreamContext } from '../stream/context.js';
 import { listenTcp } from '../transports/tcp.js';
 import { ConnectionTracker } from '../transports/connections.js';
 import { createAccessControl } from '../access/policy.js';
 import { listenHttp } from '../http/listener.js';
 import { MODULES } from '../modules/index.js';
-import type { ServerContext } from './context.js';
+import { loadModules } from './module.js';
+import { Services } from './services.js';
 import { ServerEvents } from './events.js';
 import { HostRegistry } from './hosts.js';
 import { Router } from './router.js';
@@ -27,7 +29,7 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
-  context: ServerContext;
+  context: StreamContext;
   /** Bound addresses, with the real port when the config asked for port 0. */
   addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo };
   certificateFingerprint: string;
@@ -37,34 +39,33 @@ export interface RunningServer {
 /** Builds the hosts, loads the modules, opens storage and starts every configured listener. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
-  const storage = openSqliteStorage(config.server.data_dir);
+  const storage = openSqliteStorage(config.server.data_dir, {
+    onArchiveWriteError: (error, lost) => log.error({ err: error, lost }, 'room messages could not be written to the archive'),
+  });
   const hosts = createHosts(config);
   const sessions = new SessionRegistry();
   const events = new ServerEvents(log);
   const now = options.now ?? Date.now;
-  const context: ServerContext = {
+  const streamExtensions = new StreamExtensions();
+  const services = new Services();
+  services.provide(STREAM_EXTENSIONS, streamExtensions);
+  // Modules see the ServerContext part only; the listeners get the whole StreamContext.
+  const context: StreamContext = {
     config,
     storage,
-    database: storage.db,
     hosts,
     sessions,
     router: new Router(hosts, sessions, log),
     events,
     log,
+    services,
     now,
-    streamExtensions: new StreamExtensions(),
+    streamExtensions,
     authThrottle: new FailureThrottle({ limit: config.limits.sasl_failures_per_minute }),
     access: createAccessControl(config, now),
   };
 
-  const cleanups: (() => void)[] = [];
-  for (const module of MODULES) {
-    for (const host of hosts.all()) {
-      if (!module.hostKinds.includes(host.kind)) continue;
-      const cleanup = module.load(host, context);
-      if (cleanup) cleanups.push(cleanup);
-    }
-  }
+  const cleanups = loadModules(MODULES, context);
 
   const certificate = await loadOrCreateCertificate(config);
   const secureContext = tls.createSecureContext({ cert: certificate.cert, key: certificate.key });

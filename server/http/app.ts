@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from '../stream/context.js';
 import { admitRequests, type TextAnswer } from './client.js';
 import { WEBSOCKET_PATH } from './endpoints.js';
 import { hostMetaRouter } from './host-meta.js';
@@ -12,7 +12,7 @@ export const NOT_FOUND: TextAnswer = { status: 404, text: 'Not found.\n' };
  * refusal of plain requests, discovery and feature routes. BOSH is not here: the listener
  * serves it before express (server/transports/bosh/http.ts).
  */
-export function createHttpApp(server: ServerContext): Express {
+export function createHttpApp(server: StreamContext): Express {
   const app = express();
   app.disable('x-powered-by');
   // Proxies are handled by [access].trusted_proxies (admitClient), not by express.
@@ -44,7 +44,7 @@ export function createHttpApp(server: ServerContext): Express {
 }
 
 /** The answer to a request whose handler failed (a response already begun is cut instead). */
-export function failureAnswer(server: ServerContext, error: unknown): TextAnswer {
+export function failureAnswer(server: StreamContext, error: unknown): TextAnswer {
   const status = httpStatusOf(error);
   if (status < 500) return { status, text: 'Bad request.\n' };
   server.log.error({ err: error }, 'HTTP request failed');

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from '../stream/context.js';
 import type { ConnectionTracker } from '../transports/connections.js';
 import { BoshEndpoint } from '../transports/bosh/endpoint.js';
 import { boshRequestHandler } from '../transports/bosh/http.js';
@@ -22,7 +22,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const SLOWEST_UPLOAD_BYTES_PER_SECOND = 32 * 1024;
 
 /** Long enough for the largest allowed upload on a slow link, never less than REQUEST_TIMEOUT_MS. */
-export function requestTimeoutFor(config: ServerContext['config']): number {
+export function requestTimeoutFor(config: StreamContext['config']): number {
   if (!config.upload.enabled) return REQUEST_TIMEOUT_MS;
   return Math.max(REQUEST_TIMEOUT_MS, Math.ceil(config.upload.max_size / SLOWEST_UPLOAD_BYTES_PER_SECOND) * 1000);
 }
@@ -39,7 +39,7 @@ const SHUTDOWN_GRACE_MS = 2_000;
  * streams end through the ConnectionTracker, and on the server's 'shutdown' event connections
  * still open after a grace period are cut.
  */
-export async function listenHttp(server: ServerContext, options: HttpListenerOptions): Promise<http.Server> {
+export async function listenHttp(server: StreamContext, options: HttpListenerOptions): Promise<http.Server> {
   const origins = new OriginPolicy(server.config);
   const bosh = new BoshEndpoint(server, options.connections);
   const websocket = new WebSocketEndpoint(server, options.connections, origins);

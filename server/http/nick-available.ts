@@ -9,7 +9,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
-import { mucServiceFor } from '../muc/service.js';
+import { MUC } from '../muc/service.js';
 import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
 
 export type NickAvailability =
@@ -40,8 +40,7 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
  * uses it, or a member reserved it. A room that does not exist yet has every nickname free.
  */
 function isNickInUse(ctx: ServerContext, room: string, nick: string): boolean {
-  const host = ctx.hosts.get(ctx.config.muc.domain);
-  const existing = host && mucServiceFor(host)?.getRoom(room);
+  const existing = ctx.services.find(MUC, ctx.config.muc.domain)?.getRoom(room);
   if (!existing || !existing.config.public || existing.config.membersOnly || existing.config.password !== '') return false;
   return existing.occupantByNick(nick) !== undefined || existing.nickHolder(nick) !== undefined;
 }

@@ -3,15 +3,12 @@ import { StreamError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import { SessionKey } from '../core/session.js';
-import type { StreamExtensions } from '../stream/extensions.js';
+import { STREAM_EXTENSIONS } from '../stream/extensions.js';
 
 export type ClientState = 'active' | 'inactive';
 
 /** XEP-0352 §3: a client is active until it says otherwise. */
 export const CLIENT_STATE = new SessionKey<ClientState>('client state', () => 'active');
-
-/** Stream extensions are server-wide while modules load per host: register once per server. */
-const registered = new WeakSet<StreamExtensions>();
 
 /**
  * XEP-0352 client state indication: mobile clients say when they go to the background.
@@ -21,10 +18,8 @@ const registered = new WeakSet<StreamExtensions>();
 export default defineModule({
   name: 'csi',
   hostKinds: ['account', 'anonymous'],
-  load(_host, server) {
-    const extensions = server.streamExtensions;
-    if (registered.has(extensions)) return;
-    registered.add(extensions);
+  setup(server) {
+    const extensions = server.services.get(STREAM_EXTENSIONS);
     extensions.advertise(() => xml('csi', { xmlns: NS.csi }));
     extensions.handleNonzas(NS.csi, (session, element) => {
       if (element.name === 'active' || element.name === 'inactive') session.set(CLIENT_STATE, element.name);

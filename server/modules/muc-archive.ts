@@ -1,8 +1,8 @@
 import { defineModule } from '../core/module.js';
-import { createRoomArchive } from '../muc/archive/index.js';
 import { registerMamHandlers } from '../muc/archive/mam.js';
 import { ArchiveRetention } from '../muc/archive/retention.js';
 import { roomLookup } from '../muc/archive/rooms.js';
+import { MUC } from '../muc/service.js';
 
 /**
  * XEP-0313 on rooms (server/muc/archive/): queries with paging, filters and full-text search
@@ -17,15 +17,12 @@ export default defineModule({
   hostKinds: ['muc'],
   load(host, server) {
     const { archive: enabled, archive_expires_after: maxAge } = server.config.muc;
-    const archive = createRoomArchive(server);
-    if (enabled) registerMamHandlers(host, server, archive, roomLookup(host));
+    const archive = server.storage.archive;
+    if (enabled) registerMamHandlers(host, server, archive, roomLookup(server.services.get(MUC, host)));
     const retention = new ArchiveRetention(archive, { maxAge, now: server.now, log: server.log });
     retention.start();
     server.events.on('shutdown', () => retention.stop());
-    // Module cleanups run before the database closes: the last turn's messages are kept.
-    return () => {
-      retention.stop();
-      archive.flush();
-    };
+    // Closing the storage writes the last turn's messages.
+    return () => retention.stop();
   },
 });

@@ -1,8 +1,7 @@
 import { defineModule } from '../core/module.js';
-import { createRoomArchive } from '../muc/archive/index.js';
+import { ArchiveHistory } from '../muc/archive/index.js';
 import { registerMucHandlers } from '../muc/handlers.js';
-import { MucService } from '../muc/service.js';
-import { SqliteRoomStore } from '../storage/sqlite/rooms.js';
+import { MUC, MucService } from '../muc/service.js';
 
 /**
  * XEP-0045 multi-user chat on the [muc] domain. Rooms keep their history in the room
@@ -12,8 +11,9 @@ export default defineModule({
   name: 'muc',
   hostKinds: ['muc'],
   load(host, server) {
-    const archive = server.config.muc.archive ? createRoomArchive(server) : null;
-    const service = new MucService(host, server, new SqliteRoomStore(server.database), archive);
+    const archive = server.config.muc.archive ? new ArchiveHistory(server.storage.archive, server.now) : null;
+    const service = new MucService(host, server, server.storage.rooms, archive);
+    server.services.provide(MUC, service, host);
     registerMucHandlers(host, service);
     service.ensureChannels();
     server.events.on('shutdown', () => service.shutdown());

@@ -3,10 +3,9 @@ import { clone } from '../xml/element.js';
 import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
-import { rosterService } from './roster/service.js';
 import { isSubscriptionType, receiveSubscription, sendSubscription } from './presence/subscription.js';
 import { answerProbe, broadcastAvailable, broadcastUnavailable, deliverToAvailable, trackDirected } from './presence/broadcast.js';
-import { heldMessages } from './presence/held-messages.js';
+import { HELD_MESSAGES, HeldMessages } from './presence/held-messages.js';
 
 /**
  * RFC 6121 presence for the users of client hosts (accounts and guests alike): broadcasts,
@@ -19,9 +18,11 @@ import { heldMessages } from './presence/held-messages.js';
 export default defineModule({
   name: 'presence',
   hostKinds: ['account', 'anonymous'],
+  setup(server) {
+    server.services.provide(HELD_MESSAGES, new HeldMessages(server));
+  },
   load(host, server) {
-    rosterService(server); // created now, so that it hears every session close (guest rosters)
-    const held = heldMessages(server);
+    const held = server.services.get(HELD_MESSAGES);
     host.on('presence', 'bare', (ctx) => toBare(server, ctx));
     host.on('presence', 'full', (ctx) => toFull(server, ctx));
     // Presence to the server itself (a subscription to the domain, a probe): nothing to do.

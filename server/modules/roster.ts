@@ -7,10 +7,9 @@ import { NO_REPLY, type StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import type { Session } from '../core/session.js';
 import type { RosterItem } from '../storage/types.js';
-import { ROSTER_LIMITS, itemElement, rosterService } from './roster/service.js';
+import { STREAM_EXTENSIONS } from '../stream/extensions.js';
+import { ROSTERS, ROSTER_LIMITS, RosterService, itemElement } from './roster/service.js';
 import { cancelSubscriptions } from './presence/subscription.js';
-
-const advertised = new WeakSet<ServerContext>();
 
 /**
  * RFC 6121 §2: the roster of accounts (in storage) and guests (in memory), with versioning
@@ -20,12 +19,13 @@ const advertised = new WeakSet<ServerContext>();
 export default defineModule({
   name: 'roster',
   hostKinds: ['account', 'anonymous'],
+  setup(server) {
+    const extensions = server.services.get(STREAM_EXTENSIONS);
+    extensions.advertise(() => xml('ver', { xmlns: NS.rosterver }));
+    extensions.advertise(() => xml('sub', { xmlns: 'urn:xmpp:features:pre-approval' }));
+    server.services.provide(ROSTERS, new RosterService(server));
+  },
   load(host, server) {
-    if (!advertised.has(server)) {
-      advertised.add(server);
-      server.streamExtensions.advertise(() => xml('ver', { xmlns: NS.rosterver }));
-      server.streamExtensions.advertise(() => xml('sub', { xmlns: 'urn:xmpp:features:pre-approval' }));
-    }
     host.onIq('get', NS.roster, 'query', 'bare', (ctx, query) => getRoster(server, ownSession(ctx), query));
     host.onIq('set', NS.roster, 'query', 'bare', (ctx, query) => setRoster(server, ctx, ownSession(ctx), query));
   },
@@ -42,7 +42,7 @@ function ownSession(ctx: StanzaContext): Session {
 /** RFC 6121 §2.1.3, §2.6.3: the whole roster, or an empty result when the client's copy is current. */
 function getRoster(server: ServerContext, session: Session, query: Element): Element | null {
   session.interestedInRoster = true;
-  const roster = rosterService(server).storeFor(session.bare).get(session.bare.toString());
+  const roster = server.services.get(ROSTERS).storeFor(session.bare).get(session.bare.toString());
   const ver = String(roster.version);
   if (query.attrs.ver === ver) return null;
   return xml('query', { xmlns: NS.roster, ver }, ...roster.items.map(itemElement));
@@ -54,7 +54,7 @@ function getRoster(server: ServerContext, session: Session, query: Element): Ele
  */
 function setRoster(server: ServerContext, ctx: StanzaContext, session: Session, query: Element): typeof NO_REPLY {
   const change = parseItem(query);
-  const rosters = rosterService(server);
+  const rosters = server.services.get(ROSTERS);
   const user = session.bare;
   const existing = rosters.item(user, change.jid);
   let after: () => void;

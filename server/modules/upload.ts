@@ -3,7 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
-import { uploadService } from '../upload/service.js';
+import { UPLOAD, UploadService } from '../upload/service.js';
 import { requestSlot, type Uploader } from '../upload/slots.js';
 import { startSweeper } from '../upload/sweeper.js';
 
@@ -15,8 +15,13 @@ import { startSweeper } from '../upload/sweeper.js';
 export default defineModule({
   name: 'upload',
   hostKinds: ['upload'],
+  setup(server) {
+    const service = new UploadService(server);
+    server.services.provide(UPLOAD, service);
+    return startSweeper(service, server);
+  },
   load(host, server) {
-    const service = uploadService(server);
+    const service = server.services.get(UPLOAD);
     host.identities.push({ category: 'store', type: 'file', name: 'HTTP File Upload' });
     host.features.add(NS.upload);
     host.infoExtensions.push(maxFileSizeForm(server.config.upload.max_size));
@@ -25,7 +30,6 @@ export default defineModule({
     server.events.on('session-closed', (session) => {
       if (session.isGuest && !server.sessions.isOnline(session.bare)) service.store.forgetUploader(session.bare.toString());
     });
-    return startSweeper(service, server);
   },
 });
 

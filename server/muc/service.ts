@@ -5,6 +5,7 @@ import { Jid } from '../jid/jid.js';
 import type { Host } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { SessionKey, type Session } from '../core/session.js';
+import { serviceKey } from '../core/services.js';
 import type { RoomStore } from '../storage/rooms.js';
 import type { RoomArchive } from './archive/types.js';
 import type { MucContext } from './context.js';
@@ -19,12 +20,8 @@ import { checkRoomName } from './validation.js';
 /** A room archive with the optional extra that lets a destroyed room's messages go too. */
 type Archive = RoomArchive & { deleteRoom?(room: string): void };
 
-const services = new WeakMap<Host, MucService>();
-
-/** The MUC service of a host, for modules built on it (the room archive's MAM, the landing page). */
-export function mucServiceFor(host: Host): MucService | undefined {
-  return services.get(host);
-}
+/** The MUC service of each MUC host, for what is built on it (the room archive's MAM, the landing page). */
+export const MUC = serviceKey<MucService>('muc');
 
 /**
  * The rooms of one MUC host: which exist, creating and forgetting them, keeping persistent
@@ -52,7 +49,6 @@ export class MucService implements MucContext, RoomPersistence {
     this.memory = new MemoryHistory(maxHistoryLength(server.config.muc), LIMITS.historyChars, LIMITS.historyCharsTotal, server.now);
     this.admins = new Set(server.config.server.admins);
     this.load();
-    services.set(host, this);
   }
 
   getRoom(localpart: string): Room | undefined {

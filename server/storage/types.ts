@@ -1,9 +1,19 @@
 /**
  * Storage interfaces. Features depend on these, never on SQLite directly, so that a
- * PostgreSQL backend (for clusters) can be added later. All methods are synchronous:
- * the embedded SQLite backend answers in microseconds and a sync API keeps handlers simple.
- * A future networked backend would wrap these behind a cache.
+ * PostgreSQL backend (for clusters) can be added later. Each has a SQLite implementation
+ * (storage/sqlite/, the default) and a memory one (storage/memory/: unit tests, and guests,
+ * whose data never touches the disk). All methods are synchronous: the embedded SQLite
+ * backend answers in microseconds and a sync API keeps handlers simple. A networked backend
+ * keeps the hot paths (room state, archive appends) in memory and writes behind, and the
+ * cold paths move to promises: see docs/architecture.md, "Storage".
  */
+import type { ArchiveStore } from './archive.js';
+import type { RoomStore } from './rooms.js';
+import type { UploadStore } from './uploads.js';
+
+export type { ArchiveStore } from './archive.js';
+export type { RoomStore } from './rooms.js';
+export type { UploadStore } from './uploads.js';
 
 export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
@@ -77,9 +87,22 @@ export interface UserDataStore {
   deleteUser(user: string): void;
 }
 
-export interface Storage {
-  accounts: AccountStore;
+/** What is kept per user of a client host: an account's for good, a guest's while it is connected. */
+export interface UserStorage {
   rosters: RosterStore;
   userData: UserDataStore;
+  /** Forgets everything kept for the user (a bare JID). */
+  deleteUser(user: string): void;
+}
+
+export interface Storage extends UserStorage {
+  accounts: AccountStore;
+  /** Persistent MUC rooms, their affiliations (bans included) and each MUC host's secret. */
+  rooms: RoomStore;
+  /** Archived room messages. */
+  archive: ArchiveStore;
+  /** HTTP upload records. */
+  uploads: UploadStore;
+  /** Writes what is batched and closes; nothing is used after. */
   close(): void;
 }

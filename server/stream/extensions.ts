@@ -1,5 +1,6 @@
 import type { Element } from '../xml/element.js';
 import type { Session } from '../core/session.js';
+import { serviceKey } from '../core/services.js';
 
 export type NonzaHandler = (session: Session, element: Element) => void;
 
@@ -28,3 +29,6 @@ export class StreamExtensions {
     return this.nonzas.get(xmlns);
   }
 }
+
+/** Where a module adds a stream feature or nonza handler (csi, roster versioning), once per server. */
+export const STREAM_EXTENSIONS = serviceKey<StreamExtensions>('stream extensions');

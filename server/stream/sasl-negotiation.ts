@@ -1,6 +1,6 @@
 import { xml, type Element } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from './context.js';
 import type { Host } from '../core/host.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from '../sasl/mechanism.js';
 import { mechanismsFor, offeredMechanisms } from '../sasl/registry.js';
@@ -23,7 +23,7 @@ export class SaslNegotiation {
   private failures = 0;
 
   constructor(
-    private readonly server: ServerContext,
+    private readonly server: StreamContext,
     private readonly transport: StreamTransport,
     host: Host,
     private readonly outcome: SaslOutcome,

@@ -4,7 +4,7 @@ import { NS } from '../xml/namespaces.js';
 import { DEFAULT_LIMITS, type ParserLimits } from '../xml/stream-parser.js';
 import { Jid, JidError, tryParseJid } from '../jid/jid.js';
 import { Session, type StanzaSink } from '../core/session.js';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from './context.js';
 import type { Host } from '../core/host.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 import type { StreamTransport } from './transport.js';
@@ -31,7 +31,7 @@ export class XmppStream implements StanzaSink {
   private negotiationTimer: NodeJS.Timeout | null;
 
   constructor(
-    private readonly server: ServerContext,
+    private readonly server: StreamContext,
     private readonly transport: StreamTransport,
   ) {
     this.transport.setLimits(this.preAuthLimits());

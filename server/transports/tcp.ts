@@ -5,7 +5,7 @@ import type { Element } from '../xml/element.js';
 import { StreamError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { DEFAULT_LIMITS, XmlStreamParser, type ParserLimits, type RootOpen } from '../xml/stream-parser.js';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from '../stream/context.js';
 import type { AccessControl, Admission } from '../access/control.js';
 import { normaliseAddress } from '../access/address.js';
 import { XmppStream } from '../stream/xmpp-stream.js';
@@ -23,7 +23,7 @@ export interface TcpListenerOptions {
 }
 
 /** Starts a c2s listener; resolves once it is listening. */
-export async function listenTcp(server: ServerContext, options: TcpListenerOptions): Promise<net.Server> {
+export async function listenTcp(server: StreamContext, options: TcpListenerOptions): Promise<net.Server> {
   const listener = net.createServer((socket) => {
     const address = normaliseAddress(socket.remoteAddress);
     const admission = options.access.admit(address);
@@ -81,7 +81,7 @@ class TcpConnection implements StreamTransport {
   };
 
   constructor(
-    private readonly server: ServerContext,
+    private readonly server: StreamContext,
     socket: net.Socket,
     readonly remoteAddress: string,
     encrypted: boolean,

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { escapeXML } from 'ltx';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from '../stream/context.js';
 import { admitClient, isTextAnswer } from '../http/client.js';
 import { WEBSOCKET_PATH } from '../http/endpoints.js';
 import type { OriginPolicy } from '../http/origins.js';
@@ -33,7 +33,7 @@ export class WebSocketEndpoint {
   private stopping = false;
 
   constructor(
-    private readonly server: ServerContext,
+    private readonly server: StreamContext,
     private readonly connections: ConnectionTracker,
     private readonly origins: OriginPolicy,
   ) {
@@ -98,7 +98,7 @@ class WebSocketConnection implements StreamTransport {
   private readonly uncorkSoon = (): void => this.uncork();
 
   constructor(
-    private readonly server: ServerContext,
+    private readonly server: StreamContext,
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     readonly remoteAddress: string,

@@ -5,7 +5,7 @@ import type { OpenWrite } from './files.js';
 import { getHandler } from './get.js';
 import { putHandler } from './put.js';
 import { refuse } from './replies.js';
-import { uploadService } from './service.js';
+import { UPLOAD } from './service.js';
 
 export interface UploadRoutesOptions {
   /** Replaces how temporary files are opened (tests simulate a failing disk). */
@@ -21,7 +21,7 @@ export function uploadRoutes(ctx: ServerContext, options: UploadRoutesOptions = 
   router.use(safeHeaders);
   router.use(uploadCors(ctx.config));
   if (ctx.config.upload.enabled) {
-    const service = uploadService(ctx);
+    const service = ctx.services.get(UPLOAD);
     router.put('/:id/:name', putHandler(service, options.openWrite));
     // express answers HEAD with the GET route, without a body.
     router.get('/:id/:name', getHandler(service));

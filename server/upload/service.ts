@@ -1,13 +1,13 @@
 import type { ServerContext } from '../core/context.js';
+import { serviceKey } from '../core/services.js';
 import type { UploadStore } from '../storage/uploads.js';
-import { SqliteUploadStore } from '../storage/sqlite/uploads.js';
 import { UploadFiles } from './files.js';
 import { encodeNameForUrl } from './names.js';
 import { sweep, type SweepResult } from './sweeper.js';
 
 /**
  * The state the upload module (slot requests, sweeper) and the HTTP routes share: the
- * records, the files and the uploads in progress. One per running server.
+ * records, the files and the uploads in progress. One per running server (the UPLOAD service).
  */
 export class UploadService {
   readonly store: UploadStore;
@@ -18,7 +18,7 @@ export class UploadService {
   private stopped = false;
 
   constructor(readonly ctx: ServerContext) {
-    this.store = new SqliteUploadStore(ctx.database);
+    this.store = ctx.storage.uploads;
     this.files = new UploadFiles(ctx.config.server.data_dir);
   }
 
@@ -42,14 +42,5 @@ export class UploadService {
   }
 }
 
-const services = new WeakMap<ServerContext, UploadService>();
-
-/** The server's upload service, created on first use by whichever of module and routes comes first. */
-export function uploadService(ctx: ServerContext): UploadService {
-  let service = services.get(ctx);
-  if (!service) {
-    service = new UploadService(ctx);
-    services.set(ctx, service);
-  }
-  return service;
-}
+/** Provided by the upload module; the HTTP routes serve its files. */
+export const UPLOAD = serviceKey<UploadService>('upload');

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { httpRequest, type HttpResult } from '../helpers/web.js';
-import { mucServiceFor } from '../../server/muc/service.js';
+import { MUC } from '../../server/muc/service.js';
 
 const HOSTILE = '</title></script><script>alert(1)</script><img src=x onerror=alert(2)>"\'&';
 
@@ -220,7 +220,7 @@ describe('the landing page over HTTP', () => {
     expect((await check('a@b', 'bob')).status).toBe(400);
 
     // A room that keeps strangers out says nothing about who is in it.
-    const room = mucServiceFor(server.server.context.hosts.get('conference.localhost')!)!.getRoom('lobby')!;
+    const room = server.server.context.services.get(MUC, 'conference.localhost').getRoom('lobby')!;
     const open = room.config;
     for (const closed of [{ public: false }, { membersOnly: true }, { password: 'secret' }]) {
       room.config = { ...open, ...closed };

@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
-import { mucServiceFor } from '../../server/muc/service.js';
-import { createRoomArchive } from '../../server/muc/archive/index.js';
+import { MUC as MUC_SERVICE } from '../../server/muc/service.js';
 import type { Room } from '../../server/muc/room.js';
 
 const MUC = 'conference.localhost';
@@ -39,7 +38,7 @@ function roomJid(name: string): string {
 
 function room(name: string): Room {
   const host = server.server.context.hosts.get(MUC)!;
-  return mucServiceFor(host)!.getRoom(name)!;
+  return server.server.context.services.get(MUC_SERVICE, host).getRoom(name)!;
 }
 
 /** Joins without history and waits for the self-presence (status 110). */
@@ -289,7 +288,7 @@ describe('retention', () => {
     let now = Date.UTC(2024, 0, 1);
     const config = { muc: { archive_expires_after: '1h' } };
     const first = await startTestServer(config, { now: () => now });
-    const archive = createRoomArchive(first.server.context);
+    const archive = first.server.context.storage.archive;
     const message = (id: string) => xml('message', { from: `${roomJid('kept')}/a`, type: 'groupchat' }, xml('body', {}, id));
     archive.append(roomJid('kept'), { id: 'old', stanza: message('old'), nick: 'a', occupantId: 'o', timestamp: now });
     archive.append(roomJid('kept'), { id: 'new', stanza: message('new'), nick: 'a', occupantId: 'o', timestamp: now + 2 * 60 * MINUTE });
@@ -298,7 +297,7 @@ describe('retention', () => {
     now += 2 * 60 * MINUTE + MINUTE;
     const second = await startTestServer(config, { now: () => now, dataDir: first.dataDir });
     try {
-      expect(createRoomArchive(second.server.context).recent(roomJid('kept'), 10).map((m) => m.id)).toEqual(['new']);
+      expect(second.server.context.storage.archive.recent(roomJid('kept'), 10).map((m) => m.id)).toEqual(['new']);
     } finally {
       await second.stop();
     }

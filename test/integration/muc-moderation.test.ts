@@ -79,10 +79,11 @@ describe('kicking and banning', () => {
     const bob = await signIn(first, 'bob');
     expect(hasStatus(await join(bob, 'guarded', 'Bob'), 110)).toBe(true);
     // What is kept is a keyed hash, never the address.
-    const rows = first.server.context.database.prepare('SELECT address_hash FROM muc_affiliations WHERE affiliation = ?').all('outcast') as { address_hash: Buffer }[];
-    expect(rows).toHaveLength(1);
-    expect(rows[0]!.address_hash).toHaveLength(32);
-    expect(rows[0]!.address_hash.toString('latin1')).not.toContain('127.0.0.1');
+    const { storage, hosts } = first.server.context;
+    const outcasts = storage.rooms.affiliations(hosts.ofKind('muc')[0]!.name, 'guarded').filter((entry) => entry.affiliation === 'outcast');
+    expect(outcasts).toHaveLength(1);
+    expect(outcasts[0]!.addressHash).toHaveLength(32);
+    expect(outcasts[0]!.addressHash!.toString('latin1')).not.toContain('127.0.0.1');
     await stopAll(alice, reloaded, bob);
     await first.stop();
 

@@ -4,7 +4,7 @@ import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clie
 import { iqError } from '../helpers/clients.js';
 import { eventually } from '../helpers/web.js';
 import { parseJid } from '../../server/jid/jid.js';
-import { rosterService } from '../../server/modules/roster/service.js';
+import { ROSTERS } from '../../server/modules/roster/service.js';
 
 const ROSTER = 'jabber:iq:roster';
 
@@ -102,9 +102,9 @@ describe('the roster (RFC 6121 §2)', () => {
     expect((await getRoster(guest)).getChildren('item').map((i: any) => i.attrs.jid)).toEqual(['alice@localhost']);
 
     const { context } = server.server;
-    const rows = context.database.prepare('SELECT count(*) AS n FROM roster_items WHERE user = ?').get(jid) as { n: number };
-    expect(rows.n).toBe(0);
-    const inMemory = () => rosterService(context).storeFor(parseJid(jid)).get(jid).items.length;
+    // context.storage is the SQLite storage: nothing of the guest's roster is there.
+    expect(context.storage.rosters.get(jid).items).toHaveLength(0);
+    const inMemory = () => context.services.get(ROSTERS).storeFor(parseJid(jid)).get(jid).items.length;
     expect(inMemory()).toBe(1);
     await guest.stop();
     await eventually(() => inMemory() === 0);

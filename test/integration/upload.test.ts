@@ -11,7 +11,7 @@ import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../server/config/load.js';
 import { uploadRoutes, type UploadRoutesOptions } from '../../server/upload/http.js';
-import { uploadService } from '../../server/upload/service.js';
+import { UPLOAD as UPLOAD_SERVICE } from '../../server/upload/service.js';
 import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, xml, type XmppClient } from '../helpers/clients.js';
 
@@ -169,7 +169,7 @@ describe('sharing a file over HTTP upload', () => {
     const bare = client.jid!.bare().toString();
     const slot = await requestSlot(target, client, { filename: 'note.txt', size: 5, 'content-type': 'text/plain' });
     expect((await put(slot, Buffer.from('hello'), 'text/plain')).status).toBe(201);
-    const store = uploadService(target.server.server.context).store;
+    const store = target.server.server.context.services.get(UPLOAD_SERVICE).store;
     const id = new URL(slot.get).pathname.split('/')[2]!;
     expect(store.get(id)?.uploader).toBe(bare);
     await client.stop();
@@ -364,7 +364,7 @@ describe('files expire', () => {
     expect((await fetch(slot.get, { method: 'HEAD' })).status).toBe(404);
     const id = new URL(slot.get).pathname.split('/')[2]!;
     expect(fs.existsSync(path.join(target.server.dataDir, 'uploads', id))).toBe(true);
-    await uploadService(target.server.server.context).sweep();
+    await target.server.server.context.services.get(UPLOAD_SERVICE).sweep();
     expect(fs.existsSync(path.join(target.server.dataDir, 'uploads', id))).toBe(false);
   });
 
@@ -390,7 +390,7 @@ describe('files expire', () => {
 
     clock.now += 13 * HOUR;
     const second = await startUploadServer({ upload: { expires_after: '24h' } }, { clock, dataDir: first.server.dataDir });
-    await uploadService(second.server.server.context).sweep();
+    await second.server.server.context.services.get(UPLOAD_SERVICE).sweep();
     const laterUrl = second.base + new URL(later.get).pathname;
     const earlyUrl = second.base + new URL(early.get).pathname;
     expect(await (await fetch(laterUrl)).text()).toBe('later');

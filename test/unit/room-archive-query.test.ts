@@ -7,7 +7,8 @@ import { NS } from '../../server/xml/namespaces.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { FULLTEXT_FIELD, MAX_PAGE, parseMamQuery, queryForm } from '../../server/muc/archive/query.js';
 import { fin, resultMessage } from '../../server/muc/archive/results.js';
-import { toFtsQuery, MAX_SEARCH_TERMS } from '../../server/muc/archive/fulltext.js';
+import { toFtsQuery } from '../../server/storage/sqlite/fulltext.js';
+import { MAX_SEARCH_TERMS } from '../../server/storage/search.js';
 
 const ROOM = parseJid('lobby@conference.localhost');
 

@@ -1,4 +1,4 @@
-/** A minimal server context for the upload service's unit tests: config, SQLite, clock. */
+/** A minimal server context for the upload service's unit tests: config, SQLite storage, clock, the UPLOAD service. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,11 +6,13 @@ import { pino } from 'pino';
 import { configFromObject, type ConfigInput } from '../../server/config/load.js';
 import type { ServerContext } from '../../server/core/context.js';
 import { ServerEvents } from '../../server/core/events.js';
-import { openDatabase, type Database } from '../../server/storage/sqlite/index.js';
+import { Services } from '../../server/core/services.js';
+import { openSqliteStorage } from '../../server/storage/sqlite/index.js';
+import { UPLOAD, UploadService } from '../../server/upload/service.js';
 
 export interface UploadFixture {
   ctx: ServerContext;
-  db: Database;
+  service: UploadService;
   dataDir: string;
   clock: { now: number };
   close(): void;
@@ -19,20 +21,23 @@ export interface UploadFixture {
 export function uploadFixture(overrides: ConfigInput = {}, dataDir?: string): UploadFixture {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-upload-'));
   const config = configFromObject({ ...overrides, server: { data_dir: dir } } as ConfigInput, dir);
-  const db = openDatabase(dir);
+  const storage = openSqliteStorage(dir);
   const clock = { now: Date.UTC(2030, 0, 1) };
   const ctx = {
     config,
-    database: db,
+    storage,
+    services: new Services(),
     events: new ServerEvents(),
     log: pino({ level: 'silent' }),
     now: () => clock.now,
   } as unknown as ServerContext;
+  const service = new UploadService(ctx);
+  ctx.services.provide(UPLOAD, service);
   return {
-    ctx, db, dataDir: dir, clock,
+    ctx, service, dataDir: dir, clock,
     close() {
       ctx.events.emit('shutdown');
-      if (db.open) db.close();
+      storage.close();
     },
   };
 }

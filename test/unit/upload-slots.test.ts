@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { xml, type Element } from '../../server/xml/element.js';
 import { StanzaError } from '../../server/xml/errors.js';
 import { NS } from '../../server/xml/namespaces.js';
-import { uploadService } from '../../server/upload/service.js';
 import { SLOT_LIFETIME_MS, requestSlot, type Uploader } from '../../server/upload/slots.js';
 import { hashSecret, secretMatches } from '../../server/upload/secrets.js';
 import { Host, type StanzaContext } from '../../server/core/host.js';
@@ -23,7 +22,7 @@ afterEach(() => {
 function setup(upload: Record<string, unknown> = {}) {
   const fixture = uploadFixture({ upload, listen: { public_url: 'https://chat.example/palaver' } });
   fixtures.push(fixture);
-  return { ...fixture, service: uploadService(fixture.ctx) };
+  return fixture;
 }
 
 const guest: Uploader = { bare: 'x1@anon.localhost', isGuest: true };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReceiveError } from '../../server/upload/files.js';
-import { uploadService, type UploadService } from '../../server/upload/service.js';
+import type { UploadService } from '../../server/upload/service.js';
 import { hashSecret, newSlotId } from '../../server/upload/secrets.js';
 import { startSweeper } from '../../server/upload/sweeper.js';
 import { uploadFixture, type UploadFixture } from './upload-fixture.js';
@@ -19,7 +19,7 @@ afterEach(() => {
 function setup(dataDir?: string) {
   const fixture = uploadFixture({}, dataDir);
   fixtures.push(fixture);
-  return { ...fixture, service: uploadService(fixture.ctx) };
+  return fixture;
 }
 
 /** A completed upload with its file on disk, expiring at `expiresAt`. */

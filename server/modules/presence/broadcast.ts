@@ -2,10 +2,10 @@ import { clone, xml, type Element } from '../../xml/element.js';
 import { tryParseJid, type Jid } from '../../jid/jid.js';
 import type { ServerContext } from '../../core/context.js';
 import { SessionKey, type Session } from '../../core/session.js';
-import { rosterService } from '../roster/service.js';
+import { ROSTERS } from '../roster/service.js';
 import { redeliverPendingRequests } from './subscription.js';
 import { addressed, availableResources, sendFromBare, sendResourcesPresence } from './resources.js';
-import { heldMessages } from './held-messages.js';
+import { HELD_MESSAGES } from './held-messages.js';
 
 /** Entities a session sent directed presence to, so they hear when it goes away (RFC 6121 §4.6). */
 const DIRECTED = new SessionKey<Set<string>>('directed presence recipients', () => new Set());
@@ -22,7 +22,7 @@ export function parsePriority(stanza: Element): number {
 /** Contacts whose roster item says they see the user's presence (subscription from/both). */
 function subscribers(server: ServerContext, user: Jid): string[] {
   const self = user.toString();
-  return rosterService(server).get(user)
+  return server.services.get(ROSTERS).get(user)
     .filter((item) => (item.subscription === 'from' || item.subscription === 'both') && item.jid !== self)
     .map((item) => item.jid);
 }
@@ -30,7 +30,7 @@ function subscribers(server: ServerContext, user: Jid): string[] {
 /** Contacts whose presence the user sees (subscription to/both). */
 function subscriptions(server: ServerContext, user: Jid): string[] {
   const self = user.toString();
-  return rosterService(server).get(user)
+  return server.services.get(ROSTERS).get(user)
     .filter((item) => (item.subscription === 'to' || item.subscription === 'both') && item.jid !== self)
     .map((item) => item.jid);
 }
@@ -64,7 +64,7 @@ export function broadcastAvailable(server: ServerContext, session: Session, stan
     }
     redeliverPendingRequests(server, session);
   }
-  if (session.priority >= 0) heldMessages(server).flush(session);
+  if (session.priority >= 0) server.services.get(HELD_MESSAGES).flush(session);
 }
 
 /**
@@ -119,7 +119,7 @@ export function trackDirected(server: ServerContext, session: Session, stanza: E
  * none; anyone else gets 'unsubscribed', which also repairs a stale subscription on their side.
  */
 export function answerProbe(server: ServerContext, user: Jid, prober: Jid): void {
-  const rosters = rosterService(server);
+  const rosters = server.services.get(ROSTERS);
   if (!rosters.userExists(user)) {
     sendFromBare(server, user, prober.bare(), 'unsubscribed');
     return;

@@ -5,6 +5,10 @@ import type { StanzaContext } from '../../core/host.js';
 import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
 import { messageRecipients } from '../delivery.js';
+import { serviceKey } from '../../core/services.js';
+
+/** Provided by the presence module: chat messages waiting for their recipient's initial presence. */
+export const HELD_MESSAGES = serviceKey<HeldMessages>('held messages');
 
 /** Messages and bytes held per user; past either, further ones bounce as they would without holding. */
 const MAX_HELD_PER_USER = 100;
@@ -68,15 +72,4 @@ export class HeldMessages {
       this.server.router.bounce(stanza, new StanzaError('cancel', 'service-unavailable'));
     }
   }
-}
-
-const services = new WeakMap<ServerContext, HeldMessages>();
-
-export function heldMessages(server: ServerContext): HeldMessages {
-  let service = services.get(server);
-  if (!service) {
-    service = new HeldMessages(server);
-    services.set(server, service);
-  }
-  return service;
 }

@@ -5,7 +5,7 @@ import type { RosterItem } from '../../storage/types.js';
 import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
 import { parseStored, serialize } from '../user-data.js';
-import { ROSTER_LIMITS, rosterService } from '../roster/service.js';
+import { ROSTERS, ROSTER_LIMITS } from '../roster/service.js';
 import { availableResources, sendFromBare, sendResourcesPresence, sendResourcesUnavailable } from './resources.js';
 
 /**
@@ -57,7 +57,7 @@ export function sendSubscription(server: ServerContext, origin: Session, contact
 
 /** RFC 6121 Appendix A.2/A.3 (user's server, outbound). */
 function outbound(server: ServerContext, user: Jid, contact: Jid, type: SubscriptionType): Outcome {
-  const rosters = rosterService(server);
+  const rosters = server.services.get(ROSTERS);
   const store = rosters.storeFor(user);
   const existing = rosters.item(user, contact);
   const item: RosterItem = existing ?? { jid: contact.toString(), subscription: 'none', groups: [] };
@@ -129,7 +129,7 @@ function outbound(server: ServerContext, user: Jid, contact: Jid, type: Subscrip
  * sender's bare JID to the user's) reaches `user`'s roster.
  */
 export function receiveSubscription(server: ServerContext, user: Jid, contact: Jid, stanza: Element, type: SubscriptionType): void {
-  const rosters = rosterService(server);
+  const rosters = server.services.get(ROSTERS);
   if (!rosters.userExists(user)) {
     // §3.1.3: a request to nobody is refused; other types to nobody are ignored.
     if (type === 'subscribe') sendFromBare(server, user, contact, 'unsubscribed');
@@ -196,7 +196,7 @@ export function receiveSubscription(server: ServerContext, user: Jid, contact: J
 
 /** Subscription state notices go to the resources that asked for the roster. */
 function notify(server: ServerContext, user: Jid, stanza: Element): void {
-  for (const session of rosterService(server).interested(user)) server.router.deliver(session, stanza);
+  for (const session of server.services.get(ROSTERS).interested(user)) server.router.deliver(session, stanza);
 }
 
 /**
@@ -204,7 +204,7 @@ function notify(server: ServerContext, user: Jid, stanza: Element): void {
  * Requests from local users who no longer exist (a guest who left) are dropped instead.
  */
 export function redeliverPendingRequests(server: ServerContext, session: Session): void {
-  const rosters = rosterService(server);
+  const rosters = server.services.get(ROSTERS);
   const store = rosters.storeFor(session.bare);
   for (const request of store.pendingIn(session.bare.toString())) {
     const requester = tryParseJid(request.from);
@@ -224,7 +224,7 @@ export function redeliverPendingRequests(server: ServerContext, session: Session
  */
 export function cancelSubscriptions(server: ServerContext, user: Jid, item: RosterItem): void {
   const contact = item.jid;
-  const store = rosterService(server).storeFor(user);
+  const store = server.services.get(ROSTERS).storeFor(user);
   const pending = store.pendingIn(user.toString()).some((request) => request.from === contact);
   if (pending) store.removePendingIn(user.toString(), contact);
   if (item.subscription === 'to' || item.subscription === 'both' || item.ask) {

@@ -6,6 +6,7 @@ import type { RosterItem, RosterStore } from '../../storage/types.js';
 import type { Jid } from '../../jid/jid.js';
 import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
+import { serviceKey } from '../../core/services.js';
 
 /** Caps on what one user may keep (RFC 6121 leaves the limits to the server). */
 export const ROSTER_LIMITS = {
@@ -20,6 +21,9 @@ export const ROSTER_LIMITS = {
   /** Groups per item. */
   groups: 64,
 } as const;
+
+/** Provided by the roster module; presence and subscriptions use it. */
+export const ROSTERS = serviceKey<RosterService>('rosters');
 
 /**
  * Where rosters live and how they reach clients, shared by the roster and presence modules:
@@ -120,16 +124,4 @@ export function itemElement(item: RosterItem): Element {
 
 function pushId(): string {
   return `push-${randomBytes(6).toString('base64url')}`;
-}
-
-const services = new WeakMap<ServerContext, RosterService>();
-
-/** The one RosterService of a running server. */
-export function rosterService(server: ServerContext): RosterService {
-  let service = services.get(server);
-  if (!service) {
-    service = new RosterService(server);
-    services.set(server, service);
-  }
-  return service;
 }

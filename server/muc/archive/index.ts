@@ -1,31 +1,49 @@
 /**
- * The room archive: what the MUC service uses to store and replay room messages, and what
- * the muc-archive module (server/modules/muc-archive.ts) serves over XEP-0313.
+ * The room archive as the MUC sees it: rooms that archive keep their history in the
+ * server's archive store (storage.archive), which the muc-archive module serves over
+ * XEP-0313. This file turns room messages into what the store keeps.
  */
-import type { ServerContext } from '../../core/context.js';
-import type { Database } from '../../storage/sqlite/database.js';
+import { clone, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
+import type { ArchiveStore } from '../../storage/archive.js';
 import type { RoomConfig } from '../types.js';
 import { NS_FULLTEXT, NS_MAM_EXTENDED } from './query.js';
-import { SqliteRoomArchive, type RoomArchiveStore } from './store.js';
+import { stamp } from './results.js';
+import { tombstone } from './tombstone.js';
+import type { RoomArchive } from './types.js';
 
 export type { ArchivedMessage, RoomArchive } from './types.js';
-export type { RoomArchiveStore, ArchiveFilter, PageRequest, ArchivePage } from './store.js';
-export { ArchiveIdNotFound } from './store.js';
 
-// One store per database: the MUC service and the MAM module share its prepared statements.
-const stores = new WeakMap<Database, RoomArchiveStore>();
+/** A room history kept in the archive store; the store batches writes and owns the data. */
+export class ArchiveHistory implements RoomArchive {
+  constructor(private readonly store: ArchiveStore, private readonly now: () => number) {}
 
-/** The SQLite room archive of this server. Every call returns the same store. */
-export function createRoomArchive(ctx: Pick<ServerContext, 'database' | 'now' | 'log'>): RoomArchiveStore {
-  let store = stores.get(ctx.database);
-  if (!store) {
-    store = new SqliteRoomArchive(ctx.database, ctx.now, (error, lost) => {
-      ctx.log.error({ err: error, lost }, 'room messages could not be written to the archive');
-    });
-    stores.set(ctx.database, store);
+  append(room: string, entry: Parameters<RoomArchive['append']>[1]): void {
+    this.store.append(room, { ...entry, stanza: forStorage(entry.stanza) });
   }
-  return store;
+
+  recent(room: string, max: number): ReturnType<RoomArchive['recent']> {
+    return this.store.recent(room, max);
+  }
+
+  retract(room: string, id: string, by: string, reason?: string): void {
+    this.store.retract(room, id, (original) => tombstone(original, { by, stamp: stamp(this.now()), reason }));
+  }
+
+  deleteRoom(room: string): void {
+    this.store.deleteRoom(room);
+  }
+}
+
+/**
+ * The copy that is stored: no 'to' (XEP-0313 §MUC archives: forwarded copies carry none; each
+ * occupant gets its own on history) and no muc#user <x/>, which rooms do not sanitise.
+ */
+function forStorage(stanza: Element): Element {
+  const copy = clone(stanza);
+  delete copy.attrs.to;
+  copy.children = copy.children.filter((child) => typeof child === 'string' || !child.is('x', NS.mucUser));
+  return copy;
 }
 
 const ARCHIVE_FEATURES: readonly string[] = [NS.mam, NS_MAM_EXTENDED, NS_FULLTEXT];

@@ -8,12 +8,12 @@ import { StanzaError } from '../../xml/errors.js';
 import { NS } from '../../xml/namespaces.js';
 import type { Host, StanzaContext } from '../../core/host.js';
 import type { ServerContext } from '../../core/context.js';
-import { ArchiveIdNotFound, type ArchivePage, type RoomArchiveStore } from './store.js';
+import { ArchiveIdNotFound, type ArchivePage, type ArchiveStore } from '../../storage/archive.js';
 import { parseMamQuery, queryForm } from './query.js';
 import { fin, resultMessage, stamp } from './results.js';
 import type { ArchiveRoom, RoomLookup } from './rooms.js';
 
-export function registerMamHandlers(host: Host, server: ServerContext, archive: RoomArchiveStore, rooms: RoomLookup): void {
+export function registerMamHandlers(host: Host, server: ServerContext, archive: ArchiveStore, rooms: RoomLookup): void {
   host.onIq('get', NS.mam, 'query', 'bare', (ctx) => {
     readableRoom(ctx, rooms);
     return queryForm();
@@ -32,7 +32,7 @@ function readableRoom(ctx: StanzaContext, rooms: RoomLookup): ArchiveRoom {
   return room;
 }
 
-function runQuery(server: ServerContext, archive: RoomArchiveStore, room: ArchiveRoom, ctx: StanzaContext, payload: Element): Element {
+function runQuery(server: ServerContext, archive: ArchiveStore, room: ArchiveRoom, ctx: StanzaContext, payload: Element): Element {
   const query = parseMamQuery(payload, ctx.to);
   let page: ArchivePage;
   try {
@@ -58,7 +58,7 @@ function send(server: ServerContext, ctx: StanzaContext, stanza: Element): void 
   else server.router.route(stanza);
 }
 
-function metadata(archive: RoomArchiveStore, room: ArchiveRoom): Element {
+function metadata(archive: ArchiveStore, room: ArchiveRoom): Element {
   const edges = archive.edges(room.key);
   return xml('metadata', { xmlns: NS.mam },
     edges && xml('start', { id: edges.start.id, timestamp: stamp(edges.start.timestamp) }),

@@ -7,7 +7,7 @@ import { xml, type Element } from '../../xml/element.js';
 import { StanzaError } from '../../xml/errors.js';
 import { NS } from '../../xml/namespaces.js';
 import { tryParseJid, type Jid } from '../../jid/jid.js';
-import type { ArchiveFilter, PageRequest } from './store.js';
+import type { ArchiveFilter, PageRequest } from '../../storage/archive.js';
 
 /** XEP-0431 full-text search field, as ejabberd and Prosody name it. */
 export const FULLTEXT_FIELD = '{urn:xmpp:fulltext:0}fulltext';

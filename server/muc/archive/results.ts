@@ -2,7 +2,7 @@
 import { xml, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
 import type { ArchivedMessage } from './types.js';
-import type { ArchivePage } from './store.js';
+import type { ArchivePage } from '../../storage/archive.js';
 
 /**
  * `<message from=room to=requester><result queryid id><forwarded><delay/><message/></forwarded></result></message>`.

@@ -6,7 +6,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
-import type { RoomArchiveStore } from './store.js';
+import type { ArchiveStore } from '../../storage/archive.js';
 
 export interface RetentionOptions {
   /** Messages older than this (ms) are deleted. */
@@ -24,7 +24,7 @@ export class ArchiveRetention {
   private running: Promise<number> | null = null;
   private stopped = false;
 
-  constructor(private readonly archive: Pick<RoomArchiveStore, 'expire'>, private readonly options: RetentionOptions) {}
+  constructor(private readonly archive: Pick<ArchiveStore, 'expire'>, private readonly options: RetentionOptions) {}
 
   /** Sweeps now, then every interval. The timer never keeps the process alive. */
   start(): void {

@@ -3,9 +3,8 @@
  * key its messages are stored under, whether it archives, and who may read the archive.
  * This is the only file that knows the MUC service's shape.
  */
-import type { Host } from '../../core/host.js';
 import type { Jid } from '../../jid/jid.js';
-import { mucServiceFor } from '../service.js';
+import type { MucService } from '../service.js';
 
 export interface ArchiveRoom {
   /** The room's bare JID, as results carry it in 'from'. */
@@ -26,10 +25,9 @@ const AFFILIATED = new Set(['owner', 'admin', 'member']);
  * that is neither members-only nor password-protected, anyone who is not banned, since they
  * could join and read along. Outcasts never.
  */
-export function roomLookup(host: Host): RoomLookup {
+export function roomLookup(service: Pick<MucService, 'getRoom'>): RoomLookup {
   return (jid) => {
-    const service = mucServiceFor(host);
-    const room = jid.local === null ? undefined : service?.getRoom(jid.local);
+    const room = jid.local === null ? undefined : service.getRoom(jid.local);
     if (!room) return undefined;
     const bare = room.jid.toString();
     return {

@@ -1,12 +1,9 @@
-// server/muc/archive/types.ts
 import type { Element } from '../../xml/element.js';
-export interface ArchivedMessage {
-  id: string;
-  stanza: Element;
-  timestamp: number;
-  /** The stanza as stored (serialised, without `to`), where the store keeps it as text. */
-  text?: string;
-}
+import type { ArchivedMessage } from '../../storage/archive.js';
+
+export type { ArchivedMessage } from '../../storage/archive.js';
+
+/** A room's history: the archive when the room archives, else memory (history-memory.ts). */
 export interface RoomArchive {
   /** Stores a groupchat message (from = room/nick, already carrying <stanza-id> and occupant-id). id = the stanza-id. */
   append(room: string, entry: { id: string; stanza: Element; nick: string; occupantId: string; timestamp: number }): void;

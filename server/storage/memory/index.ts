@@ -1,15 +1,21 @@
 /**
- * In-memory storage. MemoryRosterStore and MemoryUserDataStore serve anonymous guests,
- * whose data must die with their session and never touch the disk; createMemoryStorage()
- * is a complete Storage for unit tests.
+ * In-memory storage: a complete Storage for unit tests (createMemoryStorage), and the user
+ * storage of guests (createMemoryUserStorage), whose data dies with their session and never
+ * touches the disk.
  */
-import type { Storage } from '../types.js';
+import type { Storage, UserStorage } from '../types.js';
 import { MemoryAccountStore } from './accounts.js';
+import { MemoryArchiveStore } from './archive.js';
+import { MemoryRoomStore } from './rooms.js';
 import { MemoryRosterStore } from './rosters.js';
+import { MemoryUploadStore } from './uploads.js';
 import { MemoryUserDataStore } from './user-data.js';
 
 export { MemoryAccountStore } from './accounts.js';
+export { MemoryArchiveStore } from './archive.js';
+export { MemoryRoomStore } from './rooms.js';
 export { MemoryRosterStore } from './rosters.js';
+export { MemoryUploadStore } from './uploads.js';
 export { MemoryUserDataStore } from './user-data.js';
 
 export interface MemoryStorage extends Storage {
@@ -18,13 +24,33 @@ export interface MemoryStorage extends Storage {
   readonly userData: MemoryUserDataStore;
 }
 
+export function createMemoryUserStorage(): UserStorage {
+  const rosters = new MemoryRosterStore();
+  const userData = new MemoryUserDataStore();
+  return {
+    rosters,
+    userData,
+    deleteUser(user) {
+      rosters.deleteUser(user);
+      userData.deleteUser(user);
+    },
+  };
+}
+
 export function createMemoryStorage(): MemoryStorage {
   const accounts = new MemoryAccountStore();
   const rosters = new MemoryRosterStore();
   const userData = new MemoryUserDataStore();
-  accounts.onDelete(({ jid }) => {
-    rosters.deleteUser(jid);
-    userData.deleteUser(jid);
-  });
-  return { accounts, rosters, userData, close(): void {} };
+  const deleteUser = (user: string): void => {
+    rosters.deleteUser(user);
+    userData.deleteUser(user);
+  };
+  accounts.onDelete(({ jid }) => deleteUser(jid));
+  return {
+    accounts, rosters, userData, deleteUser,
+    rooms: new MemoryRoomStore(),
+    archive: new MemoryArchiveStore(),
+    uploads: new MemoryUploadStore(),
+    close(): void {},
+  };
 }

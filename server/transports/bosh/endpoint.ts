@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServerContext } from '../../core/context.js';
+import type { StreamContext } from '../../stream/context.js';
 import type { ClientAddress } from '../../access/forwarded.js';
 import { DEFAULT_LIMITS, type ParserLimits } from '../../xml/stream-parser.js';
 import type { ConnectionTracker } from '../connections.js';
@@ -24,7 +24,7 @@ export class BoshEndpoint {
   private readonly maxBodyBytes: number;
   private stopping = false;
 
-  constructor(private readonly server: ServerContext, private readonly connections: ConnectionTracker) {
+  constructor(private readonly server: StreamContext, private readonly connections: ConnectionTracker) {
     this.maxBodyBytes = 2 * server.config.limits.max_stanza_size + 4096;
     // The sessions themselves are ended by the ConnectionTracker, with system-shutdown.
     server.events.on('shutdown', () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServerContext } from '../../core/context.js';
+import type { StreamContext } from '../../stream/context.js';
 import { failureAnswer, NOT_FOUND } from '../../http/app.js';
 import { admitClient, isTextAnswer, type TextAnswer } from '../../http/client.js';
 import { corsFor } from '../../http/cors.js';
@@ -18,7 +18,7 @@ const HELP: TextAnswer = { status: 200, text: 'This is an XMPP BOSH endpoint (XE
  * CORS; then a POST to the path itself is a BOSH body, GET (and HEAD) the help text, and
  * anything else is not found.
  */
-export function boshRequestHandler(server: ServerContext, endpoint: BoshEndpoint, origins: OriginPolicy): BoshRequestHandler {
+export function boshRequestHandler(server: StreamContext, endpoint: BoshEndpoint, origins: OriginPolicy): BoshRequestHandler {
   const fail = (res: ServerResponse, error: unknown): void => {
     const answer = failureAnswer(server, error);
     if (res.headersSent) res.destroy();

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ServerContext } from '../../core/context.js';
+import type { StreamContext } from '../../stream/context.js';
 import type { Admission } from '../../access/control.js';
 import type { Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
@@ -74,7 +74,7 @@ export class BoshSession implements StreamTransport {
   private flushScheduled = false;
   private inactivityTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly server: ServerContext, private readonly options: BoshSessionOptions) {
+  constructor(private readonly server: StreamContext, private readonly options: BoshSessionOptions) {
     this.sid = options.sid;
     this.params = options.params;
     this.remoteAddress = options.remoteAddress;

@@ -1,5 +1,5 @@
 /**
- * The room archive in SQLite (tables from migration 005-room-archive): appends on every
+ * The room archive (storage/archive.ts) in SQLite (tables from migration 005-room-archive): appends on every
  * archived groupchat message, the last messages for history on join, filtered and paged
  * queries for MAM, full-text search, retraction tombstones and expiry.
  *
@@ -16,80 +16,16 @@
  */
 import { parse } from 'ltx';
 import type { Statement } from 'better-sqlite3';
-import { clone, type Element } from '../../xml/element.js';
-import { NS } from '../../xml/namespaces.js';
-import type { Database } from '../../storage/sqlite/database.js';
-import type { ArchivedMessage, RoomArchive } from './types.js';
-import { searchableText, toFtsQuery } from './fulltext.js';
-import { tombstone } from './tombstone.js';
-import { stamp } from './results.js';
+import type { Element } from '../../xml/element.js';
+import {
+  ArchiveIdNotFound, MAX_RECENT,
+  type ArchiveEdge, type ArchiveEntry, type ArchiveFilter, type ArchivePage, type ArchiveStore, type ArchivedMessage,
+  type PageRequest, type StoredArchivedMessage,
+} from '../archive.js';
+import { searchableText } from '../search.js';
+import type { Database } from './database.js';
+import { toFtsQuery } from './fulltext.js';
 
-/** An id named in a query (after, before, after-id, before-id, ids) that the room does not hold. */
-export class ArchiveIdNotFound extends Error {
-  constructor(readonly id: string) {
-    super(`no archived message with id ${id}`);
-  }
-}
-
-/** Filters that define the result set (and so its count). All bounds are inclusive of time, exclusive of ids. */
-export interface ArchiveFilter {
-  /** Unix ms: only messages at or after. */
-  start?: number;
-  /** Unix ms: only messages at or before. */
-  end?: number;
-  /** Only messages sent under this nick. */
-  nick?: string;
-  /** Only messages after / before this one (MAM #extended after-id / before-id). */
-  afterId?: string;
-  beforeId?: string;
-  /** Only these messages (MAM #extended ids). */
-  ids?: readonly string[];
-  /** What the user searches for, as typed (sanitised here). */
-  search?: string;
-}
-
-/** RSM (XEP-0059) paging through the result set. */
-export interface PageRequest {
-  /** Page size; the caller caps it. */
-  max: number;
-  after?: string;
-  /** Page backwards from this id; '' (an empty <before/>) asks for the last page. */
-  before?: string;
-  /** Skip this many items of the result set (only without after/before). */
-  index?: number;
-}
-
-export interface ArchivePage {
-  /** Oldest first, whichever direction was paged. */
-  messages: ArchivedMessage[];
-  /** True when no more items lie beyond this page in the paging direction. */
-  complete: boolean;
-  /** Size of the whole result set. */
-  count: number;
-  /** Position of the page's first item in the result set. */
-  firstIndex?: number;
-}
-
-export interface ArchiveEdge { id: string; timestamp: number }
-
-/** The room archive with what MAM, retention and room destruction need beyond the shared contract. */
-export interface RoomArchiveStore extends RoomArchive {
-  retract(room: string, id: string, by: string, reason?: string): void;
-  /** One archived message, e.g. to check a retraction request names a real message. */
-  get(room: string, id: string): (ArchivedMessage & { nick: string; occupantId: string; retracted: boolean }) | undefined;
-  query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage;
-  /** First and last message of a room's archive (MAM metadata). */
-  edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined;
-  /** Deletes up to `limit` messages older than `cutoff` (unix ms), oldest first; returns how many. */
-  expire(cutoff: number, limit: number): number;
-  /** Forgets a destroyed room's archive. */
-  deleteRoom(room: string): void;
-  /** Commits appends still queued; call it before the database is closed. */
-  flush(): void;
-}
-
-/** History on join never sends more than this, whatever the room asks. */
-export const MAX_RECENT = 1000;
 /** How long an append may wait for others to share its transaction. */
 const FLUSH_DELAY_MS = 25;
 /** Appends queued beyond this are committed at once, whatever the delay. */
@@ -100,7 +36,7 @@ const QUERY_CACHE_SIZE = 128;
 interface Row { seq: number; id: string; stanza: string; timestamp: number }
 type Params = Record<string, string | number>;
 
-export class SqliteRoomArchive implements RoomArchiveStore {
+export class SqliteArchiveStore implements ArchiveStore {
   private readonly stInsert: Statement<[string, string, number, string, string, string]>;
   private readonly stIndex: Statement<[number, string]>;
   private readonly stRecent: Statement<[string, number], Row>;
@@ -119,12 +55,11 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     this.flushScheduled = false;
     this.flush();
   };
-  private readonly retractTx: (room: string, id: string, by: string, reason?: string) => void;
+  private readonly retractTx: (room: string, id: string, tombstone: (original: Element) => Element) => void;
   private readonly queries = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
-    private readonly now: () => number = Date.now,
     private readonly onFlushError: (error: unknown, lost: number) => void = (error) => { throw error; },
   ) {
     this.stInsert = db.prepare(
@@ -152,19 +87,19 @@ export class SqliteRoomArchive implements RoomArchiveStore {
         if (result.changes !== 0 && entry.text) this.stIndex.run(Number(result.lastInsertRowid), entry.text);
       }
     });
-    this.retractTx = db.transaction((room: string, id: string, by: string, reason?: string) => {
+    this.retractTx = db.transaction((room: string, id: string, tombstone: (original: Element) => Element) => {
       const row = this.stGet.get(room, id);
       if (!row || row.retracted) return;
-      const dead = tombstone(parse(row.stanza), { by, stamp: stamp(this.now()), reason });
+      const dead = tombstone(parse(row.stanza));
       this.stRetract.run(dead.toString(), row.seq);
       this.stUnindex.run(row.seq);
     });
   }
 
   /** Queues the message; it is committed within FLUSH_DELAY_MS, or before any other use of the archive. */
-  append(room: string, entry: AppendEntry): void {
+  append(room: string, entry: ArchiveEntry): void {
     // Serialised now: the caller goes on to send (and may change) the element.
-    const stanza = forStorage(entry.stanza);
+    const stanza = entry.stanza;
     this.queued.push({
       room, id: entry.id, timestamp: entry.timestamp, nick: entry.nick, occupantId: entry.occupantId,
       stanza: stanza.toString(), text: searchableText(stanza),
@@ -200,12 +135,12 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     return this.stRecent.all(room, limit).reverse().map(toMessage);
   }
 
-  retract(room: string, id: string, by: string, reason?: string): void {
+  retract(room: string, id: string, tombstone: (original: Element) => Element): void {
     this.flush();
-    this.retractTx(room, id, by, reason);
+    this.retractTx(room, id, tombstone);
   }
 
-  get(room: string, id: string): ReturnType<RoomArchiveStore['get']> {
+  get(room: string, id: string): StoredArchivedMessage | undefined {
     this.flush();
     const row = this.stGet.get(room, id);
     if (!row) return undefined;
@@ -322,8 +257,6 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   }
 }
 
-type AppendEntry = Parameters<RoomArchive['append']>[1];
-
 /** An append as it will be written: the stored stanza already serialised, its searchable text extracted. */
 interface QueuedAppend {
   room: string;
@@ -348,15 +281,4 @@ class StoredMessage implements ArchivedMessage {
 
 function toMessage(row: Row): ArchivedMessage {
   return new StoredMessage(row.id, row.stanza, row.timestamp);
-}
-
-/**
- * The copy that is stored: no 'to' (XEP-0313 §MUC archives: forwarded copies carry none; each
- * occupant gets its own on history) and no muc#user <x/>, which rooms do not sanitise.
- */
-function forStorage(stanza: Element): Element {
-  const copy = clone(stanza);
-  delete copy.attrs.to;
-  copy.children = copy.children.filter((child) => typeof child === 'string' || !child.is('x', NS.mucUser));
-  return copy;
 }

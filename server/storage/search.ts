@@ -1,15 +1,17 @@
 /**
- * What a user typed into a search box, made into an FTS5 query that can only ever mean
- * "messages containing all of these words": FTS5 syntax (OR, NOT, NEAR(), column filters,
- * `*`, `^`, parentheses) in the input is searched for as text, never interpreted.
+ * What a search of the room archive means, whatever the backend: what a user typed into a
+ * search box becomes "messages containing all of these words". Bare words of three or more
+ * characters also match longer words ("deploy" finds "deployment"); a "quoted run" is a
+ * phrase. Query syntax of any backend (FTS5's OR, NOT, NEAR(), `*`, `^`, parentheses) in the
+ * input is searched for as text, never interpreted.
  */
-import type { Element } from '../../xml/element.js';
+import type { Element } from '../xml/element.js';
 
 /** Longer input is cut (in characters): a search box, not a document. */
 export const MAX_SEARCH_LENGTH = 200;
 /** Each term is one more index lookup; beyond this the rest is ignored. */
 export const MAX_SEARCH_TERMS = 10;
-/** Bare words this long or longer also match longer words ("deploy" finds "deployment"). */
+/** Bare words this long or longer also match longer words. */
 const PREFIX_MIN_LENGTH = 3;
 
 // A "quoted run" is searched as a phrase; anything else splits on whitespace.
@@ -17,24 +19,26 @@ const TOKEN = /"([^"]*)"?|[^\s"]+/gu;
 const HAS_WORD_CHARACTER = /[\p{L}\p{N}]/u;
 const CONTROL = /\p{Cc}/gu;
 
-/**
- * The FTS5 MATCH expression for a user's search, or null when the input holds nothing
- * searchable (only punctuation or spaces), which matches no message.
- */
-export function toFtsQuery(input: string): string | null {
+export interface SearchTerm {
+  /** The word or phrase, as typed. */
+  text: string;
+  /** Its last word may also be the start of a longer word. */
+  prefix: boolean;
+}
+
+/** The terms of a user's search; none when the input holds nothing searchable (it matches no message). */
+export function searchTerms(input: string): SearchTerm[] {
   const text = [...input].slice(0, MAX_SEARCH_LENGTH).join('').replace(CONTROL, ' ');
-  const terms: string[] = [];
+  const terms: SearchTerm[] = [];
   for (const match of text.matchAll(TOKEN)) {
     if (terms.length >= MAX_SEARCH_TERMS) break;
     const quoted = match[1] !== undefined;
     const term = (quoted ? match[1]! : match[0]).trim();
-    // Pure punctuation gives FTS5 an empty phrase; it carries no meaning for a search either.
+    // Pure punctuation carries no meaning for a search (and gives FTS5 an empty phrase).
     if (!HAS_WORD_CHARACTER.test(term)) continue;
-    // Inside an FTS5 string only '"' is special, and doubling it escapes it.
-    const phrase = `"${term.replaceAll('"', '""')}"`;
-    terms.push(!quoted && [...term].length >= PREFIX_MIN_LENGTH ? `${phrase}*` : phrase);
+    terms.push({ text: term, prefix: !quoted && [...term].length >= PREFIX_MIN_LENGTH });
   }
-  return terms.length > 0 ? terms.join(' ') : null;
+  return terms;
 }
 
 /** The text of a message that search looks at: its bodies and subject, in every language. */

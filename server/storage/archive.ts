@@ -1,0 +1,106 @@
+/**
+ * The room archive: every archived groupchat message of every room, in arrival order, for
+ * history on join, XEP-0313 queries (filters, paging, full-text search), moderation
+ * (retraction) and retention. Messages are kept as stanzas; what a stanza may contain is the
+ * MUC's business, not the store's.
+ */
+import type { Element } from '../xml/element.js';
+
+export interface ArchivedMessage {
+  id: string;
+  stanza: Element;
+  timestamp: number;
+  /** The stanza as stored (serialised, without `to`), where the store keeps it as text. */
+  text?: string;
+}
+
+/** One message to keep: `stanza` is the copy to store (the caller strips what must not be kept). */
+export interface ArchiveEntry {
+  /** The room's stanza-id for it: the MAM id. A repeated id keeps the first message. */
+  id: string;
+  stanza: Element;
+  /** The sender's nick when it was sent (the 'with' filter). */
+  nick: string;
+  occupantId: string;
+  timestamp: number;
+}
+
+/** An id named in a query (after, before, after-id, before-id, ids) that the room does not hold. */
+export class ArchiveIdNotFound extends Error {
+  constructor(readonly id: string) {
+    super(`no archived message with id ${id}`);
+  }
+}
+
+/** Filters that define the result set (and so its count). All bounds are inclusive of time, exclusive of ids. */
+export interface ArchiveFilter {
+  /** Unix ms: only messages at or after. */
+  start?: number;
+  /** Unix ms: only messages at or before. */
+  end?: number;
+  /** Only messages sent under this nick. */
+  nick?: string;
+  /** Only messages after / before this one (MAM #extended after-id / before-id). */
+  afterId?: string;
+  beforeId?: string;
+  /** Only these messages (MAM #extended ids). */
+  ids?: readonly string[];
+  /** What the user searches for, as typed (storage/search.ts says what it matches). */
+  search?: string;
+}
+
+/** RSM (XEP-0059) paging through the result set. */
+export interface PageRequest {
+  /** Page size; the caller caps it. */
+  max: number;
+  after?: string;
+  /** Page backwards from this id; '' (an empty <before/>) asks for the last page. */
+  before?: string;
+  /** Skip this many items of the result set (only without after/before). */
+  index?: number;
+}
+
+export interface ArchivePage {
+  /** Oldest first, whichever direction was paged. */
+  messages: ArchivedMessage[];
+  /** True when no more items lie beyond this page in the paging direction. */
+  complete: boolean;
+  /** Size of the whole result set. */
+  count: number;
+  /** Position of the page's first item in the result set. */
+  firstIndex?: number;
+}
+
+export interface ArchiveEdge { id: string; timestamp: number }
+
+export type StoredArchivedMessage = ArchivedMessage & { nick: string; occupantId: string; retracted: boolean };
+
+/** `room` is always the room's bare JID. */
+export interface ArchiveStore {
+  /**
+   * Keeps the message. The stanza is read before append returns (the caller goes on to send,
+   * and may change, the element); a store may batch the writes, but every other call sees it.
+   */
+  append(room: string, entry: ArchiveEntry): void;
+  /** The last `max` messages (at most MAX_RECENT), oldest first (for history on join). */
+  recent(room: string, max: number): ArchivedMessage[];
+  /** One archived message, e.g. to check a retraction request names a real message. */
+  get(room: string, id: string): StoredArchivedMessage | undefined;
+  query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage;
+  /** First and last message of a room's archive (MAM metadata). */
+  edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined;
+  /**
+   * Replaces a message that is not yet retracted with `tombstone(original)`, marks it
+   * retracted and drops it from search. Unknown or already retracted ids change nothing.
+   */
+  retract(room: string, id: string, tombstone: (original: Element) => Element): void;
+  /** Deletes up to `limit` messages older than `cutoff` (unix ms), oldest first; returns how many. */
+  expire(cutoff: number, limit: number): number;
+  /** Forgets a destroyed room's archive. */
+  deleteRoom(room: string): void;
+  /** Writes what is batched; called before the storage closes. */
+  flush(): void;
+}
+
+/** History on join never sends more than this, whatever the room asks. */
+export const MAX_RECENT = 1000;

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import type { RoomStore, StoredAffiliation, StoredRoom } from '../rooms.js';
+
+/** Rooms (storage/rooms.ts) in memory, answering as the SQLite store does. */
+export class MemoryRoomStore implements RoomStore {
+  /** host → room name → the room and its affiliations by JID. */
+  private readonly hosts = new Map<string, Map<string, { room: StoredRoom; affiliations: Map<string, StoredAffiliation> }>>();
+  private readonly secrets = new Map<string, Buffer>();
+
+  rooms(host: string): StoredRoom[] {
+    return [...this.roomsOf(host).values()].map(({ room }) => ({ ...room }))
+      .sort((a, b) => compare(a.name, b.name));
+  }
+
+  affiliations(host: string, room: string): StoredAffiliation[] {
+    return [...(this.roomsOf(host).get(room)?.affiliations.values() ?? [])].map((entry) => ({ ...entry }))
+      .sort((a, b) => compare(a.jid, b.jid));
+  }
+
+  saveRoom(host: string, room: StoredRoom): void {
+    const rooms = this.roomsOf(host);
+    const existing = rooms.get(room.name);
+    if (existing) {
+      // As an upsert of the configuration: secret, creator and creation time stay the first ones.
+      existing.room = { ...existing.room, config: room.config, subject: room.subject, subjectNick: room.subjectNick };
+    } else {
+      rooms.set(room.name, { room: { ...room }, affiliations: new Map() });
+    }
+    this.hosts.set(host, rooms);
+  }
+
+  deleteRoom(host: string, name: string): boolean {
+    return this.roomsOf(host).delete(name);
+  }
+
+  setAffiliation(host: string, room: string, affiliation: StoredAffiliation): void {
+    this.roomsOf(host).get(room)?.affiliations.set(affiliation.jid, { ...affiliation });
+  }
+
+  removeAffiliation(host: string, room: string, jid: string): void {
+    this.roomsOf(host).get(room)?.affiliations.delete(jid);
+  }
+
+  secret(host: string): Buffer {
+    let secret = this.secrets.get(host);
+    if (!secret) {
+      secret = randomBytes(32);
+      this.secrets.set(host, secret);
+    }
+    return secret;
+  }
+
+  private roomsOf(host: string): Map<string, { room: StoredRoom; affiliations: Map<string, StoredAffiliation> }> {
+    return this.hosts.get(host) ?? new Map();
+  }
+}
+
+/** SQLite's default (binary) collation, which ORDER BY uses in the SQLite store. */
+function compare(a: string, b: string): number {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return Buffer.compare(left, right);
+}

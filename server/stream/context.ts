@@ -1,0 +1,17 @@
+import type { ServerContext } from '../core/context.js';
+import type { AccessControl } from '../access/control.js';
+import type { FailureThrottle } from '../sasl/failure-throttle.js';
+import type { StreamExtensions } from './extensions.js';
+
+/**
+ * What the listeners and the stream negotiation use beyond what feature modules see: the
+ * start-up code builds it and hands it to the transports and the HTTP listener.
+ */
+export interface StreamContext extends ServerContext {
+  /** [access]: allowlist, trusted proxies, per-address connection and guest sign-in limits. */
+  access: AccessControl;
+  /** SASL failures per client address. */
+  authThrottle: FailureThrottle;
+  /** Stream features and nonzas added by modules (also provided to them as STREAM_EXTENSIONS). */
+  streamExtensions: StreamExtensions;
+}

@@ -1,0 +1,386 @@
+/**
+ * The room archive store, on every backend (storage/archive.ts): what a room keeps, replays
+ * on join, pages through, finds, retracts and forgets. One suite, run against each backend;
+ * a new backend (PostgreSQL) adds one line to BACKENDS.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { xml, type Element } from '../../server/xml/element.js';
+import { NS } from '../../server/xml/namespaces.js';
+import { roomArchive } from '../../server/storage/sqlite/migrations/005-room-archive.js';
+import { ArchiveIdNotFound, type ArchiveFilter, type ArchiveStore, type PageRequest } from '../../server/storage/archive.js';
+import { SqliteArchiveStore } from '../../server/storage/sqlite/archive.js';
+import { MemoryArchiveStore } from '../../server/storage/memory/archive.js';
+import { ArchiveHistory } from '../../server/muc/archive/index.js';
+import { ArchiveRetention } from '../../server/muc/archive/retention.js';
+import { tombstone } from '../../server/muc/archive/tombstone.js';
+
+const ROOM = 'lobby@conference.localhost';
+const OTHER = 'other@conference.localhost';
+const T0 = Date.UTC(2024, 0, 1);
+const MINUTE = 60_000;
+
+let db: BetterSqlite3.Database;
+let clock: number;
+let archive: ArchiveStore;
+
+/** A SQLite database holding the archive's migration alone, so the store is tested whatever else the schema list holds. */
+function archiveDatabase(): BetterSqlite3.Database {
+  const database = new BetterSqlite3(':memory:');
+  database.exec(roomArchive.up as string);
+  return database;
+}
+
+const BACKENDS: { name: string; open: () => ArchiveStore }[] = [
+  { name: 'sqlite', open: () => new SqliteArchiveStore(db = archiveDatabase()) },
+  { name: 'memory', open: () => new MemoryArchiveStore() },
+];
+
+/** What a moderator's retraction does to the stored message (muc/archive/index.ts does the same). */
+function retract(room: string, id: string, by: string, reason?: string): void {
+  archive.retract(room, id, (original) => tombstone(original, { by, stamp: new Date(clock).toISOString(), reason }));
+}
+
+function groupchat(room: string, nick: string, id: string, body: string, extra: Element[] = []): Element {
+  return xml('message', { from: `${room}/${nick}`, to: `someone@localhost/res`, type: 'groupchat', id: `client-${id}` },
+    xml('body', {}, body),
+    xml('stanza-id', { xmlns: NS.sid, id, by: room }),
+    xml('occupant-id', { xmlns: NS.occupantId, id: `occ-${nick}` }),
+    ...extra);
+}
+
+/** Appends messages m1..mN, one a minute from T0, alternating alice and bob. */
+function seed(n: number, room = ROOM, text = (i: number) => `message number ${i}`): void {
+  for (let i = 1; i <= n; i++) {
+    const nick = i % 2 === 1 ? 'alice' : 'bob';
+    const id = room === ROOM ? `m${i}` : `${room}-m${i}`;
+    archive.append(room, { id, stanza: groupchat(room, nick, id, text(i)), nick, occupantId: `occ-${nick}`, timestamp: T0 + i * MINUTE });
+  }
+}
+
+function ids(filter: ArchiveFilter = {}, page: PageRequest = { max: 100 }): string[] {
+  return archive.query(ROOM, filter, page).messages.map((m) => m.id);
+}
+
+describe.each(BACKENDS)('the $name archive store', ({ open }) => {
+  beforeEach(() => {
+    clock = T0;
+    archive = open();
+  });
+
+  describe('a room keeps its messages', () => {
+    it('replays the last messages on join, oldest first, with their stanza-id', () => {
+      seed(5);
+      const recent = archive.recent(ROOM, 3);
+      expect(recent.map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
+      expect(recent[0]!.timestamp).toBe(T0 + 3 * MINUTE);
+      expect(recent[0]!.stanza.getChildText('body')).toBe('message number 3');
+      expect(recent[0]!.stanza.getChild('stanza-id', NS.sid)?.attrs.id).toBe('m3');
+      expect(archive.recent(ROOM, 0)).toEqual([]);
+      expect(archive.recent(ROOM, 50)).toHaveLength(5);
+    });
+
+    it('keeps rooms apart', () => {
+      seed(3);
+      seed(2, OTHER);
+      expect(archive.recent(OTHER, 10).map((m) => m.id)).toEqual([`${OTHER}-m1`, `${OTHER}-m2`]);
+      expect(ids()).toEqual(['m1', 'm2', 'm3']);
+      expect(() => archive.query(ROOM, { afterId: `${OTHER}-m1` }, { max: 10 })).toThrow(ArchiveIdNotFound);
+    });
+
+    it('stores no "to" and no muc#user payload a client slipped in', () => {
+      const stanza = groupchat(ROOM, 'mallory', 'x1', 'hi', [xml('x', { xmlns: NS.mucUser }, xml('item', { jid: 'spoofed@localhost' }))]);
+      new ArchiveHistory(archive, () => clock).append(ROOM, { id: 'x1', stanza, nick: 'mallory', occupantId: 'o', timestamp: T0 });
+      const [stored] = archive.recent(ROOM, 1);
+      expect(stored!.stanza.attrs.to).toBeUndefined();
+      expect(stored!.stanza.getChild('x', NS.mucUser)).toBeUndefined();
+      expect(stanza.attrs.to).toBeDefined(); // the caller's live stanza is untouched
+    });
+
+    it('keeps the first message when an id is appended twice', () => {
+      archive.append(ROOM, { id: 'dup', stanza: groupchat(ROOM, 'a', 'dup', 'first'), nick: 'a', occupantId: 'o', timestamp: T0 });
+      archive.append(ROOM, { id: 'dup', stanza: groupchat(ROOM, 'a', 'dup', 'second'), nick: 'a', occupantId: 'o', timestamp: T0 });
+      expect(archive.recent(ROOM, 10).map((m) => m.stanza.getChildText('body'))).toEqual(['first']);
+      expect(archive.query(ROOM, { search: 'second' }, { max: 10 }).count).toBe(0);
+    });
+  });
+
+  describe('paging through an archive', () => {
+    beforeEach(() => seed(10));
+
+    it('pages forward with after, reporting the page position, the total and completeness', () => {
+      const first = archive.query(ROOM, {}, { max: 4 });
+      expect(first.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
+      expect(first).toMatchObject({ count: 10, firstIndex: 0, complete: false });
+      const second = archive.query(ROOM, {}, { max: 4, after: 'm4' });
+      expect(second.messages.map((m) => m.id)).toEqual(['m5', 'm6', 'm7', 'm8']);
+      expect(second).toMatchObject({ count: 10, firstIndex: 4, complete: false });
+      const third = archive.query(ROOM, {}, { max: 4, after: 'm8' });
+      expect(third.messages.map((m) => m.id)).toEqual(['m9', 'm10']);
+      expect(third).toMatchObject({ firstIndex: 8, complete: true });
+    });
+
+    it('an empty <before/> gives the last page, and before pages backwards, each page oldest first', () => {
+      const last = archive.query(ROOM, {}, { max: 3, before: '' });
+      expect(last.messages.map((m) => m.id)).toEqual(['m8', 'm9', 'm10']);
+      expect(last).toMatchObject({ firstIndex: 7, complete: false });
+      const earlier = archive.query(ROOM, {}, { max: 3, before: 'm8' });
+      expect(earlier.messages.map((m) => m.id)).toEqual(['m5', 'm6', 'm7']);
+      const earliest = archive.query(ROOM, {}, { max: 5, before: 'm3' });
+      expect(earliest.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+      expect(earliest).toMatchObject({ firstIndex: 0, complete: true });
+    });
+
+    it('jumps to an index', () => {
+      const page = archive.query(ROOM, {}, { max: 2, index: 5 });
+      expect(page.messages.map((m) => m.id)).toEqual(['m6', 'm7']);
+      expect(page.firstIndex).toBe(5);
+    });
+
+    it('max 0 counts without returning messages', () => {
+      const page = archive.query(ROOM, {}, { max: 0 });
+      expect(page.messages).toEqual([]);
+      expect(page.count).toBe(10);
+      expect(page.firstIndex).toBeUndefined();
+    });
+
+    it('unknown after and before ids are errors, not empty pages', () => {
+      expect(() => archive.query(ROOM, {}, { max: 5, after: 'nope' })).toThrow(ArchiveIdNotFound);
+      expect(() => archive.query(ROOM, {}, { max: 5, before: 'nope' })).toThrow(ArchiveIdNotFound);
+      expect(() => archive.query(ROOM, { ids: ['m1', 'nope'] }, { max: 5 })).toThrow(ArchiveIdNotFound);
+    });
+
+    it('an empty room is a complete, empty result', () => {
+      expect(archive.query(OTHER, {}, { max: 5 })).toEqual({ messages: [], complete: true, count: 0, firstIndex: undefined });
+      expect(archive.query(OTHER, {}, { max: 5, before: '' }).messages).toEqual([]);
+    });
+  });
+
+  describe('filters', () => {
+    beforeEach(() => seed(10));
+
+    it('start and end are inclusive times', () => {
+      expect(ids({ start: T0 + 3 * MINUTE, end: T0 + 5 * MINUTE })).toEqual(['m3', 'm4', 'm5']);
+      expect(ids({ start: T0 + 9 * MINUTE + 1 })).toEqual(['m10']);
+      const page = archive.query(ROOM, { start: T0 + 3 * MINUTE }, { max: 2, after: 'm4' });
+      expect(page.messages.map((m) => m.id)).toEqual(['m5', 'm6']);
+      expect(page).toMatchObject({ count: 8, firstIndex: 2 });
+    });
+
+    it('with a nick finds what that occupant said', () => {
+      expect(ids({ nick: 'bob' })).toEqual(['m2', 'm4', 'm6', 'm8', 'm10']);
+      expect(ids({ nick: 'carol' })).toEqual([]);
+    });
+
+    it('after-id, before-id and ids narrow the result set itself', () => {
+      expect(ids({ afterId: 'm3', beforeId: 'm7' })).toEqual(['m4', 'm5', 'm6']);
+      const page = archive.query(ROOM, { afterId: 'm3', beforeId: 'm7' }, { max: 10 });
+      expect(page).toMatchObject({ count: 3, firstIndex: 0, complete: true });
+      expect(ids({ ids: ['m9', 'm2'] })).toEqual(['m2', 'm9']);
+    });
+
+    it('filters combine', () => {
+      expect(ids({ nick: 'alice', start: T0 + 4 * MINUTE, afterId: 'm5' })).toEqual(['m7', 'm9']);
+    });
+  });
+
+  describe('full-text search', () => {
+    const texts = [
+      'We deploy the new release on Friday',
+      'Le café est prêt',
+      'Deployment went fine, no rollback',
+      'she said "quote" and left',
+      'NEAR the end OR the beginning',
+      'nothing to see here',
+    ];
+    beforeEach(() => seed(texts.length, ROOM, (i) => texts[i - 1]!));
+    const search = (q: string) => ids({ search: q });
+
+    it('finds words, ignoring case and accents, and word beginnings', () => {
+      expect(search('friday')).toEqual(['m1']);
+      expect(search('cafe')).toEqual(['m2']);
+      expect(search('deploy')).toEqual(['m1', 'm3']);
+      expect(search('deploy friday')).toEqual(['m1']);
+    });
+
+    it('a quoted run is a phrase', () => {
+      expect(search('"new release"')).toEqual(['m1']);
+      expect(search('"release new"')).toEqual([]);
+    });
+
+    it('FTS5 syntax in a search is only text', () => {
+      expect(search('"')).toEqual([]);
+      expect(search('*')).toEqual([]);
+      expect(search('NEAR(')).toEqual(['m5']);
+      expect(search('NEAR(deploy friday)')).toEqual([]); // all four words, as words
+      expect(search('deploy OR café')).toEqual([]); // "or" is a word here
+      expect(search('end OR')).toEqual(['m5']);
+      expect(search('NOT deploy')).toEqual([]);
+      expect(search('text:deploy')).toEqual([]);
+      expect(search('^deploy')).toEqual(['m1', 'm3']);
+      expect(search('quote"')).toEqual(['m4']);
+      expect(search('"unterminated phrase')).toEqual([]);
+      expect(search('"quote')).toEqual(['m4']);
+      expect(search('(((')).toEqual([]);
+      expect(search('\u0000deploy\u0007')).toEqual(['m1', 'm3']);
+    });
+
+    it('a very long search is cut, not refused', () => {
+      expect(search('deploy '.repeat(10_000))).toEqual(['m1', 'm3']);
+      expect(search('x'.repeat(100_000))).toEqual([]);
+    });
+
+    it('search pages and counts like any filter', () => {
+      const page = archive.query(ROOM, { search: 'the' }, { max: 1, before: '' });
+      expect(page.count).toBe(2);
+      expect(page.messages.map((m) => m.id)).toEqual(['m5']);
+      expect(page).toMatchObject({ firstIndex: 1, complete: false });
+    });
+
+    it('searches one room only', () => {
+      seed(1, OTHER, () => 'deploy elsewhere');
+      expect(search('deploy')).toEqual(['m1', 'm3']);
+    });
+  });
+
+  describe('retraction by a moderator', () => {
+    beforeEach(() => seed(3, ROOM, (i) => `secret number ${i}`));
+
+    it('leaves a tombstone with the same id, stanza-id and occupant-id, without the body', () => {
+      clock = T0 + 99 * MINUTE;
+      retract(ROOM, 'm2', `${ROOM}/mod`, 'spam');
+      const [, tomb] = archive.recent(ROOM, 3);
+      expect(tomb!.id).toBe('m2');
+      const stanza = tomb!.stanza;
+      expect(stanza.getChild('body')).toBeUndefined();
+      expect(stanza.toString()).not.toContain('secret');
+      expect(stanza.attrs.from).toBe(`${ROOM}/bob`);
+      expect(stanza.getChild('stanza-id', NS.sid)?.attrs.id).toBe('m2');
+      expect(stanza.getChild('occupant-id', NS.occupantId)?.attrs.id).toBe('occ-bob');
+      const retracted = stanza.getChild('retracted', 'urn:xmpp:message-retract:1')!;
+      expect(retracted.attrs).toMatchObject({ by: `${ROOM}/mod`, stamp: new Date(clock).toISOString() });
+      expect(retracted.getChild('moderated', 'urn:xmpp:message-moderate:1')?.attrs.by).toBe(`${ROOM}/mod`);
+      expect(retracted.getChildText('reason')).toBe('spam');
+      const legacy = stanza.getChild('moderated', 'urn:xmpp:message-moderate:0')!;
+      expect(legacy.getChild('retracted', 'urn:xmpp:message-retract:0')?.attrs.stamp).toBe(new Date(clock).toISOString());
+    });
+
+    it('takes the message out of search, and keeps it in paging', () => {
+      retract(ROOM, 'm2', `${ROOM}/mod`);
+      expect(ids({ search: 'secret' })).toEqual(['m1', 'm3']);
+      expect(ids()).toEqual(['m1', 'm2', 'm3']);
+      expect(archive.get(ROOM, 'm2')?.retracted).toBe(true);
+    });
+
+    it('is idempotent and ignores unknown ids', () => {
+      retract(ROOM, 'm1', 'first-mod');
+      retract(ROOM, 'm1', 'second-mod');
+      retract(ROOM, 'nope', 'mod');
+      expect(archive.get(ROOM, 'm1')!.stanza.getChild('retracted', 'urn:xmpp:message-retract:1')?.attrs.by).toBe('first-mod');
+    });
+  });
+
+  describe('retention', () => {
+    const log = { info: () => {}, error: () => {} } as never;
+
+    it('deletes messages older than the configured age, in batches, with their search entries', async () => {
+      seed(25, ROOM, (i) => `word${i} common`);
+      clock = T0 + 30 * MINUTE;
+      const retention = new ArchiveRetention(archive, { maxAge: 10 * MINUTE, now: () => clock, log, batchSize: 4 });
+      expect(await retention.sweep()).toBe(19); // m1..m19 are older than 20 minutes past T0
+      expect(ids()).toEqual(['m20', 'm21', 'm22', 'm23', 'm24', 'm25']);
+      expect(archive.query(ROOM, { search: 'common' }, { max: 100 }).count).toBe(6);
+      expect(await retention.sweep()).toBe(0);
+      clock += 60 * MINUTE;
+      expect(await retention.sweep()).toBe(6);
+      expect(archive.edges(ROOM)).toBeUndefined();
+    });
+
+    it('stops between batches once stopped', async () => {
+      seed(20);
+      clock = T0 + 100 * MINUTE;
+      const retention = new ArchiveRetention(archive, { maxAge: MINUTE, now: () => clock, log, batchSize: 5 });
+      const sweeping = retention.sweep();
+      retention.stop();
+      expect(await sweeping).toBe(5);
+    });
+  });
+
+  describe('archive edges and rooms that go away', () => {
+    it('reports the first and last message, and forgets a destroyed room', () => {
+      seed(4);
+      seed(2, OTHER);
+      expect(archive.edges(ROOM)).toEqual({ start: { id: 'm1', timestamp: T0 + MINUTE }, end: { id: 'm4', timestamp: T0 + 4 * MINUTE } });
+      archive.deleteRoom(ROOM);
+      expect(archive.edges(ROOM)).toBeUndefined();
+      expect(archive.recent(OTHER, 10)).toHaveLength(2);
+    });
+  });
+});
+
+describe('the SQLite archive store', () => {
+  beforeEach(() => {
+    clock = T0;
+    archive = new SqliteArchiveStore(db = archiveDatabase());
+  });
+
+  it('drops expired messages from the search index with them', async () => {
+    seed(25, ROOM, (i) => `word${i} common`);
+    clock = T0 + 30 * MINUTE;
+    const log = { info: () => {}, error: () => {} } as never;
+    await new ArchiveRetention(archive, { maxAge: 10 * MINUTE, now: () => clock, log, batchSize: 4 }).sweep();
+    const indexed = db.prepare('SELECT count(*) AS n FROM room_archive_fts WHERE room_archive_fts MATCH ?').get('common') as { n: number };
+    expect(indexed.n).toBe(6);
+  });
+});
+
+describe('SQLite appends are committed together, shortly after', () => {
+  beforeEach(() => {
+    clock = T0;
+    archive = new SqliteArchiveStore(db = archiveDatabase());
+  });
+
+  const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+
+  it('writes queued messages within a few tens of milliseconds, and at once past a thousand', async () => {
+    seed(3);
+    expect(storedRows()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(storedRows()).toBe(3);
+    seed(1000, OTHER);
+    expect(storedRows()).toBe(1003);
+  });
+
+  it('lets every read see what was appended in the same turn', () => {
+    seed(2);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1', 'm2']);
+    seed(3);
+    expect(ids({ search: 'number' })).toEqual(['m1', 'm2', 'm3']);
+    archive.append(ROOM, { id: 'late', stanza: groupchat(ROOM, 'alice', 'late', 'late one'), nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
+    expect(archive.get(ROOM, 'late')?.nick).toBe('alice');
+    archive.append(ROOM, { id: 'gone', stanza: groupchat(ROOM, 'bob', 'gone', 'retract me'), nick: 'bob', occupantId: 'occ-bob', timestamp: T0 });
+    retract(ROOM, 'gone', `${ROOM}/mod`);
+    expect(archive.get(ROOM, 'gone')?.retracted).toBe(true);
+    expect(archive.edges(ROOM)?.end.id).toBe('gone');
+  });
+
+  it('stores the stanza as it was appended, whatever the caller does to it afterwards', () => {
+    const stanza = groupchat(ROOM, 'alice', 'x1', 'original');
+    archive.append(ROOM, { id: 'x1', stanza, nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
+    stanza.getChild('body')!.children = ['changed'];
+    expect(archive.get(ROOM, 'x1')?.stanza.getChildText('body')).toBe('original');
+  });
+
+  it('reports a commit that fails with the number of messages lost, and keeps working', () => {
+    const failures: number[] = [];
+    archive = new SqliteArchiveStore(db, (_error, lost) => failures.push(lost));
+    seed(2);
+    db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect(() => archive.flush()).not.toThrow();
+    expect(failures).toEqual([2]);
+    expect(storedRows()).toBe(0);
+    db.exec('DROP TRIGGER disk_full');
+    seed(1);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1']);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Element } from '../xml/element.js';
 import type { Jid } from '../jid/jid.js';
 import type { Session } from './session.js';
+import type { UserStorage } from '../storage/types.js';
 
 /** account: SCRAM/PLAIN users; anonymous: SASL ANONYMOUS guests; the rest are components. */
 export type HostKind = 'account' | 'anonymous' | 'muc' | 'upload';
@@ -48,7 +49,11 @@ export class Host {
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly chains = new Map<string, Prioritised<StanzaHandler>[]>();
 
-  constructor(readonly name: string, readonly kind: HostKind) {}
+  /**
+   * users: where this host keeps its users' rosters and documents (for a component, the
+   * server's storage, unused). The start-up code decides it (guests: memory only).
+   */
+  constructor(readonly name: string, readonly kind: HostKind, readonly users: UserStorage) {}
 
   get acceptsClients(): boolean {
     return this.kind === 'account' || this.kind === 'anonymous';

@@ -5,6 +5,9 @@ import type { Config } from '../config/types.js';
 import { parseListenAddress } from '../config/address.js';
 import { createLogger, type Logger } from '../log.js';
 import { openSqliteStorage } from '../storage/sqlite/index.js';
+import { createMemoryUserStorage } from '../storage/memory/index.js';
+import type { Storage, UserStorage } from '../storage/types.js';
+import type { HostKind } from './host.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { FailureThrottle } from '../sasl/failure-throttle.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../stream/extensions.js';
@@ -42,9 +45,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const storage = openSqliteStorage(config.server.data_dir, {
     onArchiveWriteError: (error, lost) => log.error({ err: error, lost }, 'room messages could not be written to the archive'),
   });
-  const hosts = createHosts(config);
   const sessions = new SessionRegistry();
   const events = new ServerEvents(log);
+  const hosts = createHosts(config, (kind) => userStorageFor(kind, storage, sessions, events));
   const now = options.now ?? Date.now;
   const streamExtensions = new StreamExtensions();
   const services = new Services();
@@ -127,11 +130,35 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 }
 
-function createHosts(config: Config): HostRegistry {
+function createHosts(config: Config, usersOf: (kind: HostKind) => UserStorage): HostRegistry {
   const hosts = new HostRegistry();
-  hosts.add(config.server.domain, 'account');
-  if (config.anonymous.enabled) hosts.add(config.anonymous.domain, 'anonymous');
-  hosts.add(config.muc.domain, 'muc');
-  if (config.upload.enabled) hosts.add(config.upload.domain, 'upload');
+  const add = (name: string, kind: HostKind): void => void hosts.add(name, kind, usersOf(kind));
+  add(config.server.domain, 'account');
+  if (config.anonymous.enabled) add(config.anonymous.domain, 'anonymous');
+  add(config.muc.domain, 'muc');
+  if (config.upload.enabled) add(config.upload.domain, 'upload');
   return hosts;
+}
+
+/**
+ * The one place that decides what of a guest is kept, and where: a guest's roster and
+ * documents live in memory only and go when the guest's last session ends, and their JID is
+ * then forgotten by the stores on disk (upload records keep their files, not who sent them).
+ * Guests never touch the disk; everyone else's data is in the server's storage.
+ */
+function userStorageFor(kind: HostKind, storage: Storage, sessions: SessionRegistry, events: ServerEvents): UserStorage {
+  if (kind !== 'anonymous') return storage;
+  const guests = createMemoryUserStorage();
+  events.on('session-closed', (session) => {
+    if (session.host.users !== guests) return;
+    // Deferred until every other 'session-closed' listener (the unavailable broadcast reads
+    // the roster) has run; a guest JID is never handed out twice, so nobody comes back to it.
+    queueMicrotask(() => {
+      if (sessions.isOnline(session.bare)) return;
+      const guest = session.bare.toString();
+      guests.deleteUser(guest);
+      storage.uploads.forgetUploader(guest);
+    });
+  });
+  return guests;
 }

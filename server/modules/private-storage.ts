@@ -3,7 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
-import { detached, isOwnAccount, parseStored, serialize, userDataStore } from './user-data.js';
+import { detached, isOwnAccount, parseStored, serialize } from './user-data.js';
 
 /** Bookmarks and client settings are small; these caps bound what one user can make us keep. */
 const MAX_BYTES_PER_USER = 256 * 1024;
@@ -20,7 +20,7 @@ export default defineModule({
   name: 'private-storage',
   hostKinds: ['account', 'anonymous'],
   load(host, server) {
-    const store = userDataStore(host, server);
+    const store = host.users.userData;
     const load = (user: string): Element =>
       parseStoredDocument(store.get(user, KEY)) ?? xml('query', { xmlns: NS.privateXml });
 

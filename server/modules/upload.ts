@@ -26,10 +26,6 @@ export default defineModule({
     host.features.add(NS.upload);
     host.infoExtensions.push(maxFileSizeForm(server.config.upload.max_size));
     host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => requestSlot(service, uploaderOf(ctx), request));
-    // A guest's JID is only needed for its quota, which ends with its session.
-    server.events.on('session-closed', (session) => {
-      if (session.isGuest && !server.sessions.isOnline(session.bare)) service.store.forgetUploader(session.bare.toString());
-    });
   },
 });
 

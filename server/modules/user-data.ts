@@ -1,7 +1,5 @@
 import { clone, type Element } from '../xml/element.js';
 import { XmlStreamParser } from '../xml/stream-parser.js';
-import { MemoryUserDataStore } from '../storage/memory/index.js';
-import type { UserDataStore } from '../storage/types.js';
 import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 
@@ -9,26 +7,6 @@ import type { ServerContext } from '../core/context.js';
  * Shared by the modules that keep small per-user XML documents (vcard-temp, private XML):
  * where the documents live, and how an element is stored and read back intact.
  */
-
-const guestStores = new WeakMap<Host, MemoryUserDataStore>();
-
-/**
- * Accounts keep their documents in the database. A guest's live in memory and are dropped
- * when the guest's last session ends: guests vanish with their session and never touch disk.
- */
-export function userDataStore(host: Host, server: ServerContext): UserDataStore {
-  if (host.kind !== 'anonymous') return server.storage.userData;
-  let store = guestStores.get(host);
-  if (!store) {
-    const created = new MemoryUserDataStore();
-    server.events.on('session-closed', (session) => {
-      if (session.host === host && !server.sessions.isOnline(session.bare)) created.deleteUser(session.bare.toString());
-    });
-    guestStores.set(host, created);
-    store = created;
-  }
-  return store;
-}
 
 /** The user exists: an account in storage, or a guest who is online (guests exist only while connected). */
 export function userExists(server: ServerContext, host: Host, local: string): boolean {

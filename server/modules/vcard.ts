@@ -2,7 +2,7 @@ import { xml } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
-import { detached, isOwnAccount, parseStored, serialize, userDataStore, userExists } from './user-data.js';
+import { detached, isOwnAccount, parseStored, serialize, userExists } from './user-data.js';
 
 /** A vCard with an avatar photo fits; anything larger is refused rather than stored. */
 const MAX_VCARD_BYTES = 64 * 1024;
@@ -16,7 +16,7 @@ export default defineModule({
   name: 'vcard',
   hostKinds: ['account', 'anonymous'],
   load(host, server) {
-    const store = userDataStore(host, server);
+    const store = host.users.userData;
     host.features.add(NS.vcard);
 
     host.onIq('get', NS.vcard, 'vCard', 'bare', (ctx) => {

@@ -9,6 +9,7 @@ import { Host, type StanzaContext } from '../../server/core/host.js';
 import type { Session } from '../../server/core/session.js';
 import { parseJid } from '../../server/jid/jid.js';
 import uploadModule from '../../server/modules/upload.js';
+import { createMemoryUserStorage } from '../../server/storage/memory/index.js';
 import { uploadFixture, type UploadFixture } from './upload-fixture.js';
 
 const fixtures: UploadFixture[] = [];
@@ -140,8 +141,8 @@ describe('asking for an upload slot', () => {
 describe('the upload service host', () => {
   function loaded() {
     const { ctx } = setup();
-    const host = new Host('upload.localhost', 'upload');
-    uploadModule.load(host, ctx);
+    const host = new Host('upload.localhost', 'upload', createMemoryUserStorage());
+    uploadModule.load!(host, ctx);
     const handler = host.iqHandler('get', 'host', NS.upload, 'request')!;
     const ask = (origin: Session | null, from: string) => handler({
       stanza: xml('iq'), from: parseJid(from), to: parseJid('upload.localhost'), origin, host,
@@ -160,7 +161,7 @@ describe('the upload service host', () => {
 
   it('gives slots to clients of this server only', () => {
     const { ask } = loaded();
-    const guestSession = { bare: parseJid('x1@anon.localhost'), isGuest: true, host: new Host('anon.localhost', 'anonymous') } as unknown as Session;
+    const guestSession = { bare: parseJid('x1@anon.localhost'), isGuest: true, host: new Host('anon.localhost', 'anonymous', createMemoryUserStorage()) } as unknown as Session;
     expect((ask(guestSession, 'x1@anon.localhost/r') as ReturnType<typeof xml>).name).toBe('slot');
     let error: unknown;
     try {

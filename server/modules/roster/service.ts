@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { xml, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
-import { MemoryRosterStore } from '../../storage/memory/index.js';
 import type { RosterItem, RosterStore } from '../../storage/types.js';
 import type { Jid } from '../../jid/jid.js';
 import type { ServerContext } from '../../core/context.js';
@@ -27,26 +26,14 @@ export const ROSTERS = serviceKey<RosterService>('rosters');
 
 /**
  * Where rosters live and how they reach clients, shared by the roster and presence modules:
- * accounts in server.storage.rosters, guests in memory (dropped when their last session
- * ends, never written to disk).
+ * in the user's host's storage (a guest's in memory, see userStorageFor in core/server.ts).
  */
 export class RosterService {
-  private readonly guests = new MemoryRosterStore();
+  constructor(private readonly server: ServerContext) {}
 
-  constructor(private readonly server: ServerContext) {
-    server.events.on('session-closed', (session) => {
-      if (!session.isGuest) return;
-      // Deferred until every other 'session-closed' listener (the unavailable broadcast) has
-      // read the roster; a guest JID is never handed out twice, so nobody can come back to it.
-      queueMicrotask(() => {
-        if (!server.sessions.isOnline(session.bare)) this.guests.deleteUser(session.bare.toString());
-      });
-    });
-  }
-
-  /** The store holding this bare JID's roster. */
+  /** The store holding this bare JID's roster: its host's (guests: memory only). */
   storeFor(user: Jid): RosterStore {
-    return this.isGuestJid(user) ? this.guests : this.server.storage.rosters;
+    return (this.server.hosts.get(user.domain)?.users ?? this.server.storage).rosters;
   }
 
   get(user: Jid): RosterItem[] {

@@ -78,11 +78,37 @@ export class Router {
   }
 
   /**
-   * The one place where a stanza is handed to a local session. A cluster transport will
-   * extend this to sessions on other nodes.
+   * The one place where a stanza leaves for client sessions by address (a cluster transport
+   * extends it to sessions on other nodes), with RFC 6121 §8.5 local delivery:
+   * - to a full JID: that resource, if it is bound;
+   * - a message to a bare JID: every available resource with a non-negative priority (§8.5.2.1.1);
+   * - a presence to a bare JID: every available resource (§8.5.2.1.2);
+   * - an iq to a bare JID: nobody (the server answers on the user's behalf, §8.5.2.1.3).
+   * Returns how many sessions it went to. What an undeliverable stanza means (an error, a
+   * fallback to the bare JID, holding it) is the calling feature's rule, not the router's.
    */
-  deliver(session: Session, stanza: Element): void {
-    session.send(stanza);
+  deliverTo(to: Jid, stanza: Element): number {
+    if (to.resource !== null) {
+      const session = this.sessions.get(to);
+      if (!session) return 0;
+      session.send(stanza);
+      return 1;
+    }
+    const recipients = stanza.name === 'message' ? this.sessions.messageRecipients(to)
+      : stanza.name === 'presence' ? this.sessions.available(to)
+        : [];
+    for (const session of recipients) session.send(stanza);
+    return recipients.length;
+  }
+
+  /**
+   * Answers the client session a stanza came from (an iq result, an error), or routes the
+   * answer by its 'to' when it came from no client (a component, the server).
+   */
+  reply(origin: Session | null, stanza: Element): void {
+    if (stanza.attrs.from === undefined) delete stanza.attrs.from;
+    if (origin) origin.send(stanza);
+    else this.route(stanza);
   }
 
   /** Sends an error reply for a stanza, unless it is itself an error (no error loops). */
@@ -90,13 +116,8 @@ export class Router {
     if (stanza.attrs.type === 'error') return;
     if (stanza.name === 'presence' && error.condition !== 'remote-server-not-found' && error.condition !== 'jid-malformed') return;
     const reply = errorReply(stanza, error);
-    if (origin) {
-      if (reply.attrs.from === undefined) delete reply.attrs.from;
-      origin.send(reply);
-      return;
-    }
-    if (!reply.attrs.from || !reply.attrs.to) return;
-    this.route(reply);
+    if (!origin && (!reply.attrs.from || !reply.attrs.to)) return;
+    this.reply(origin, reply);
   }
 
   private routeIq(ctx: StanzaContext, target: Target): void {
@@ -137,7 +158,7 @@ export class Router {
   private answerIq(ctx: StanzaContext, result: Element | null | void | typeof NO_REPLY): void {
     if (result === NO_REPLY) return;
     const reply = xml('iq', { type: 'result', id: ctx.stanza.attrs.id, from: ctx.stanza.attrs.to, to: ctx.from.toString() }, result ?? undefined);
-    this.reply(ctx, reply);
+    this.reply(ctx.origin, reply);
   }
 
   private answerIqError(ctx: StanzaContext, error: unknown): void {
@@ -145,24 +166,12 @@ export class Router {
     if (!(error instanceof StanzaError)) this.log.error({ err: error }, 'iq handler failed');
     const reply = errorReply(ctx.stanza, stanzaError);
     reply.attrs.to = ctx.from.toString();
-    this.reply(ctx, reply);
-  }
-
-  /** Replies go straight back to the originating session when there is one. */
-  private reply(ctx: StanzaContext, reply: Element): void {
-    if (reply.attrs.from === undefined) delete reply.attrs.from;
-    if (ctx.origin) this.deliver(ctx.origin, reply);
-    else this.route(reply);
+    this.reply(ctx.origin, reply);
   }
 
   private unhandled(ctx: StanzaContext): void {
     if (ctx.stanza.name === 'message') {
       this.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
     }
-  }
-
-  /** The sessions a bare JID has on this node. */
-  sessionsOf(bare: Jid): Session[] {
-    return this.sessions.of(bare);
   }
 }

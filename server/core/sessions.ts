@@ -48,6 +48,16 @@ export class SessionRegistry {
     return resources ? [...resources.values()] : [];
   }
 
+  /** The resources that sent available presence and did not go unavailable since. */
+  available(bare: Jid): Session[] {
+    return this.of(bare).filter((session) => session.available);
+  }
+
+  /** RFC 6121 §8.5.2.1.1: where a message to the bare JID goes: every available resource with a non-negative priority. */
+  messageRecipients(bare: Jid): Session[] {
+    return this.of(bare).filter((session) => session.available && session.priority >= 0);
+  }
+
   isOnline(bare: Jid): boolean {
     return this.byBare.has(bare.bare().toString());
   }

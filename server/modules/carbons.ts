@@ -6,7 +6,6 @@ import { SessionKey, type Session } from '../core/session.js';
 import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { tryParseJid } from '../jid/jid.js';
-import { messageRecipients } from './delivery.js';
 
 /** Whether this resource asked for carbons (off until it enables them). */
 export const CARBONS_ENABLED = new SessionKey<boolean>('carbons enabled', () => false);
@@ -83,7 +82,7 @@ function directRecipients(server: ServerContext, ctx: StanzaContext): Session[] 
     const session = server.sessions.get(ctx.to);
     if (session) return [session];
   }
-  return messageRecipients(server.sessions.of(ctx.to.bare()));
+  return server.sessions.messageRecipients(ctx.to.bare());
 }
 
 /** Wraps the message per XEP-0280 §7 and XEP-0297; each resource gets its own copy (queues may keep it). */
@@ -96,6 +95,6 @@ function sendCopies(server: ServerContext, direction: 'sent' | 'received', accou
   for (const session of sessions) {
     const addressed = clone(carbon);
     addressed.attrs.to = session.jid.toString();
-    server.router.deliver(session, addressed);
+    server.router.deliverTo(session.jid, addressed);
   }
 }

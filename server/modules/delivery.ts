@@ -2,7 +2,6 @@ import { StanzaError } from '../xml/errors.js';
 import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
-import type { Session } from '../core/session.js';
 
 /**
  * RFC 6121 §8.5: delivery of messages and iqs addressed to users of a client host, at the
@@ -24,11 +23,7 @@ export default defineModule({
 });
 
 function deliverMessageToFull(server: ServerContext, ctx: StanzaContext): boolean {
-  const session = server.sessions.get(ctx.to);
-  if (session) {
-    server.router.deliver(session, ctx.stanza);
-    return true;
-  }
+  if (server.router.deliverTo(ctx.to, ctx.stanza) > 0) return true;
   const type = ctx.stanza.attrs.type ?? 'normal';
   if (type === 'groupchat') {
     server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
@@ -41,27 +36,15 @@ function deliverMessageToFull(server: ServerContext, ctx: StanzaContext): boolea
 function deliverMessageToBare(server: ServerContext, ctx: StanzaContext): boolean {
   const type = ctx.stanza.attrs.type ?? 'normal';
   if (type === 'error') return true;
-  const recipients = messageRecipients(server.sessions.of(ctx.to));
-  if (recipients.length === 0 || type === 'groupchat') {
-    if (type !== 'headline') {
-      server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
-    }
-    return true;
+  const delivered = type !== 'groupchat' && server.router.deliverTo(ctx.to.bare(), ctx.stanza) > 0;
+  if (!delivered && type !== 'headline') {
+    server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
   }
-  for (const session of recipients) server.router.deliver(session, ctx.stanza);
   return true;
 }
 
-/** RFC 6121 §8.5.2.1: every available resource with a non-negative priority. */
-export function messageRecipients(sessions: Session[]): Session[] {
-  return sessions.filter((session) => session.available && session.priority >= 0);
-}
-
 function deliverIqToFull(server: ServerContext, ctx: StanzaContext): boolean {
-  const session = server.sessions.get(ctx.to);
-  if (session) {
-    server.router.deliver(session, ctx.stanza);
-  } else if (!isResponse(ctx)) {
+  if (server.router.deliverTo(ctx.to, ctx.stanza) === 0 && !isResponse(ctx)) {
     server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable'), ctx.origin);
   }
   return true;

@@ -46,7 +46,7 @@ function toBare(server: ServerContext, ctx: StanzaContext): true {
     if (!origin || !origin.bare.equals(ctx.to)) return true;
     if (type === undefined) broadcastAvailable(server, origin, stanza);
     else if (type === 'unavailable') broadcastUnavailable(server, origin, stanza);
-    else if (type !== 'error') server.router.deliver(origin, errorReply(stanza, new StanzaError('modify', 'bad-request', `presence of type ${type} needs a 'to'`)));
+    else if (type !== 'error') server.router.reply(origin, errorReply(stanza, new StanzaError('modify', 'bad-request', `presence of type ${type} needs a 'to'`)));
     return true;
   }
   return addressedToUser(server, ctx);
@@ -56,8 +56,7 @@ function toFull(server: ServerContext, ctx: StanzaContext): true {
   const type = ctx.stanza.attrs.type;
   if (type === undefined || type === 'unavailable' || type === 'error') {
     // RFC 6121 §8.5.3: to a connected resource, or nowhere.
-    const session = server.sessions.get(ctx.to);
-    if (session) server.router.deliver(session, ctx.stanza);
+    server.router.deliverTo(ctx.to, ctx.stanza);
     return true;
   }
   // Subscriptions and probes are about accounts, not resources (RFC 6121 §3.1.3, §4.3.2).

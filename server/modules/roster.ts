@@ -74,7 +74,7 @@ function setRoster(server: ServerContext, ctx: StanzaContext, session: Session, 
     item.groups = change.groups;
     after = () => rosters.put(user, item);
   }
-  server.router.deliver(session, xml('iq', { type: 'result', id: ctx.stanza.attrs.id, to: session.jid.toString() }));
+  server.router.reply(session, xml('iq', { type: 'result', id: ctx.stanza.attrs.id, to: session.jid.toString() }));
   after();
   return NO_REPLY;
 }

@@ -10,7 +10,7 @@ import type { Room } from './room.js';
 export interface MucContext {
   readonly server: ServerContext;
   readonly host: Host;
-  /** Hands a stanza to a local client session, if it is still there. */
+  /** Hands a stanza to a client session (a full JID), if it is still there. */
   deliver(to: Jid, stanza: Element): void;
   /** Routes a stanza from a room (or the service) to any address. */
   route(stanza: Element): void;

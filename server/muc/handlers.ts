@@ -94,8 +94,7 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     const announce = ownerSet(service, roomOf(ctx), ctx.from, query);
     // The owner hears that the form was accepted before the room announces the change.
     const result = xml('iq', { type: 'result', id: ctx.stanza.attrs.id, from: ctx.to.toString(), to: ctx.from.toString() });
-    if (ctx.origin) service.server.router.deliver(ctx.origin, result);
-    else service.route(result);
+    service.server.router.reply(ctx.origin, result);
     announce();
     return NO_REPLY;
   });

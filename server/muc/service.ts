@@ -114,8 +114,8 @@ export class MucService implements MucContext, RoomPersistence {
   // --- MucContext --------------------------------------------------------------------------
 
   deliver(to: Jid, stanza: Element): void {
-    const session = this.server.sessions.get(to);
-    if (session) this.server.router.deliver(session, stanza);
+    // Rooms talk to occupants' resources only: a bare JID here is nobody's session.
+    if (to.resource !== null) this.server.router.deliverTo(to, stanza);
   }
 
   route(stanza: Element): void {

@@ -51,7 +51,7 @@ export function broadcastAvailable(server: ServerContext, session: Session, stan
   session.priority = parsePriority(stanza);
 
   for (const resource of availableResources(server, session.bare)) {
-    server.router.deliver(resource, addressed(presence, from, resource.jid.toString()));
+    server.router.deliverTo(resource.jid, addressed(presence, from, resource.jid.toString()));
   }
   for (const contact of subscribers(server, session.bare)) server.router.route(addressed(presence, from, contact));
 
@@ -60,7 +60,7 @@ export function broadcastAvailable(server: ServerContext, session: Session, stan
       server.router.route(xml('presence', { type: 'probe', from, to: contact }));
     }
     for (const sibling of availableResources(server, session.bare)) {
-      if (sibling !== session) server.router.deliver(session, addressed(sibling.presence!, sibling.jid.toString(), from));
+      if (sibling !== session) server.router.deliverTo(session.jid, addressed(sibling.presence!, sibling.jid.toString(), from));
     }
     redeliverPendingRequests(server, session);
   }
@@ -79,8 +79,10 @@ export function broadcastUnavailable(server: ServerContext, session: Session, st
   const informed = new Set<string>();
   if (session.available) {
     session.presence = null;
-    for (const resource of [session, ...availableResources(server, session.bare)]) {
-      server.router.deliver(resource, addressed(presence, from, resource.jid.toString()));
+    // The session itself hears it as the answer to its own unavailable presence (a closed one hears nothing).
+    server.router.reply(session, addressed(presence, from, from));
+    for (const resource of availableResources(server, session.bare)) {
+      server.router.deliverTo(resource.jid, addressed(presence, from, resource.jid.toString()));
     }
     for (const contact of subscribers(server, session.bare)) {
       informed.add(contact);
@@ -135,5 +137,5 @@ export function answerProbe(server: ServerContext, user: Jid, prober: Jid): void
 
 /** Presence (available, unavailable, error) addressed to a user: every available resource gets it. */
 export function deliverToAvailable(server: ServerContext, user: Jid, stanza: Element): void {
-  for (const session of availableResources(server, user)) server.router.deliver(session, stanza);
+  server.router.deliverTo(user, stanza);
 }

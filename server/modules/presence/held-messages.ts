@@ -4,7 +4,6 @@ import { NS } from '../../xml/namespaces.js';
 import type { StanzaContext } from '../../core/host.js';
 import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
-import { messageRecipients } from '../delivery.js';
 import { serviceKey } from '../../core/services.js';
 
 /** Provided by the presence module: chat messages waiting for their recipient's initial presence. */
@@ -40,7 +39,7 @@ export class HeldMessages {
     // Only what a person wrote: chat states and receipts are stale by the time they would arrive.
     if ((type !== 'chat' && type !== 'normal') || !ctx.stanza.getChild('body')) return false;
     const sessions = this.server.sessions.of(ctx.to);
-    if (sessions.length === 0 || messageRecipients(sessions).length > 0) return false;
+    if (sessions.length === 0 || this.server.sessions.messageRecipients(ctx.to).length > 0) return false;
     const key = ctx.to.toString();
     const queue = this.held.get(key) ?? [];
     const bytes = Buffer.byteLength(ctx.stanza.toString());
@@ -60,7 +59,7 @@ export class HeldMessages {
     for (const { stanza, at } of queue) {
       const copy = clone(stanza);
       copy.cnode(xml('delay', { xmlns: NS.delay, from: session.host.name, stamp: new Date(at).toISOString() }));
-      this.server.router.deliver(session, copy);
+      this.server.router.deliverTo(session.jid, copy);
     }
   }
 

@@ -11,7 +11,7 @@ import type { Session } from '../../core/session.js';
 
 /** The user's resources that are available (sent presence and did not go unavailable since). */
 export function availableResources(server: ServerContext, user: Jid): Session[] {
-  return server.sessions.of(user).filter((session) => session.available);
+  return server.sessions.available(user);
 }
 
 /** A copy of a presence with new addresses (each recipient gets its own: queues may keep it). */

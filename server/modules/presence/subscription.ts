@@ -6,7 +6,7 @@ import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
 import { parseStored, serialize } from '../user-data.js';
 import { ROSTERS, ROSTER_LIMITS } from '../roster/service.js';
-import { availableResources, sendFromBare, sendResourcesPresence, sendResourcesUnavailable } from './resources.js';
+import { sendFromBare, sendResourcesPresence, sendResourcesUnavailable } from './resources.js';
 
 /**
  * The subscription state machine of RFC 6121 §3 and Appendix A. "Outbound" runs on the
@@ -43,7 +43,7 @@ export function sendSubscription(server: ServerContext, origin: Session, contact
     outcome = outbound(server, user, contact, type);
   } catch (error) {
     if (!(error instanceof StanzaError)) throw error;
-    server.router.deliver(origin, errorReply(stanza, error));
+    server.router.reply(origin, errorReply(stanza, error));
     return;
   }
   if (outcome.forward) {
@@ -163,7 +163,7 @@ export function receiveSubscription(server: ServerContext, user: Jid, contact: J
       }
       // Kept whole (RFC 6121 §3.1.3), for the user's next available resource.
       store.addPendingIn(user.toString(), contact.toString(), serialize(stanza));
-      for (const session of availableResources(server, user)) server.router.deliver(session, stanza);
+      server.router.deliverTo(user, stanza);
       return;
     }
     case 'unsubscribe': // §3.3.3
@@ -196,7 +196,7 @@ export function receiveSubscription(server: ServerContext, user: Jid, contact: J
 
 /** Subscription state notices go to the resources that asked for the roster. */
 function notify(server: ServerContext, user: Jid, stanza: Element): void {
-  for (const session of server.services.get(ROSTERS).interested(user)) server.router.deliver(session, stanza);
+  for (const session of server.services.get(ROSTERS).interested(user)) server.router.deliverTo(session.jid, stanza);
 }
 
 /**
@@ -214,7 +214,7 @@ export function redeliverPendingRequests(server: ServerContext, session: Session
     }
     const stanza = parseStored(request.stanza)
       ?? xml('presence', { type: 'subscribe', from: request.from, to: session.bare.toString() });
-    server.router.deliver(session, stanza);
+    server.router.deliverTo(session.jid, stanza);
   }
 }
 

@@ -88,7 +88,7 @@ export class RosterService {
   /** RFC 6121 §2.1.6 roster push, one per interested resource. */
   private push(user: Jid, item: Element, version: number): void {
     for (const session of this.interested(user)) {
-      this.server.router.deliver(session, xml('iq', { type: 'set', id: pushId(), to: session.jid.toString() },
+      this.server.router.deliverTo(session.jid, xml('iq', { type: 'set', id: pushId(), to: session.jid.toString() },
         xml('query', { xmlns: NS.roster, ver: String(version) }, item)));
     }
   }

@@ -46,16 +46,10 @@ function runQuery(server: ServerContext, archive: ArchiveStore, room: ArchiveRoo
   const requester = ctx.from.toString();
   const ordered = query.flip ? [...page.messages].reverse() : page.messages;
   for (const message of ordered) {
-    send(server, ctx, resultMessage(room.jid, requester, query.queryId, message));
+    server.router.reply(ctx.origin, resultMessage(room.jid, requester, query.queryId, message));
   }
   // The iq result follows on the same session, after the last result message.
   return fin(page);
-}
-
-/** Straight back to the asking session when there is one, else through the router. */
-function send(server: ServerContext, ctx: StanzaContext, stanza: Element): void {
-  if (ctx.origin) server.router.deliver(ctx.origin, stanza);
-  else server.router.route(stanza);
 }
 
 function metadata(archive: ArchiveStore, room: ArchiveRoom): Element {

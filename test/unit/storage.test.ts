@@ -306,4 +306,96 @@ describe.each([
       expect(s.userData.get('bob@example.org', 'a')).toBe('<bob/>');
     });
   });
+
+  describe('rooms', () => {
+    const host = 'conference.example.org';
+    const room = (name: string, config = '{}') => ({
+      name, config, subject: '', subjectNick: null, secret: Buffer.alloc(32, 7), creator: 'alice@example.org', createdAt: 1000,
+    });
+    const affiliation = (jid: string, kind: 'owner' | 'outcast', addressHash: Buffer | null = null) => ({
+      jid, affiliation: kind, nick: null, reason: kind === 'outcast' ? 'spam' : null, addressHash,
+    });
+
+    it('keeps rooms per host, in name order, and updates config and subject only', () => {
+      const s = open();
+      s.rooms.saveRoom(host, room('lobby'));
+      s.rooms.saveRoom(host, room('attic'));
+      s.rooms.saveRoom('other.example.org', room('elsewhere'));
+      expect(s.rooms.rooms(host).map((r) => r.name)).toEqual(['attic', 'lobby']);
+      s.rooms.saveRoom(host, { ...room('lobby', '{"public":true}'), subject: 'Hi', subjectNick: 'al', secret: Buffer.alloc(32, 9), creator: null, createdAt: 5 });
+      const [, lobby] = s.rooms.rooms(host);
+      expect(lobby).toMatchObject({ config: '{"public":true}', subject: 'Hi', subjectNick: 'al', creator: 'alice@example.org', createdAt: 1000 });
+      expect(lobby!.secret).toEqual(Buffer.alloc(32, 7));
+    });
+
+    it('keeps affiliations and bans with their address hash, and forgets them with the room', () => {
+      const s = open();
+      s.rooms.saveRoom(host, room('lobby'));
+      s.rooms.setAffiliation(host, 'lobby', affiliation('zed@example.org', 'owner'));
+      s.rooms.setAffiliation(host, 'lobby', affiliation('troll@anon.example.org', 'outcast', Buffer.alloc(32, 1)));
+      expect(s.rooms.affiliations(host, 'lobby').map((a) => a.jid)).toEqual(['troll@anon.example.org', 'zed@example.org']);
+      expect(s.rooms.affiliations(host, 'lobby')[0]).toMatchObject({ affiliation: 'outcast', reason: 'spam', addressHash: Buffer.alloc(32, 1) });
+      s.rooms.setAffiliation(host, 'lobby', affiliation('zed@example.org', 'outcast'));
+      expect(s.rooms.affiliations(host, 'lobby')[1]!.affiliation).toBe('outcast');
+      s.rooms.removeAffiliation(host, 'lobby', 'zed@example.org');
+      expect(s.rooms.affiliations(host, 'lobby')).toHaveLength(1);
+      expect(s.rooms.deleteRoom(host, 'lobby')).toBe(true);
+      expect(s.rooms.deleteRoom(host, 'lobby')).toBe(false);
+      s.rooms.saveRoom(host, room('lobby'));
+      expect(s.rooms.affiliations(host, 'lobby')).toEqual([]);
+    });
+
+    it('creates one secret per host and keeps it', () => {
+      const s = open();
+      const secret = s.rooms.secret(host);
+      expect(secret).toHaveLength(32);
+      expect(s.rooms.secret(host)).toEqual(secret);
+      expect(s.rooms.secret('other.example.org')).not.toEqual(secret);
+    });
+  });
+
+  describe('upload records', () => {
+    const record = (id: string, uploader: string, size: number, createdAt: number, expiresAt: number) => ({
+      id, secretHash: Buffer.alloc(32, 3), uploader, fileName: `${id}.txt`, size, contentType: 'text/plain',
+      createdAt, expiresAt, completedAt: null,
+    });
+
+    it('adds, completes once and deletes a record', () => {
+      const s = open();
+      s.uploads.add(record('a', 'alice@example.org', 10, 100, 200));
+      expect(s.uploads.has('a')).toBe(true);
+      expect(s.uploads.get('a')).toMatchObject({ fileName: 'a.txt', size: 10, completedAt: null });
+      expect(s.uploads.complete('a', 150, 1000)).toBe(true);
+      expect(s.uploads.complete('a', 160, 2000)).toBe(false);
+      expect(s.uploads.get('a')).toMatchObject({ completedAt: 150, expiresAt: 1000 });
+      expect(s.uploads.complete('nope', 1, 2)).toBe(false);
+      expect(s.uploads.delete('a')).toBe(true);
+      expect(s.uploads.delete('a')).toBe(false);
+      expect(s.uploads.get('a')).toBeUndefined();
+    });
+
+    it('counts live bytes per uploader and in all, and finds what expired, soonest first', () => {
+      const s = open();
+      s.uploads.add(record('old', 'alice@example.org', 5, 100, 300));
+      s.uploads.add(record('new', 'alice@example.org', 7, 200, 500));
+      s.uploads.add(record('bob', 'bob@example.org', 11, 250, 400));
+      expect(s.uploads.bytesBy('alice@example.org', 0, 250)).toBe(12);
+      expect(s.uploads.bytesBy('alice@example.org', 150, 250)).toBe(7);
+      expect(s.uploads.bytesBy('alice@example.org', 0, 300)).toBe(7);
+      expect(s.uploads.oldestBy('alice@example.org', 0, 250)).toBe(100);
+      expect(s.uploads.oldestBy('carol@example.org', 0, 250)).toBeUndefined();
+      expect(s.uploads.bytesStored(350)).toBe(18);
+      expect(s.uploads.expired(450, 10).map((r) => r.id)).toEqual(['old', 'bob']);
+      expect(s.uploads.expired(450, 1).map((r) => r.id)).toEqual(['old']);
+    });
+
+    it('forgets who uploaded, keeping the records', () => {
+      const s = open();
+      s.uploads.add(record('a', 'x1@anon.example.org', 1, 100, 200));
+      s.uploads.add(record('b', 'x1@anon.example.org', 1, 100, 200));
+      expect(s.uploads.forgetUploader('x1@anon.example.org')).toBe(2);
+      expect(s.uploads.get('a')?.uploader).toBe('');
+      expect(s.uploads.bytesBy('x1@anon.example.org', 0, 150)).toBe(0);
+    });
+  });
 });

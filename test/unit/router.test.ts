@@ -1,0 +1,120 @@
+/** The router's delivery seam: deliverTo (RFC 6121 §8.5 local delivery) and reply. */
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { xml, type Element } from '../../server/xml/element.js';
+import { parseJid } from '../../server/jid/jid.js';
+import { HostRegistry } from '../../server/core/hosts.js';
+import { Router } from '../../server/core/router.js';
+import { Session, type StanzaSink } from '../../server/core/session.js';
+import { SessionRegistry } from '../../server/core/sessions.js';
+import type { Host } from '../../server/core/host.js';
+import { createMemoryStorage } from '../../server/storage/memory/index.js';
+
+/** A session's stream as the router sees it: where its stanzas are written. */
+class RecordingSink implements StanzaSink {
+  readonly sent: Element[] = [];
+  readonly remoteAddress = '192.0.2.1';
+  readonly transportKind = 'tcp';
+  send(stanza: Element): void {
+    this.sent.push(stanza);
+  }
+  close(): void {}
+}
+
+let sessions: SessionRegistry;
+let router: Router;
+let host: Host;
+
+beforeEach(() => {
+  const hosts = new HostRegistry();
+  host = hosts.add('example.org', 'account', createMemoryStorage());
+  sessions = new SessionRegistry();
+  router = new Router(hosts, sessions, pino({ level: 'silent' }));
+});
+
+function bind(full: string, presence: { priority: number } | null = { priority: 0 }): RecordingSink {
+  const sink = new RecordingSink();
+  const session = new Session(parseJid(full), host, sink);
+  if (presence) {
+    session.presence = xml('presence');
+    session.priority = presence.priority;
+  }
+  sessions.add(session);
+  return sink;
+}
+
+const message = () => xml('message', { type: 'chat', from: 'bob@example.org/x', to: 'alice@example.org' }, xml('body', {}, 'hi'));
+
+describe('deliverTo a full JID', () => {
+  it('reaches that resource only, whatever the stanza, even before it is available', () => {
+    const phone = bind('alice@example.org/phone', null);
+    const laptop = bind('alice@example.org/laptop');
+    const iq = xml('iq', { type: 'get', id: '1' });
+    expect(router.deliverTo(parseJid('alice@example.org/phone'), iq)).toBe(1);
+    expect(phone.sent).toEqual([iq]);
+    expect(laptop.sent).toEqual([]);
+  });
+
+  it('reaches nobody when the resource is not bound, and says so', () => {
+    const laptop = bind('alice@example.org/laptop');
+    expect(router.deliverTo(parseJid('alice@example.org/gone'), message())).toBe(0);
+    expect(laptop.sent).toEqual([]);
+  });
+});
+
+describe('deliverTo a bare JID', () => {
+  it('gives a message to every available resource with a non-negative priority', () => {
+    const high = bind('alice@example.org/high', { priority: 5 });
+    const zero = bind('alice@example.org/zero', { priority: 0 });
+    const negative = bind('alice@example.org/negative', { priority: -1 });
+    const unavailable = bind('alice@example.org/unavailable', null);
+    expect(router.deliverTo(parseJid('alice@example.org'), message())).toBe(2);
+    expect([high, zero, negative, unavailable].map((sink) => sink.sent.length)).toEqual([1, 1, 0, 0]);
+  });
+
+  it('gives a presence to every available resource, negative priority included', () => {
+    const zero = bind('alice@example.org/zero', { priority: 0 });
+    const negative = bind('alice@example.org/negative', { priority: -1 });
+    const unavailable = bind('alice@example.org/unavailable', null);
+    expect(router.deliverTo(parseJid('alice@example.org'), xml('presence', { from: 'bob@example.org/x' }))).toBe(2);
+    expect([zero, negative, unavailable].map((sink) => sink.sent.length)).toEqual([1, 1, 0]);
+  });
+
+  it('gives an iq to nobody: the server answers for the bare JID', () => {
+    const laptop = bind('alice@example.org/laptop');
+    expect(router.deliverTo(parseJid('alice@example.org'), xml('iq', { type: 'get', id: '1' }))).toBe(0);
+    expect(laptop.sent).toEqual([]);
+  });
+
+  it('reaches nobody for a user with no session', () => {
+    expect(router.deliverTo(parseJid('nobody@example.org'), message())).toBe(0);
+  });
+});
+
+describe('reply', () => {
+  it('answers the origin session directly, without an undefined from', () => {
+    const laptop = bind('alice@example.org/laptop');
+    const origin = sessions.get(parseJid('alice@example.org/laptop'))!;
+    const answer = xml('iq', { type: 'result', id: '1', from: undefined, to: 'alice@example.org/laptop' });
+    router.reply(origin, answer);
+    expect(laptop.sent).toEqual([answer]);
+    expect('from' in laptop.sent[0]!.attrs).toBe(false);
+  });
+
+  it('routes the answer by its address when no client sent the request', () => {
+    const laptop = bind('alice@example.org/laptop');
+    const answer = xml('message', { type: 'chat', from: 'example.org', to: 'alice@example.org/laptop' }, xml('body', {}, 'hello'));
+    // Routed, it reaches the host's chain; a delivery handler there hands it on.
+    host.on('message', 'full', (ctx) => router.deliverTo(ctx.to, ctx.stanza) > 0, 0);
+    router.reply(null, answer);
+    expect(laptop.sent).toEqual([answer]);
+  });
+
+  it('sends nothing to a session that has closed', () => {
+    const laptop = bind('alice@example.org/laptop');
+    const origin = sessions.get(parseJid('alice@example.org/laptop'))!;
+    origin.closed = true;
+    router.reply(origin, xml('iq', { type: 'result', id: '1' }));
+    expect(laptop.sent).toEqual([]);
+  });
+});

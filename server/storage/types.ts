@@ -4,8 +4,11 @@
  * (storage/sqlite/, the default) and a memory one (storage/memory/: unit tests, and guests,
  * whose data never touches the disk). All methods are synchronous: the embedded SQLite
  * backend answers in microseconds and a sync API keeps handlers simple. A networked backend
- * keeps the hot paths (room state, archive appends) in memory and writes behind, and the
- * cold paths move to promises: see docs/architecture.md, "Storage".
+ * (PostgreSQL) keeps the hot paths in memory and writes behind, as the SQLite archive already
+ * batches its appends: room state is loaded at start and written through a queue, archive
+ * appends are batched. Its cold paths (accounts at sign-in, rosters, user data, upload
+ * records, archive queries) are where these interfaces would turn to promises, which every
+ * caller of them (SASL, iq handlers, HTTP handlers) can already await.
  */
 import type { ArchiveStore } from './archive.js';
 import type { RoomStore } from './rooms.js';

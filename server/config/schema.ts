@@ -271,6 +271,7 @@ export function configSchema(baseDir: string) {
           idle_timeout: duration().prefault('10m'),
           max_outgoing_buffer: size().prefault('4MiB'),
           sasl_failures_per_minute: wholeNumber(1).default(5),
+          sasl_failures_per_account_per_minute: wholeNumber(1).default(10),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),

@@ -45,6 +45,7 @@ export interface Config {
     idle_timeout: number;
     max_outgoing_buffer: number;
     sasl_failures_per_minute: number;
+    sasl_failures_per_account_per_minute: number;
   };
   sasl: { scram_iterations: number };
   http: {

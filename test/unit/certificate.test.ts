@@ -36,7 +36,7 @@ function makeConfig(dataDir: string, domains: Partial<{ server: string; anon: st
     access: { allow: [], trusted_proxies: ['127.0.0.1', '::1'], max_connections_per_address: 10, anonymous_logins_per_minute: 10 },
     limits: {
       max_stanza_size: 262_144, preauth_max_stanza_size: 10_000, max_depth: 64, negotiation_timeout: 30_000,
-      idle_timeout: 300_000, max_outgoing_buffer: 1_048_576, sasl_failures_per_minute: 5,
+      idle_timeout: 300_000, max_outgoing_buffer: 1_048_576, sasl_failures_per_minute: 5, sasl_failures_per_account_per_minute: 10,
     },
     sasl: { scram_iterations: 4096 },
     http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2 },

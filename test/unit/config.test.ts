@@ -142,6 +142,7 @@ describe('defaults', () => {
         idle_timeout: 600_000,
         max_outgoing_buffer: 4 * 1024 ** 2,
         sasl_failures_per_minute: 5,
+        sasl_failures_per_account_per_minute: 10,
       },
       sasl: { scram_iterations: 10000 },
       http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2 },

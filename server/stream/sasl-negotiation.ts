@@ -72,15 +72,14 @@ export class SaslNegotiation {
     // RFC 6120 §6.5.3: where TLS is required, nothing is offered before it; not a guessed password.
     if (!mechanism && this.encryptionRequired()) return this.sendFailure('encryption-required', 'use STARTTLS first');
     if (!mechanism) return this.fail('invalid-mechanism');
+    this.mechanismName = mechanism.name;
     if (this.server.authThrottle.addressBlocked(this.transport.remoteAddress)) {
-      this.logOutcome('sign-in refused', { condition: 'temporary-auth-failure' });
-      return this.sendFailure('temporary-auth-failure', 'too many failed attempts, try again in a minute');
+      return this.refuse('too many failed attempts, try again in a minute');
     }
     if (mechanism.name === 'ANONYMOUS' && !this.server.access.takeAnonymousLogin(this.transport.remoteAddress)) {
-      return this.sendFailure('temporary-auth-failure', 'too many guest sign-ins from your network, try again in a minute');
+      return this.refuse('too many guest sign-ins from your network, try again in a minute');
     }
     this.exchange = mechanism.start(this.context);
-    this.mechanismName = mechanism.name;
     return this.step(this.exchange, element);
   }
 
@@ -125,11 +124,19 @@ export class SaslNegotiation {
     this.exchange = null;
     this.sendFailure(condition, text);
     if (condition === 'aborted' || condition === 'invalid-mechanism') return;
-    this.logOutcome('sign-in failed', { condition });
+    this.logOutcome(condition === 'temporary-auth-failure' ? 'sign-in refused' : 'sign-in failed', { condition });
     if (condition !== 'temporary-auth-failure') {
       this.server.authThrottle.recordFailure(this.transport.remoteAddress, account === undefined ? undefined : this.accountOf(account));
     }
     if (++this.failures >= MAX_FAILURES_PER_STREAM) this.outcome.failedTooOften();
+  }
+
+  /**
+   * A limit refuses the attempt before any mechanism runs. It counts towards the stream's
+   * failures (a client that keeps asking is cut off) but not towards the limits themselves.
+   */
+  private refuse(text: string): void {
+    this.fail('temporary-auth-failure', text);
   }
 
   private accountOf(username: string): string {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, startTestServer, type TestServer } from '../helpers/server.js';
-import { failureCondition, NS_SASL, RawXmpp, scramAuth, servedThroughout, signIn, type ScramOutcome } from '../helpers/raw-xmpp.js';
+import { anonymousAttempt, failureCondition, NS_SASL, RawXmpp, scramAttempt, servedThroughout, signIn } from '../helpers/raw-xmpp.js';
 import { RawBosh } from '../helpers/web.js';
 
 /**
@@ -26,28 +26,8 @@ describe('hostile: sign-in and per-address limits', () => {
   afterAll(() => server?.stop());
   servedThroughout(port);
 
-  async function attempt(localAddress: string, username: string, password: string): Promise<ScramOutcome> {
-    const raw = await RawXmpp.connect({ port: port(), localAddress });
-    try {
-      await raw.open();
-      return await scramAuth(raw, username, password);
-    } finally {
-      raw.destroy();
-    }
-  }
-
-  /** SASL ANONYMOUS on a fresh TCP stream: 'success' or the failure condition. */
-  async function guestSignIn(localAddress: string): Promise<string> {
-    const raw = await RawXmpp.connect({ port: port(), localAddress });
-    try {
-      await raw.open({ to: 'anon.localhost' });
-      raw.write(`<auth xmlns='${NS_SASL}' mechanism='ANONYMOUS'/>`);
-      const answer = await raw.next(['success', 'failure']);
-      return answer.name === 'success' ? 'success' : failureCondition(answer);
-    } finally {
-      raw.destroy();
-    }
-  }
+  const attempt = (localAddress: string, username: string, password: string) => scramAttempt({ port: port(), localAddress }, username, password);
+  const guestSignIn = (localAddress: string) => anonymousAttempt({ port: port(), localAddress });
 
   /** A BOSH session as a trusted proxy (127.0.0.1) forwards it for `client`. */
   function proxied(client: string): RawBosh {

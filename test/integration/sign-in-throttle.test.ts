@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount, startTestServer, type TestServer } from '../helpers/server.js';
-import { NS_SASL, RawXmpp, scramAuth, servedThroughout, signIn, type ScramOutcome } from '../helpers/raw-xmpp.js';
+import { anonymousAttempt, scramAttempt, servedThroughout, signIn } from '../helpers/raw-xmpp.js';
 
 /**
  * Password guessing over TCP c2s: failures count per address and per account, and a
@@ -24,28 +24,8 @@ describe('password guessing is throttled per address and per account', () => {
   afterAll(() => server?.stop());
   servedThroughout(port);
 
-  /** One SCRAM attempt on a fresh connection from `localAddress` (so the per-stream cap never interferes). */
-  async function attempt(localAddress: string, username: string, password: string): Promise<ScramOutcome> {
-    const raw = await RawXmpp.connect({ port: port(), localAddress });
-    try {
-      await raw.open();
-      return await scramAuth(raw, username, password);
-    } finally {
-      raw.destroy();
-    }
-  }
-
-  /** A guest sign-in (SASL ANONYMOUS) from `localAddress`: true when it succeeded. */
-  async function guestSignIn(localAddress: string): Promise<boolean> {
-    const raw = await RawXmpp.connect({ port: port(), localAddress });
-    try {
-      await raw.open({ to: 'anon.localhost' });
-      raw.write(`<auth xmlns='${NS_SASL}' mechanism='ANONYMOUS'/>`);
-      return (await raw.next(['success', 'failure'])).name === 'success';
-    } finally {
-      raw.destroy();
-    }
-  }
+  const attempt = (localAddress: string, username: string, password: string) => scramAttempt({ port: port(), localAddress }, username, password);
+  const guestSignIn = async (localAddress: string) => (await anonymousAttempt({ port: port(), localAddress })) === 'success';
 
   it('wrong passwords interleaved with guest sign-ins: only five are ever checked from one address', async () => {
     const attacker = '127.0.0.21';

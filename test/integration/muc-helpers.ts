@@ -181,6 +181,14 @@ export function admin(user: User, room: string, ...items: Record<string, string>
     ...items.map(({ reason, ...attrs }) => xml('item', attrs, reason !== undefined && xml('reason', {}, reason)))));
 }
 
+/**
+ * A round trip (ping) on this user's own connection: whatever the server sent them before it
+ * has arrived. Negative checks ("X never reached them") wait for this first, not for time.
+ */
+export async function settle(user: User): Promise<void> {
+  await iq(user, 'get', user.client.jid!.domain, xml('ping', { xmlns: 'urn:xmpp:ping' }));
+}
+
 export async function stopAll(...users: (User | undefined)[]): Promise<void> {
   await Promise.all(users.map((user) => user?.client.stop().catch(() => {})));
 }

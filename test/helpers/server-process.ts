@@ -20,7 +20,8 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port free right now (for a child process to listen on). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -28,7 +29,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on this loopback port. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => { socket.destroy(); resolve(true); });

@@ -233,6 +233,7 @@ export function configSchema(baseDir: string) {
           history_length: wholeNumber(0).default(20),
           archive: bool().default(true),
           archive_expires_after: duration().prefault('7d'),
+          archive_max_messages: wholeNumber(1, 10_000_000).default(10_000),
           anonymous_can_create_rooms: bool().default(true),
           max_occupants: wholeNumber(1).default(500),
           max_rooms_per_user: wholeNumber(1).default(20),

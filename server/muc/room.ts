@@ -30,6 +30,11 @@ export class Room {
   /** By bare JID. */
   readonly affiliations = new Map<string, AffiliationEntry>();
   subject: { text: string; nick: string | null } = { text: '', nick: null };
+  /**
+   * A guest creator's keyed address hash, counted for [muc].max_rooms_per_user. Kept in
+   * memory only: after a restart a guest's JID is gone, and so is what linked rooms to them.
+   */
+  creatorAddress: Buffer | null = null;
   private readonly byRealJid = new Map<string, Occupant>();
 
   constructor(
@@ -154,10 +159,11 @@ export class Room {
     this.occupants.set(nick, occupant);
   }
 
+  /** Stored first: a change the store refuses (it throws) leaves the room as it was. */
   setAffiliation(bare: string, entry: AffiliationEntry | null): void {
+    this.persistence.saveAffiliation(this, bare, entry);
     if (entry) this.affiliations.set(bare, entry);
     else this.affiliations.delete(bare);
-    this.persistence.saveAffiliation(this, bare, entry);
   }
 
   setSubject(text: string, nick: string | null): void {

@@ -25,7 +25,7 @@ function makeConfig(dataDir: string, domains: Partial<{ server: string; anon: st
     anonymous: { enabled: true, domain: domains.anon ?? 'anon.chat.example' },
     muc: {
       domain: domains.muc ?? 'conference.chat.example', history_length: 20, archive: true,
-      archive_expires_after: 7 * 86_400_000, anonymous_can_create_rooms: true, max_occupants: 100, max_rooms_per_user: 10,
+      archive_expires_after: 7 * 86_400_000, archive_max_messages: 10_000, anonymous_can_create_rooms: true, max_occupants: 100, max_rooms_per_user: 10,
     },
     upload: {
       enabled: true, domain: domains.upload ?? 'upload.chat.example', max_size: 10 * 1024 * 1024,

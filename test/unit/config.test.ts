@@ -118,6 +118,7 @@ describe('defaults', () => {
         history_length: 20,
         archive: true,
         archive_expires_after: 7 * 86_400_000,
+        archive_max_messages: 10_000,
         anonymous_can_create_rooms: true,
         max_occupants: 500,
         max_rooms_per_user: 20,

@@ -37,11 +37,12 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
 
 /**
  * Whether a guest joining this open room now would be refused this nickname: an occupant
- * uses it, or a member reserved it. A room that does not exist yet has every nickname free.
+ * uses it or one the room takes for the same (case, width, look-alike letters: muc/nick-key.ts),
+ * or a member reserved it. A room that does not exist yet has every nickname free.
  */
 function isNickInUse(ctx: ServerContext, room: string, nick: string): boolean {
   const host = ctx.hosts.get(ctx.config.muc.domain);
   const existing = host && mucServiceFor(host)?.getRoom(room);
   if (!existing || !existing.config.public || existing.config.membersOnly || existing.config.password !== '') return false;
-  return existing.occupantByNick(nick) !== undefined || existing.nickHolder(nick) !== undefined;
+  return existing.occupantWithNickLike(nick) !== undefined || existing.nickHolder(nick) !== undefined;
 }

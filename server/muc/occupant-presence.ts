@@ -3,6 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { StanzaContext } from '../core/host.js';
 import { presenceError } from './errors.js';
+import { tooFast, tryToken } from './flood-limits.js';
 import { join, rejoin } from './join.js';
 import { errorDeparture, leave, leavePayload } from './leave.js';
 import { changeNick } from './nick.js';
@@ -37,6 +38,8 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
     const requestedNick = rawResource(stanza.attrs.to) ?? to.resource!;
     const nick = checkNick(to.bare(), requestedNick);
     if (nick instanceof StanzaError) throw nick;
+    // Every presence change counts, a join too: leaving and rejoining must not dodge the limit.
+    if (room && !tryToken(service, room, from.bare().toString(), occupant, 'presence')) throw tooFast('presence');
     if (room && occupant) {
       const entry = occupant.sessions.get(from.toString())!;
       // A client that took over this full JID (a reconnection) is the one to deliver to.

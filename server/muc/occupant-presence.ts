@@ -7,7 +7,9 @@ import { tooFast, tryToken } from './flood-limits.js';
 import { join, rejoin } from './join.js';
 import { errorDeparture, leave, leavePayload } from './leave.js';
 import { changeNick } from './nick.js';
+import { destroyRoom } from './owner.js';
 import { broadcastPresence, clientPayload, occupantPresence } from './presence.js';
+import { checkNotLocked, lockNewRoom } from './room-lock.js';
 import type { Room } from './room.js';
 import type { MucService } from './service.js';
 import { checkNick } from './validation.js';
@@ -57,6 +59,7 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
       }
       return true;
     }
+    if (room) checkNotLocked(room, from);
     const created = !room;
     room ??= service.createRoom(to.local!, from, origin);
     try {
@@ -66,6 +69,7 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
       if (created && room.isEmpty) service.removeRoom(room);
       throw error;
     }
+    if (created) lockNewRoom(service, room, (locked) => destroyRoom(service, locked, { reason: 'The room was not configured in time.' }));
   } catch (error) {
     if (!(error instanceof StanzaError)) throw error;
     presenceError(service, ctx, error);

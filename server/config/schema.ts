@@ -237,6 +237,12 @@ export function configSchema(baseDir: string) {
           anonymous_can_create_rooms: bool().default(true),
           max_occupants: wholeNumber(1).default(500),
           max_rooms_per_user: wholeNumber(1).default(20),
+          message_burst: wholeNumber(1, 10_000).default(10),
+          messages_per_minute: wholeNumber(0, 600_000).default(60),
+          presence_burst: wholeNumber(1, 10_000).default(5),
+          presence_changes_per_minute: wholeNumber(0, 600_000).default(12),
+          lock_new_rooms: bool().default(true),
+          room_lock_timeout: duration().prefault('5m'),
         }),
         upload: section({
           enabled: bool().default(true),

@@ -21,6 +21,16 @@ export interface Config {
     anonymous_can_create_rooms: boolean;
     max_occupants: number;
     max_rooms_per_user: number;
+    /** Per occupant (moderators exempt): messages sent at once, then so many a minute (0 = no limit). */
+    message_burst: number;
+    messages_per_minute: number;
+    /** Per occupant: presence changes (status, nick, rejoin) at once, then so many a minute (0 = no limit). */
+    presence_burst: number;
+    presence_changes_per_minute: number;
+    /** XEP-0045 §10.1.3: a room created by a join stays closed to others until its owner submits or cancels the form. */
+    lock_new_rooms: boolean;
+    /** A room still locked after this (ms) is destroyed. */
+    room_lock_timeout: number;
   };
   upload: {
     enabled: boolean;

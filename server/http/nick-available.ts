@@ -41,9 +41,9 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
 }
 
 /**
- * Whether a guest at this address joining this open room now would be refused this
- * nickname: an occupant uses it, or a member reserved it. A room that does not exist yet has
- * every nickname free.
+ * Whether a guest at this address joining this open room now would be refused this nickname:
+ * an occupant uses it or one the room takes for the same (case, width, look-alike letters:
+ * muc/nick-key.ts), or a member reserved it. A room that does not exist yet has every nickname free.
  */
 function isNickInUse(ctx: ServerContext, room: string, nick: string, address: string): boolean {
   const host = ctx.hosts.get(ctx.config.muc.domain);
@@ -51,5 +51,5 @@ function isNickInUse(ctx: ServerContext, room: string, nick: string, address: st
   const existing = service?.getRoom(room);
   if (!service || !existing || !existing.config.public || existing.config.membersOnly || existing.config.password !== '') return false;
   if (isAddressBanned(service.addressSecret, existing, address)) return false;
-  return existing.occupantByNick(nick) !== undefined || existing.nickHolder(nick) !== undefined;
+  return existing.occupantWithNickLike(nick) !== undefined || existing.nickHolder(nick) !== undefined;
 }

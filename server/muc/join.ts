@@ -91,9 +91,12 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   if (room.config.password !== '' && rank < affiliationRank('admin') && !passwordMatches(room, mucX)) {
     throw new StanzaError('auth', 'not-authorized', 'this room needs a password');
   }
-  const existing = room.occupantByNick(nick);
-  if (existing && !existing.bare.equals(from.bare())) {
-    throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname');
+  // Another resource of the same user may share the exact nickname; nobody may take a look-alike.
+  const existing = room.occupantWithNickLike(nick);
+  if (existing && (!existing.bare.equals(from.bare()) || existing.nick !== nick)) {
+    throw new StanzaError('cancel', 'conflict', existing.nick === nick
+      ? 'someone in this room already uses this nickname'
+      : 'someone in this room uses a nickname that looks the same');
   }
   const holder = room.nickHolder(nick);
   if (holder !== undefined && holder !== from.bare().toString()) {

@@ -108,11 +108,17 @@ export interface JoinOptions {
   history?: Record<string, string>;
   /** Wait for the subject (the end of the join); false to return at the self-presence. */
   untilSubject?: boolean;
+  /**
+   * When the join creates the room (201), accept the default configuration (an instant room,
+   * as Converse.js does) so that others may enter; false leaves the room locked.
+   */
+  instant?: boolean;
 }
 
 /**
  * Sends the join presence and waits for the self-presence (status 110) or an error presence;
- * returns it. Everything received before the subject stays in the inbox unless taken.
+ * returns it. Everything received before the subject stays in the inbox unless taken. A room
+ * the join created is made an instant room (XEP-0045 §10.1.2) unless `instant` is false.
  */
 export async function join(user: User, room: string, nick: string, options: JoinOptions = {}): Promise<Stanza> {
   const to = `${roomJid(room)}/${nick}`;
@@ -126,7 +132,13 @@ export async function join(user: User, room: string, nick: string, options: Join
   if (presence.attrs.type !== 'error' && options.untilSubject !== false) {
     await user.inbox.next((stanza) => stanza.is('message') && stanza.getChild('subject') !== undefined && !stanza.getChild('body'));
   }
+  if (hasStatus(presence, 201) && options.instant !== false) await instantRoom(user, room);
   return presence;
+}
+
+/** Accepts a new room's default configuration: the empty form submit of XEP-0045 §10.1.2. */
+export function instantRoom(user: User, room: string): Promise<Stanza> {
+  return iq(user, 'set', roomJid(room), xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: NS_DATA, type: 'submit' })));
 }
 
 export function mucUser(stanza: Stanza): Stanza | undefined {

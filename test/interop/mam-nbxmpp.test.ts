@@ -38,6 +38,9 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
     const joined = nextStanza(romeo, (s) => s.is('presence') && s.attrs.from === `${ROOM}/romeo`);
     await romeo.send(xml('presence', { to: `${ROOM}/romeo` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
     await joined;
+    // The new room opens to others once its creator accepts the default configuration (XEP-0045 §10.1.2).
+    await romeo.iqCaller.request(xml('iq', { type: 'set', to: ROOM },
+      xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
     for (const body of EARLIER) {
       const echo = nextStanza(romeo, (s) => s.is('message') && s.getChildText('body') === body);
       await romeo.send(xml('message', { to: ROOM, type: 'groupchat' }, xml('body', {}, body)));

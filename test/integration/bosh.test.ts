@@ -28,9 +28,10 @@ describe('XMPP over BOSH (XEP-0124, XEP-0206)', () => {
     expect(received.getChildText('body')).toBe('hello from BOSH');
     expect(received.attrs.from).toBe(jid);
 
-    // A new request releases the held one (empty) and is held in its place.
-    const second = bosh.send();
-    expect((await first).children).toHaveLength(0);
+    // A new request releases the held one and is held in its place. It carries a ping: an
+    // empty request while the only other one is held would be overactive (XEP-0124 §11).
+    const second = bosh.send(PING);
+    expect((await first).getChild('iq')?.attrs).toMatchObject({ type: 'result', id: 'p1' });
     await tcp.send(xml('message', { to: jid, type: 'chat' }, xml('body', {}, 'hello from TCP')));
     const message = (await second).getChild('message');
     expect(message?.attrs.xmlns).toBe('jabber:client');

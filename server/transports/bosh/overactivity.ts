@@ -5,9 +5,10 @@ import type { BoshParams } from './params.js';
 /**
  * XEP-0124 §11 and §12: a client asks for responses no faster than the session allows. An
  * empty request (no payload, not a pause, restart or terminate) that arrives within `polling`
- * seconds of the one before is overactive when either
- * - with it, `requests` requests are open and none of them answered yet (§11), or
- * - in a polling session (hold 0), the one before was empty too and got an empty answer (§12).
+ * seconds of the one before is overactive when
+ * - with it, `requests` requests are open and none of them answered yet (§11), or,
+ * - in a polling session (hold 0, where §12 replaces §11), the one before was empty too and
+ *   got an empty answer.
  * The connection manager then terminates the session with policy-violation.
  */
 export class OveractivityGuard {
@@ -24,8 +25,8 @@ export class OveractivityGuard {
     const empty = isEmptyRequest(body);
     this.previous = { rid, arrival, empty };
     if (!empty || previous === null || arrival - previous.arrival >= this.params.polling * 1000) return false;
-    if (open + 1 >= this.params.requests) return true;
-    return this.params.hold === 0 && previous.empty && previous.rid === rid - 1 && this.lastEmptyAnswer === rid - 1;
+    if (this.params.hold > 0) return open + 1 >= this.params.requests;
+    return previous.empty && previous.rid === rid - 1 && this.lastEmptyAnswer === rid - 1;
   }
 
   /** The response to `rid` went out, with a payload or without. */

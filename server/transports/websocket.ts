@@ -188,7 +188,9 @@ class WebSocketConnection implements StreamTransport {
     // An earlier element of the same message may have ended the stream.
     if (this.closed) return;
     if (element.attrs.xmlns !== NS.framing) {
-      this.stream.onElement(element);
+      // RFC 7395 §3.4: an <open/> in another namespace is a framing mistake, not a stanza.
+      if (element.name === 'open') this.stream.onTransportError(new StreamError('invalid-namespace', `<open/> belongs in ${NS.framing}`));
+      else this.stream.onElement(element);
     } else if (element.name === 'open') {
       const { xmlns: _framing, ...attrs } = element.attrs as Record<string, string>;
       this.stream.onHeader(attrs);

@@ -71,6 +71,24 @@ export class RawWebSocket {
   }
 }
 
+/** A guest signed in over a raw WebSocket (ANONYMOUS, restart, bind), for tests that read frames as sent. */
+export async function signInOverWebSocket(httpPort: number): Promise<{ ws: RawWebSocket; jid: string }> {
+  const ws = await RawWebSocket.open(`ws://127.0.0.1:${httpPort}/xmpp-websocket`);
+  const open = `<open xmlns='${FRAMING}' to='anon.localhost' version='1.0'/>`;
+  ws.send(open);
+  await ws.waitFor((m) => m.startsWith('<stream:features'));
+  ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+  await ws.waitFor((m) => m.startsWith('<success'));
+  const restarted = ws.messages.length;
+  ws.send(open);
+  await ws.waitFor((m) => m.includes('urn:ietf:params:xml:ns:xmpp-bind'), restarted);
+  ws.send("<iq xmlns='jabber:client' type='set' id='ws-bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+  const bound = await ws.waitFor((m) => m.startsWith('<iq') && m.includes('ws-bind'));
+  const jid = /<jid>([^<]+)<\/jid>/.exec(bound)?.[1];
+  if (!jid) throw new Error(`no bind result: ${bound}`);
+  return { ws, jid };
+}
+
 export class UpgradeRefused extends Error {
   constructor(readonly status: number) {
     super(`upgrade refused with HTTP ${status}`);

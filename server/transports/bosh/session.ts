@@ -9,6 +9,7 @@ import type { StreamTransport } from '../../stream/transport.js';
 import { serializeForClient } from '../client-xml.js';
 import type { ConnectionTracker } from '../connections.js';
 import { bodyXml, writeBody, xboshAttr, type BoshBody, type TerminateCondition } from './body.js';
+import { OveractivityGuard } from './overactivity.js';
 import type { BoshParams } from './params.js';
 
 export interface BoshSessionOptions {
@@ -48,6 +49,7 @@ const BOSH_CONDITIONS = new Set<string>(['host-unknown', 'host-gone', 'system-sh
  * old to be cached, ends the session with item-not-found. Outgoing elements are queued (up
  * to [limits].max_outgoing_buffer) and sent in one body to the oldest held request.
  * With no request open for `inactivity` seconds the session ends, as a closed socket would.
+ * A client polling faster than `polling` allows is cut off with policy-violation.
  */
 export class BoshSession implements StreamTransport {
   readonly kind = 'bosh';
@@ -73,10 +75,12 @@ export class BoshSession implements StreamTransport {
   private ended = false;
   private flushScheduled = false;
   private inactivityTimer: NodeJS.Timeout | null = null;
+  private readonly overactivity: OveractivityGuard;
 
   constructor(private readonly server: ServerContext, private readonly options: BoshSessionOptions) {
     this.sid = options.sid;
     this.params = options.params;
+    this.overactivity = new OveractivityGuard(options.params, server.now);
     this.remoteAddress = options.remoteAddress;
     this.secure = options.secure;
     this.stream = new XmppStream(server, this);
@@ -127,6 +131,9 @@ export class BoshSession implements StreamTransport {
       this.repeated(rid, res);
     } else if (rid > this.lastRid + this.params.requests) {
       this.terminate('item-not-found', res);
+    } else if (!this.closing && this.overactivity.isOveractive(rid, body, this.held.length + this.early.size)) {
+      this.server.log.debug('ending a BOSH session that polls faster than allowed');
+      this.terminate('policy-violation', res);
     } else if (this.closing) {
       this.hold(rid, res);
     } else if (rid !== this.lastRid + 1) {
@@ -275,6 +282,7 @@ export class BoshSession implements StreamTransport {
 
   private respond(res: ServerResponse, rid: number, attrs: Record<string, string | number | undefined>, payload: string): void {
     const text = bodyXml(attrs, payload);
+    this.overactivity.answered(rid, payload);
     this.responses.set(rid, text);
     // Responses are kept for the rid window, so a lost one can be fetched again.
     for (const old of this.responses.keys()) {

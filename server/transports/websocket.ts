@@ -15,6 +15,7 @@ import { XmppStream } from '../stream/xmpp-stream.js';
 import type { StreamTransport } from '../stream/transport.js';
 import { serializeForClient } from './client-xml.js';
 import type { ConnectionTracker } from './connections.js';
+import { readBudgetFor, ReadThrottle } from './read-budget.js';
 
 const SUBPROTOCOL = 'xmpp';
 /** RFC 6455 close codes. */
@@ -118,6 +119,10 @@ class WebSocketConnection implements StreamTransport {
         this.stream.onTransportError(new StreamError('connection-timeout', 'idle for too long'));
       });
     }
+    // Every byte off the wire counts, frame headers and pings included; ws.pause() pauses the socket.
+    const throttle = new ReadThrottle(readBudgetFor(server.config.limits), () => ws);
+    socket.on('data', (chunk: Buffer) => throttle.consumed(chunk.length));
+    ws.once('close', () => throttle.stop());
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', (error) => {
       // Oversized or malformed frames: `ws` has already sent its close code and closes the socket.

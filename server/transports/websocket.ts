@@ -6,6 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ServerContext } from '../core/context.js';
 import { admitClient, isTextAnswer } from '../http/client.js';
 import { WEBSOCKET_PATH } from '../http/endpoints.js';
+import type { HttpConnectionLimit } from '../http/connection-limit.js';
 import type { OriginPolicy } from '../http/origins.js';
 import type { Element } from '../xml/element.js';
 import { StreamError } from '../xml/errors.js';
@@ -37,6 +38,7 @@ export class WebSocketEndpoint {
     private readonly server: ServerContext,
     private readonly connections: ConnectionTracker,
     private readonly origins: OriginPolicy,
+    private readonly connectionLimit: HttpConnectionLimit,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -62,7 +64,8 @@ export class WebSocketEndpoint {
     if (!offersSubprotocol(req.headers['sec-websocket-protocol'])) {
       return refuseUpgrade(socket, 400, `The "${SUBPROTOCOL}" WebSocket subprotocol is required (RFC 7395).`);
     }
-    const admission = this.server.access.admit(client.address);
+    // Counted already when its connection opened, unless it came through a proxy.
+    const admission = this.connectionLimit.admissionOf(socket, client.address) ?? this.server.access.admit(client.address);
     if (!admission) return refuseUpgrade(socket, 429, 'Too many connections from your address.');
     // Also covers a handshake that `ws` rejects (bad key or version) and never hands over.
     socket.once('close', () => admission.release());

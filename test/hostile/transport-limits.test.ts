@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { servedThroughout, signIn, type RawXmpp } from '../helpers/raw-xmpp.js';
 import { xml, type XmppClient } from '../helpers/clients.js';
-import { RawWebSocket } from '../helpers/web.js';
+import { RawBosh, RawWebSocket } from '../helpers/web.js';
 
 /**
  * Transport limits under attack (issue 11): a flooding client is read no faster than its
@@ -131,23 +131,30 @@ describe('a client that floods', () => {
   const MESSAGE = 200;
   const FLOOD = 4 * 1024 * KiB;
 
+  /**
+   * With a flood just sent: lets it run for WINDOW_S (the bystander's ping midway stays
+   * fast), then checks how much of it reached `receiver`, as wire bytes per message.
+   * Unthrottled, all 4 MiB arrive within a second.
+   */
+  async function expectReadAtBudget(receiver: RawXmpp, mark: string, wireBytes: number): Promise<void> {
+    const started = performance.now();
+    await sleep(WINDOW_S * 500);
+    expect(await pingMs(bystander.client())).toBeLessThan(1000);
+    await sleep(started + WINDOW_S * 1000 - performance.now());
+    await marker(receiver, `after-${mark}`);
+    // Measured after the marker: the server may have read more while it travelled.
+    const elapsed = (performance.now() - started) / 1000;
+    const processed = count(receiver.received, mark) * wireBytes;
+    expect(processed).toBeLessThanOrEqual(budgetAfter(elapsed));
+    expect(processed).toBeGreaterThanOrEqual(READ_RATE * (WINDOW_S / 2));
+  }
+
   it('over TCP is read at its budget, stays connected, and others are served meanwhile', async () => {
     const receiver = await signIn({ port: limited.c2sPort });
     const flooder = await signIn({ port: limited.c2sPort, localAddress: '127.0.0.2' });
     const message = floodMessage(receiver.jid, 'tcp-flood', MESSAGE);
     flooder.raw.write(message.repeat(FLOOD / MESSAGE));
-    const started = performance.now();
-
-    await sleep(WINDOW_S * 500);
-    expect(await pingMs(bystander.client())).toBeLessThan(1000);
-    await sleep(started + WINDOW_S * 1000 - performance.now());
-    const elapsed = (performance.now() - started) / 1000;
-    await marker(receiver.raw, 'after-tcp-flood');
-
-    const processed = count(receiver.raw.received, 'tcp-flood') * MESSAGE;
-    // Unthrottled, all 4 MiB arrive within a second.
-    expect(processed).toBeLessThanOrEqual(budgetAfter(elapsed));
-    expect(processed).toBeGreaterThanOrEqual(READ_RATE * (WINDOW_S / 2));
+    await expectReadAtBudget(receiver.raw, 'tcp-flood', MESSAGE);
     expect(flooder.raw.isOpen).toBe(true);
     flooder.raw.destroy();
     receiver.raw.destroy();
@@ -156,82 +163,75 @@ describe('a client that floods', () => {
   it('over WebSocket is read at its budget too', async () => {
     const receiver = await signIn({ port: limited.c2sPort });
     const ws = await RawWebSocket.open(`ws://127.0.0.1:${limited.httpPort}/xmpp-websocket`);
-    const open = `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='anon.localhost' version='1.0'/>`;
-    ws.send(open);
-    await ws.waitFor((m) => m.startsWith('<stream:features'));
-    ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
-    await ws.waitFor((m) => m.startsWith('<success'));
-    const before = ws.messages.length;
-    ws.send(open);
-    await ws.waitFor((m) => m.includes('xmpp-bind'), before);
-    ws.send("<iq xmlns='jabber:client' type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
-    await ws.waitFor((m) => m.startsWith('<iq'));
+    await ws.signInAsGuest();
 
     // One frame per stanza (RFC 7395); a masked client frame adds 8 bytes to each.
     const message = floodMessage(receiver.jid, 'ws-flood', MESSAGE).replace('<message ', "<message xmlns='jabber:client' ");
     for (let i = 0; i < FLOOD / MESSAGE; i++) ws.send(message);
-    const started = performance.now();
-
-    await sleep(WINDOW_S * 500);
-    expect(await pingMs(bystander.client())).toBeLessThan(1000);
-    await sleep(started + WINDOW_S * 1000 - performance.now());
-    const elapsed = (performance.now() - started) / 1000;
-    await marker(receiver.raw, 'after-ws-flood');
-
-    const processed = count(receiver.raw.received, 'ws-flood') * (message.length + 8);
-    expect(processed).toBeLessThanOrEqual(budgetAfter(elapsed));
-    expect(processed).toBeGreaterThanOrEqual(READ_RATE * (WINDOW_S / 2));
+    await expectReadAtBudget(receiver.raw, 'ws-flood', message.length + 8);
     expect(ws.ws.readyState).toBe(ws.ws.OPEN);
     ws.ws.terminate();
     receiver.raw.destroy();
   }, 20_000);
+
+  it('over BOSH has its bodies processed at its budget, two requests in flight at a time', async () => {
+    const receiver = await signIn({ port: limited.c2sPort });
+    const bosh = new RawBosh(`${limited.httpUrl}/http-bind`);
+    await bosh.signIn();
+    const payload = floodMessage(receiver.jid, 'bosh-flood', MESSAGE).repeat(64);
+    let flooding = true;
+    const flood = (async () => {
+      const inFlight = [bosh.send(payload), bosh.send(payload)];
+      while (flooding) {
+        await inFlight.shift();
+        inFlight.push(bosh.send(payload));
+      }
+    })();
+    await expectReadAtBudget(receiver.raw, 'bosh-flood', MESSAGE);
+    flooding = false;
+    await bosh.send('', { type: 'terminate' }).catch(() => {});
+    await flood.catch(() => {});
+    receiver.raw.destroy();
+  }, 30_000);
 });
 
 // --- Slow and many HTTP clients ---------------------------------------------------------
 
 describe('slow HTTP clients', () => {
-  it('headers sent one byte every 250 ms, never ending, get 408 within the header timeout', async () => {
+  /**
+   * Sends `head` at once, then `dribbled` one byte every 250 ms, and expects a 408 after
+   * `seconds` (within the second Node takes to check, plus slack), and the connection closed.
+   */
+  async function expectTimeout(head: string, dribbled: string, seconds: number): Promise<void> {
     const client = await httpSocket(limited.httpPort, '127.0.0.3');
-    client.socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n');
-    const slow = dribble(client.socket, 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 250);
+    client.socket.write(head);
+    const slow = dribble(client.socket, dribbled, 250);
     const started = performance.now();
-    await expect.poll(client.received, { timeout: (HEADER_TIMEOUT_S + 3) * 1000, interval: 50 }).toMatch(/^HTTP\/1\.1 408 /);
-    const seconds = (performance.now() - started) / 1000;
+    await expect.poll(client.received, { timeout: (seconds + 3) * 1000, interval: 50 }).toMatch(/^HTTP\/1\.1 408 /);
+    const elapsed = (performance.now() - started) / 1000;
     slow.stop();
-    // Node checks its header timeout every second here (every 30 s by default).
-    expect(seconds).toBeGreaterThanOrEqual(HEADER_TIMEOUT_S - 0.1);
-    expect(seconds).toBeLessThan(HEADER_TIMEOUT_S + 1.5);
+    expect(elapsed).toBeGreaterThanOrEqual(seconds - 0.1);
+    expect(elapsed).toBeLessThan(seconds + 1.5);
     await client.closed;
+  }
+
+  it('headers sent one byte every 250 ms, never ending, get 408 within the header timeout', async () => {
+    // Node checks its header timeout every second here (every 30 s by default).
+    await expectTimeout('GET / HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', HEADER_TIMEOUT_S);
   }, 15_000);
 
   it('a small body sent one byte every 250 ms gets 408 after the body timeout', async () => {
-    const client = await httpSocket(limited.httpPort, '127.0.0.3');
     const body = `<body xmlns='http://jabber.org/protocol/httpbind' rid='1' to='anon.localhost'/>`.padEnd(1000, ' ');
-    client.socket.write(`POST /http-bind HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n`);
-    const slow = dribble(client.socket, body, 250);
-    const started = performance.now();
-    await expect.poll(client.received, { timeout: (BODY_TIMEOUT_S + 3) * 1000, interval: 50 }).toMatch(/^HTTP\/1\.1 408 /);
-    const seconds = (performance.now() - started) / 1000;
-    slow.stop();
-    expect(seconds).toBeGreaterThanOrEqual(BODY_TIMEOUT_S - 0.1);
-    expect(seconds).toBeLessThan(BODY_TIMEOUT_S + 1.5);
-    await client.closed;
+    await expectTimeout(`POST /http-bind HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n`, body, BODY_TIMEOUT_S);
   }, 15_000);
 
   it('a bigger declared body gets time in proportion to its size (1 s per 32 KiB)', async () => {
-    const client = await httpSocket(limited.httpPort, '127.0.0.3');
     const declared = 96 * KiB; // 3 s more than a small body
-    client.socket.write(`POST /http-bind HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: ${declared}\r\n\r\n<body`);
-    const slow = dribble(client.socket, ' ', 250);
-    const started = performance.now();
-    await sleep((BODY_TIMEOUT_S + 1.5) * 1000);
-    expect(client.received()).toBe('');
-    await expect.poll(client.received, { timeout: 5000, interval: 50 }).toMatch(/^HTTP\/1\.1 408 /);
-    const seconds = (performance.now() - started) / 1000;
-    slow.stop();
-    expect(seconds).toBeGreaterThanOrEqual(BODY_TIMEOUT_S + 3 - 0.1);
-    expect(seconds).toBeLessThan(BODY_TIMEOUT_S + 3 + 1.5);
-    await client.closed;
+    const head = `POST /http-bind HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: ${declared}\r\n\r\n<body`;
+    const stillOpen = sleep((BODY_TIMEOUT_S + 1.5) * 1000);
+    const timedOut = expectTimeout(head, ' ', BODY_TIMEOUT_S + 3);
+    await stillOpen;
+    await timedOut;
   }, 15_000);
 
   it('one address holding half-sent requests gets no more connections than the per-address limit; others still do', async () => {

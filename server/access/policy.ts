@@ -34,6 +34,7 @@ export function createAccessControl(config: Pick<Config, 'access'>, now: () => n
         },
       };
     },
+    isTrustedProxy: (address: string) => trusted.contains(address),
     resolveClient: (request: PeerRequest) => resolveClient(request, trusted),
     takeAnonymousLogin(address: string): boolean {
       const key = addressLimitKey(address);

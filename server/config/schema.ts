@@ -277,6 +277,8 @@ export function configSchema(baseDir: string) {
           negotiation_timeout: duration().prefault('30s'),
           idle_timeout: duration().prefault('10m'),
           max_outgoing_buffer: size().prefault('4MiB'),
+          read_rate: size(1024).prefault('10KiB'),
+          read_burst: size(1024).prefault('64KiB'),
           sasl_failures_per_minute: wholeNumber(1).default(5),
           sasl_failures_per_account_per_minute: wholeNumber(1).default(10),
         }),
@@ -288,6 +290,8 @@ export function configSchema(baseDir: string) {
           bosh_max_wait: duration().prefault('60s'),
           bosh_max_inactivity: duration().prefault('60s'),
           bosh_max_requests: wholeNumber(1).default(2),
+          header_timeout: duration(1000).prefault('10s'),
+          body_timeout: duration(1000).prefault('10s'),
         }),
         landing: section({
           title: text().default('Palaver'),

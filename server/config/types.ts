@@ -56,6 +56,10 @@ export interface Config {
     negotiation_timeout: number;
     idle_timeout: number;
     max_outgoing_buffer: number;
+    /** Bytes per second a client connection (or BOSH session) is read at, on average. */
+    read_rate: number;
+    /** Bytes a client may send at once above read_rate, after a quiet spell. */
+    read_burst: number;
     sasl_failures_per_minute: number;
     sasl_failures_per_account_per_minute: number;
   };
@@ -65,6 +69,10 @@ export interface Config {
     bosh_max_wait: number;
     bosh_max_inactivity: number;
     bosh_max_requests: number;
+    /** Milliseconds for a request's headers to arrive. */
+    header_timeout: number;
+    /** Milliseconds for a request body to arrive, plus one second per 32 KiB it declares (http/request-deadline.ts). */
+    body_timeout: number;
   };
   landing: { title: string; greeting: string; info: string };
   channels: { name: string; title: string; welcome: string; description: string }[];

@@ -207,6 +207,11 @@ export class RawXmpp {
     this.socket.destroy();
   }
 
+  /** Stops reading from the socket: the server's writes then pile up (a client that never reads). */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
   private attach(socket: net.Socket): void {
     this.socket = socket;
     socket.setNoDelay(true);

@@ -55,6 +55,26 @@ export class RawWebSocket {
     this.ws.send(data);
   }
 
+  /** Opens the stream and signs in as a guest (ANONYMOUS, restart, bind), each step awaited; returns the full JID. */
+  async signInAsGuest(to = 'anon.localhost'): Promise<string> {
+    const open = `<open xmlns='${FRAMING}' to='${to}' version='1.0'/>`;
+    const steps: [frame: string, answered: (message: string) => boolean][] = [
+      [open, (m) => m.startsWith('<stream:features')],
+      ["<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>", (m) => m.startsWith('<success')],
+      [open, (m) => m.includes('urn:ietf:params:xml:ns:xmpp-bind')],
+      ["<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>", (m) => m.startsWith('<iq')],
+    ];
+    let answer = '';
+    for (const [frame, answered] of steps) {
+      const from = this.messages.length;
+      this.send(frame);
+      answer = await this.waitFor(answered, from);
+    }
+    const jid = /<jid>([^<]+)<\/jid>/.exec(answer)?.[1];
+    if (jid === undefined) throw new Error(`no bind result: ${answer}`);
+    return jid;
+  }
+
   /** Resolves with the first received message (from index `from` on) that matches. */
   async waitFor(predicate: (message: string) => boolean, from = 0, timeoutMs = 5000): Promise<string> {
     const deadline = Date.now() + timeoutMs;

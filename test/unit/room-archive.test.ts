@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { xml, type Element } from '../../server/xml/element.js';
 import { NS } from '../../server/xml/namespaces.js';
+import { StanzaError } from '../../server/xml/errors.js';
 import { roomArchive } from '../../server/storage/sqlite/migrations/005-room-archive.js';
 import { ArchiveIdNotFound, SqliteRoomArchive, type ArchiveFilter, type PageRequest } from '../../server/muc/archive/store.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
@@ -296,14 +297,18 @@ describe('archive edges and rooms that go away', () => {
   });
 });
 
-describe('appends are committed together, shortly after', () => {
+describe('appends with a commit delay are committed together, shortly after', () => {
   const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+  const batched = (onFailure?: (error: unknown, messages: number, delivered: boolean) => void) =>
+    new SqliteRoomArchive(db, () => clock, onFailure, { commitDelayMs: 25, fsync: false });
+  beforeEach(() => {
+    archive = batched();
+  });
 
   it('writes queued messages within a few tens of milliseconds, and at once past a thousand', async () => {
     seed(3);
     expect(storedRows()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(storedRows()).toBe(3);
+    await expect.poll(storedRows, { timeout: 1000, interval: 5 }).toBe(3);
     seed(1000, OTHER);
     expect(storedRows()).toBe(1003);
   });
@@ -328,16 +333,43 @@ describe('appends are committed together, shortly after', () => {
     expect(archive.get(ROOM, 'x1')?.stanza.getChildText('body')).toBe('original');
   });
 
-  it('reports a commit that fails with the number of messages lost, and keeps working', () => {
-    const failures: number[] = [];
-    archive = new SqliteRoomArchive(db, () => clock, (_error, lost) => failures.push(lost));
+  it('reports a commit that fails with the number of delivered messages lost, and keeps working', () => {
+    const failures: [number, boolean][] = [];
+    archive = batched((_error, messages, delivered) => failures.push([messages, delivered]));
     seed(2);
     db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     expect(() => archive.flush()).not.toThrow();
-    expect(failures).toEqual([2]);
+    expect(failures).toEqual([[2, true]]);
     expect(storedRows()).toBe(0);
     db.exec('DROP TRIGGER disk_full');
     seed(1);
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1']);
+  });
+});
+
+describe('appends without a commit delay (the default) are stored before append returns', () => {
+  const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+
+  it('commits each message at once, outside any read', () => {
+    seed(3);
+    expect(storedRows()).toBe(3);
+  });
+
+  it('refuses a message it cannot store with a wait error for its sender, reports it, and keeps working', () => {
+    const failures: [number, boolean][] = [];
+    archive = new SqliteRoomArchive(db, () => clock, (_error, messages, delivered) => failures.push([messages, delivered]));
+    db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    let refusal: unknown;
+    try {
+      seed(1);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StanzaError);
+    expect(refusal).toMatchObject({ type: 'wait', condition: 'internal-server-error' });
+    expect(failures).toEqual([[1, false]]);
+    db.exec('DROP TRIGGER disk_full');
+    seed(2);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1', 'm2']);
   });
 });

@@ -17,12 +17,15 @@ export { ArchiveIdNotFound } from './store.js';
 const stores = new WeakMap<Database, RoomArchiveStore>();
 
 /** The SQLite room archive of this server. Every call returns the same store. */
-export function createRoomArchive(ctx: Pick<ServerContext, 'database' | 'now' | 'log'>): RoomArchiveStore {
+export function createRoomArchive(ctx: Pick<ServerContext, 'config' | 'database' | 'now' | 'log'>): RoomArchiveStore {
   let store = stores.get(ctx.database);
   if (!store) {
-    store = new SqliteRoomArchive(ctx.database, ctx.now, (error, lost) => {
-      ctx.log.error({ err: error, lost }, 'room messages could not be written to the archive');
-    });
+    const { archive_commit_delay: commitDelayMs, archive_fsync: fsync } = ctx.config.muc;
+    store = new SqliteRoomArchive(ctx.database, ctx.now, (error, messages, delivered) => {
+      ctx.log.error({ err: error, messages }, delivered
+        ? 'room messages could not be written to the archive; they were delivered but are not archived'
+        : 'a room message could not be written to the archive; it was refused to its sender');
+    }, { commitDelayMs, fsync });
     stores.set(ctx.database, store);
   }
   return store;

@@ -15,6 +15,7 @@ const MESSAGE = /<message\b[^>]*>[\s\S]*?<\/message>/g;
 
 export class RoomGuest {
   private sent = 0;
+  private pings = 0;
   private scanned = 0;
   /** Client id → stanza-id of this guest's own messages as the room reflected them. */
   readonly reflected = new Map<string, string>();
@@ -86,6 +87,17 @@ export class RoomGuest {
       if (Date.now() > deadline) throw new Error(`${this.nick}: ${this.sent} sent, ${this.reflected.size} reflected, ${this.refused.size} refused`);
       await this.raw.quietFor(20);
     }
+  }
+
+  /**
+   * A ping round trip on this guest's own connection: once it is answered, the server has
+   * handled everything sent to this guest before it (a marker for negative checks).
+   */
+  async ping(): Promise<void> {
+    const id = `ping-${++this.pings}`;
+    this.raw.write(`<iq type='get' id='${id}' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    await this.raw.waitFor(new RegExp(`<iq [^>]*id=["']${id}["'][^>]*type=["']result["']|<iq [^>]*type=["']result["'][^>]*id=["']${id}["']`));
+    this.scan();
   }
 
   close(): void {

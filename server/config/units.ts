@@ -91,16 +91,14 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * For people rather than config files: 604800000 → "1 week", 172800000 → "2 days", the
- * largest unit that fits whole (rounded down past two of it); under a second, "a moment".
+ * For people rather than config files: 604800000 → "1 week", 2592000000 → "30 days",
+ * 90000 → "90 seconds": the largest unit that divides it exactly, so nothing is rounded.
  */
 export function plainDuration(ms: number): string {
-  const units = [['week', 604_800_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]] as const;
-  for (const [unit, factor] of units) {
-    const count = Math.floor(ms / factor);
-    if (count >= 1 && (ms % factor === 0 || unit === 'second' || count >= 2)) return `${count} ${unit}${count === 1 ? '' : 's'}`;
-  }
-  return 'a moment';
+  const units = [['week', 604_800_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000], ['millisecond', 1]] as const;
+  const [unit, factor] = units.find(([, size]) => ms % size === 0) ?? ['millisecond', 1];
+  const count = ms / factor;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** Splits "1.5 MiB" into ["1.5", "MiB"]; throws UnitError for anything else. */

@@ -24,17 +24,18 @@ export class RoomGuest {
   /** Client ids of this guest's messages the room answered with an error, and the condition. */
   readonly refused = new Map<string, string>();
 
-  private constructor(private readonly raw: RawXmpp, readonly room: string, readonly nick: string) {}
+  /** `raw` is the connection, for stanzas this class has no method for; `jid` the bound JID. */
+  private constructor(readonly raw: RawXmpp, readonly jid: string, readonly room: string, readonly nick: string) {}
 
   /** A guest signed in over TCP from `localAddress` (default 127.0.0.1) and in `room` as `nick`, without history. */
   static async join(port: number, room: string, nick: string, localAddress?: string): Promise<RoomGuest> {
     const raw = await RawXmpp.connect({ port, localAddress });
     await raw.open({ to: 'anon.localhost' });
     await raw.authAnonymous();
-    await raw.bind();
+    const jid = await raw.bind();
     raw.write(`<presence to='${room}/${nick}'><x xmlns='${NS_MUC}'><history maxstanzas='0'/></x></presence>`);
     await raw.waitFor(/<status code=["']110["']\/>/, { timeoutMs: 10_000 });
-    return new RoomGuest(raw, room, nick);
+    return new RoomGuest(raw, jid, room, nick);
   }
 
   get sentCount(): number {

@@ -5,6 +5,7 @@
  * line (captured at the most verbose level) and not in any file under data_dir, in any form.
  * And `palaver privacy` states what the config keeps.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,6 +18,7 @@ import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.j
 import { RawXmpp, scramAuth, signIn } from '../helpers/raw-xmpp.js';
 import { RawBosh, RawWebSocket, httpRequest } from '../helpers/web.js';
 import { RoomGuest } from '../helpers/room-traffic.js';
+import { MAIN } from '../helpers/server-process.js';
 
 const CLIENT = '127.0.0.77';
 const OTHER_CLIENT = '127.0.0.78';
@@ -211,5 +213,30 @@ describe('palaver privacy', () => {
     expect(open).toContain('Guest access (without an account) is off on this server.');
     expect(open).toContain('The log **includes network addresses**');
     expect(open).not.toContain('deleted after');
+  });
+
+  it('prints the statement for the config file given, and refuses a bad one', () => {
+    const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'palaver-privacy-cli-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'palaver.toml'), '[server]\ndata_dir = "kept"\n[upload]\nexpires_after = "3d"\n');
+      const printed = spawnSync(process.execPath, [MAIN, 'privacy', '--config', path.join(dir, 'palaver.toml')], { encoding: 'utf8' });
+      expect(printed.status).toBe(0);
+      expect(printed.stdout).toContain(`${path.join(dir, 'kept', 'palaver.sqlite')}`);
+      expect(printed.stdout).toContain('3 days after the upload');
+      expect(fs.existsSync(path.join(dir, 'kept')), 'privacy writes nothing').toBe(false);
+      fs.writeFileSync(path.join(dir, 'palaver.toml'), '[muc]\narchive_commit_delay = "5s"\n');
+      const refused = spawnSync(process.execPath, [MAIN, 'privacy', '--config', path.join(dir, 'palaver.toml')], { encoding: 'utf8' });
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain('[muc].archive_commit_delay');
+      expect(refused.stderr).toContain('must be at most 1s');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('for the defaults is docs/privacy.md, word for word', () => {
+    const docs = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/privacy.md'), 'utf8');
+    const statement = privacyStatement(configFromObject({}, '/palaver')).replaceAll('/palaver/data', './data');
+    expect(docs.slice(docs.indexOf('-->\n\n') + 5)).toBe(statement);
   });
 });

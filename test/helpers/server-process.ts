@@ -28,6 +28,23 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** A config body for startServerProcess: data in ./data, plain TCP allowed, one channel "lobby". */
+export function lobbyConfig(logLevel: 'warn' | 'info'): string {
+  return `
+[server]
+data_dir = "data"
+
+[tls]
+require_encryption = false
+
+[log]
+level = "${logLevel}"
+
+[[channels]]
+name = "lobby"
+`;
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   c2sPort: number;

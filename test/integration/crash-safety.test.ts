@@ -9,23 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { lobbyConfig, MAIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { archivedIds, RoomGuest } from '../helpers/room-traffic.js';
 
 const ROOM = 'lobby@conference.localhost';
-const CONFIG = `
-[server]
-data_dir = "data"
-
-[tls]
-require_encryption = false
-
-[log]
-level = "warn"
-
-[[channels]]
-name = "lobby"
-`;
 
 let dir: string;
 const running: ServerProcess[] = [];
@@ -40,7 +27,7 @@ afterAll(async () => {
 });
 
 async function start(): Promise<ServerProcess> {
-  const server = await startServerProcess(dir, CONFIG);
+  const server = await startServerProcess(dir, lobbyConfig('warn'));
   running.push(server);
   return server;
 }

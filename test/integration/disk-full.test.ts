@@ -11,25 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { lobbyConfig, MAIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { archivedIds, RoomGuest } from '../helpers/room-traffic.js';
 import { connectClient, xml, type XmppClient } from '../helpers/clients.js';
 
 const ROOM = 'lobby@conference.localhost';
 const UPLOAD = 'urn:xmpp:http:upload:0';
-const CONFIG = `
-[server]
-data_dir = "data"
-
-[tls]
-require_encryption = false
-
-[log]
-level = "info"
-
-[[channels]]
-name = "lobby"
-`;
 
 let dir: string;
 let dataDir: string;
@@ -59,7 +46,7 @@ afterAll(async () => {
 });
 
 async function start(): Promise<ServerProcess> {
-  const server = await startServerProcess(dir, CONFIG);
+  const server = await startServerProcess(dir, lobbyConfig('info'));
   running.push(server);
   return server;
 }

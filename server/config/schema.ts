@@ -79,10 +79,11 @@ function size(min = 1) {
   });
 }
 
-function duration(min = 1) {
+function duration(min = 1, max = Infinity) {
   return parsedString(`a duration like "30s", "10m", "24h" or "7d"`, (value) => {
     const ms = parseDuration(value);
     if (ms < min) throw new Error(min === 1 ? 'must be more than 0' : `must be at least ${formatDuration(min)}`);
+    if (ms > max) throw new Error(`must be at most ${formatDuration(max)}`);
     return ms;
   });
 }
@@ -234,6 +235,8 @@ export function configSchema(baseDir: string) {
           archive: bool().default(true),
           archive_expires_after: duration().prefault('7d'),
           archive_max_messages: wholeNumber(1, 10_000_000).default(10_000),
+          archive_commit_delay: duration(0, 1000).prefault('0s'),
+          archive_fsync: bool().default(false),
           anonymous_can_create_rooms: bool().default(true),
           max_occupants: wholeNumber(1).default(500),
           max_rooms_per_user: wholeNumber(1).default(20),

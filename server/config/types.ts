@@ -18,6 +18,10 @@ export interface Config {
     archive_expires_after: number;
     /** Messages archived per room; past it the oldest are deleted. */
     archive_max_messages: number;
+    /** Milliseconds an archived message may wait to share a commit with others; 0 = committed before it is delivered. */
+    archive_commit_delay: number;
+    /** Archive commits reach the disk (fsync) before they count as done, as every other write does. */
+    archive_fsync: boolean;
     anonymous_can_create_rooms: boolean;
     max_occupants: number;
     max_rooms_per_user: number;

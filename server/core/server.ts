@@ -120,7 +120,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           listener.close(() => resolve());
         })));
         for (const cleanup of cleanups) cleanup();
-        storage.close();
+        closeStorage(storage, log);
         log.info('Palaver stopped');
       })();
       // Streams are told first, so every client hears system-shutdown before the sockets go.
@@ -128,6 +128,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return stopped;
     },
   };
+}
+
+/**
+ * Closes the database even when its tidying fails (a full disk cannot take the checkpoint):
+ * every commit is already in the write-ahead log, which SQLite applies at the next start.
+ */
+function closeStorage(storage: { close(): void }, log: Logger): void {
+  try {
+    storage.close();
+  } catch (error) {
+    log.error({ err: error }, 'the database could not be tidied up at stop (disk full?); nothing is lost: its write-ahead log is applied at the next start');
+  }
 }
 
 function createHosts(config: Config): HostRegistry {

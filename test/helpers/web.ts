@@ -42,8 +42,8 @@ export class RawWebSocket {
     }));
   }
 
-  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<RawWebSocket> {
-    const ws = new WebSocket(url, options.protocols ?? ['xmpp'], { headers: options.headers });
+  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string>; localAddress?: string } = {}): Promise<RawWebSocket> {
+    const ws = new WebSocket(url, options.protocols ?? ['xmpp'], { headers: options.headers, localAddress: options.localAddress });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawWebSocket(ws)));
       ws.once('unexpected-response', (_req, res) => reject(new UpgradeRefused(res.statusCode ?? 0)));
@@ -136,8 +136,8 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
 }
 
 /** POSTs a BOSH body and parses the response body. */
-export async function boshPost(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Element; text: string }> {
-  const result = await httpRequest(url, { method: 'POST', body, headers: { 'content-type': 'text/xml; charset=utf-8', ...headers } });
+export async function boshPost(url: string, body: string, headers: Record<string, string> = {}, localAddress?: string): Promise<{ status: number; body: Element; text: string }> {
+  const result = await httpRequest(url, { method: 'POST', body, headers: { 'content-type': 'text/xml; charset=utf-8', ...headers }, localAddress });
   return { status: result.status, text: result.text, body: parseXml(result.text) as Element };
 }
 
@@ -156,7 +156,8 @@ export class RawBosh {
   rid = 1_000_000 + Math.floor(Math.random() * 1_000_000);
   jid = '';
 
-  constructor(readonly url: string, readonly headers: Record<string, string> = {}) {}
+  /** localAddress picks the source address of every request. */
+  constructor(readonly url: string, readonly headers: Record<string, string> = {}, readonly localAddress?: string) {}
 
   /** Session creation; extra attributes override the defaults (wait 10 s, hold 1). */
   async create(attrs: Record<string, string> = {}): Promise<Element> {
@@ -176,7 +177,7 @@ export class RawBosh {
   async post(rid: number, payload: string, attrs: Record<string, string> = {}, withSid = true): Promise<{ status: number; body: Element; text: string }> {
     let open = `<body xmlns='${HTTPBIND}' xmlns:xmpp='${XBOSH}' rid='${rid}'${withSid ? ` sid='${this.sid}'` : ''}`;
     for (const [name, value] of Object.entries(attrs)) open += ` ${name}='${value}'`;
-    return boshPost(this.url, payload ? `${open}>${payload}</body>` : `${open}/>`, this.headers);
+    return boshPost(this.url, payload ? `${open}>${payload}</body>` : `${open}/>`, this.headers, this.localAddress);
   }
 
   /** Creates a session and signs in anonymously (SASL, restart, bind); returns the JID. */

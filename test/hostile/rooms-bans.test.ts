@@ -10,7 +10,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { servedThroughout } from '../helpers/raw-xmpp.js';
-import { startServerProcess } from '../helpers/server-process.js';
+import { lobbyConfig, startServerProcess } from '../helpers/server-process.js';
 import type { TestServer } from '../helpers/server.js';
 import {
   admin, archivedBodies, errorCondition, groupchatFrom, guest, hasStatus, iq, join, presenceFrom, roomJid, say,
@@ -152,8 +152,7 @@ describe("a temporary room's messages and a crash", () => {
 
   it('after kill -9 and a restart, whoever re-creates the room finds nothing of it in history or MAM', async () => {
     const dir = tempDir();
-    const channel = '[[channels]]\nname = "lobby"\n';
-    const before = await startServerProcess(dir, channel);
+    const before = await startServerProcess(dir, lobbyConfig('warn'));
     let first: User | undefined;
     try {
       first = await guest(before);
@@ -168,12 +167,12 @@ describe("a temporary room's messages and a crash", () => {
       // The guest is still in the room when the process dies: nothing gets to end it cleanly.
       first.client.reconnect.stop();
     } finally {
-      await before.kill9();
+      await before.kill();
     }
     expect(archivedRows(path.join(dir, 'data'), 'said before the crash')).toBe(0);
     expect(archivedRows(path.join(dir, 'data'), 'kept in the lobby')).toBe(1);
 
-    const after = await startServerProcess(dir, channel);
+    const after = await startServerProcess(dir, lobbyConfig('warn'));
     try {
       const next = await guest(after);
       expect(hasStatus(await join(next, 'ephemeral', 'Next'), 201)).toBe(true);

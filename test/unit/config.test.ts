@@ -119,6 +119,8 @@ describe('defaults', () => {
         archive: true,
         archive_expires_after: 7 * 86_400_000,
         archive_max_messages: 10_000,
+        archive_commit_delay: 0,
+        archive_fsync: false,
         anonymous_can_create_rooms: true,
         max_occupants: 500,
         max_rooms_per_user: 20,

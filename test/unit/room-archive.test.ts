@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { xml, type Element } from '../../server/xml/element.js';
 import { NS } from '../../server/xml/namespaces.js';
+import { StanzaError } from '../../server/xml/errors.js';
 import { roomArchive } from '../../server/storage/sqlite/migrations/005-room-archive.js';
 import { ArchiveIdNotFound, SqliteRoomArchive, type ArchiveFilter, type PageRequest } from '../../server/muc/archive/store.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
@@ -296,14 +297,18 @@ describe('archive edges and rooms that go away', () => {
   });
 });
 
-describe('appends are committed together, shortly after', () => {
+describe('appends with a commit delay are committed together, shortly after', () => {
   const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+  const batched = (onFailure?: (error: unknown, messages: number, delivered: boolean) => void) =>
+    new SqliteRoomArchive(db, () => clock, onFailure, { commitDelayMs: 25, fsync: false });
+  beforeEach(() => {
+    archive = batched();
+  });
 
   it('writes queued messages within a few tens of milliseconds, and at once past a thousand', async () => {
     seed(3);
     expect(storedRows()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(storedRows()).toBe(3);
+    await expect.poll(storedRows, { timeout: 1000, interval: 5 }).toBe(3);
     seed(1000, OTHER);
     expect(storedRows()).toBe(1003);
   });
@@ -328,13 +333,13 @@ describe('appends are committed together, shortly after', () => {
     expect(archive.get(ROOM, 'x1')?.stanza.getChildText('body')).toBe('original');
   });
 
-  it('reports a commit that fails with the number of messages lost, and keeps working', () => {
-    const failures: number[] = [];
-    archive = new SqliteRoomArchive(db, () => clock, (_error, lost) => failures.push(lost));
+  it('reports a commit that fails with the number of delivered messages lost, and keeps working', () => {
+    const failures: [number, boolean][] = [];
+    archive = batched((_error, messages, delivered) => failures.push([messages, delivered]));
     seed(2);
     db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     expect(() => archive.flush()).not.toThrow();
-    expect(failures).toEqual([2]);
+    expect(failures).toEqual([[2, true]]);
     expect(storedRows()).toBe(0);
     db.exec('DROP TRIGGER disk_full');
     seed(1);
@@ -363,24 +368,30 @@ describe('an archive keeps a bounded number of messages', () => {
     expect(kept.length).toBeLessThan(400);
   });
 
-  it('on disk, a full database loses the new batch (reported), never older messages', () => {
+  it('on disk, a full database refuses the new message to its sender (reported), never drops older messages', () => {
     const lost: number[] = [];
-    archive = fillSmallArchive(false, lost);
+    const refusals: unknown[] = [];
+    archive = fillSmallArchive(false, lost, refusals);
     expect(lost.length).toBeGreaterThan(0);
+    expect(refusals).toHaveLength(lost.length);
+    expect(refusals[0]).toMatchObject({ type: 'wait', condition: 'resource-constraint' });
     expect(archive.recent(ROOM, 1000).map((m) => m.id)[0]).toBe('b1');
   });
 });
 
 /** 400 messages of 2 kB into a database capped at 64 pages (256 KiB): it fills up. */
-function fillSmallArchive(evictOldestWhenFull: boolean, lost: number[]): SqliteRoomArchive {
+function fillSmallArchive(evictOldestWhenFull: boolean, lost: number[], refusals: unknown[] = []): SqliteRoomArchive {
   const small = new BetterSqlite3(':memory:');
   small.exec(roomArchive.up as string);
   small.pragma('max_page_count = 64');
   const store = new SqliteRoomArchive(small, () => clock, (_error, n) => lost.push(n), { evictOldestWhenFull });
   const big = 'x'.repeat(2000);
   for (let i = 1; i <= 400; i++) {
-    store.append(ROOM, { id: `b${i}`, stanza: groupchat(ROOM, 'alice', `b${i}`, `${i} ${big}`), nick: 'alice', occupantId: 'o', timestamp: T0 + i });
-    store.flush();
+    try {
+      store.append(ROOM, { id: `b${i}`, stanza: groupchat(ROOM, 'alice', `b${i}`, `${i} ${big}`), nick: 'alice', occupantId: 'o', timestamp: T0 + i });
+    } catch (refusal) {
+      refusals.push(refusal);
+    }
   }
   return store;
 }
@@ -394,5 +405,32 @@ describe('rooms that are not persistent leave nothing behind', () => {
     expect(archive.recent(ROOM, 10)).toHaveLength(2);
     expect(archive.recent(OTHER, 10)).toHaveLength(0);
     expect(archive.recent('x@elsewhere.example', 10)).toHaveLength(1);
+  });
+});
+
+describe('appends without a commit delay (the default) are stored before append returns', () => {
+  const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+
+  it('commits each message at once, outside any read', () => {
+    seed(3);
+    expect(storedRows()).toBe(3);
+  });
+
+  it('refuses a message it cannot store with a wait error for its sender, reports it, and keeps working', () => {
+    const failures: [number, boolean][] = [];
+    archive = new SqliteRoomArchive(db, () => clock, (_error, messages, delivered) => failures.push([messages, delivered]));
+    db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    let refusal: unknown;
+    try {
+      seed(1);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StanzaError);
+    expect(refusal).toMatchObject({ type: 'wait', condition: 'internal-server-error' });
+    expect(failures).toEqual([[1, false]]);
+    db.exec('DROP TRIGGER disk_full');
+    seed(2);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1', 'm2']);
   });
 });

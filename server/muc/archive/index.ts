@@ -9,7 +9,7 @@ import { LIMITS } from '../limits.js';
 import type { RoomConfig } from '../types.js';
 import { openMemoryArchive } from './memory.js';
 import { NS_FULLTEXT, NS_MAM_EXTENDED } from './query.js';
-import { SqliteRoomArchive, type RoomArchiveStore } from './store.js';
+import { SqliteRoomArchive, type ArchiveWriteFailure, type RoomArchiveStore } from './store.js';
 
 export type { ArchivedMessage, RoomArchive } from './types.js';
 export type { RoomArchiveStore, ArchiveFilter, PageRequest, ArchivePage } from './store.js';
@@ -26,9 +26,8 @@ const temporaryStores = new WeakMap<Database, RoomArchiveStore>();
 export function createRoomArchive(ctx: ArchiveContext): RoomArchiveStore {
   let store = stores.get(ctx.database);
   if (!store) {
-    store = new SqliteRoomArchive(ctx.database, ctx.now, reportLoss(ctx), {
-      maxMessagesPerRoom: ctx.config.muc.archive_max_messages,
-    });
+    const { archive_commit_delay: commitDelayMs, archive_fsync: fsync, archive_max_messages: maxMessagesPerRoom } = ctx.config.muc;
+    store = new SqliteRoomArchive(ctx.database, ctx.now, reportLoss(ctx), { maxMessagesPerRoom, commitDelayMs, fsync });
     stores.set(ctx.database, store);
   }
   return store;
@@ -49,8 +48,10 @@ export function temporaryRoomArchive(ctx: ArchiveContext): RoomArchiveStore {
   return store;
 }
 
-function reportLoss(ctx: ArchiveContext): (error: unknown, lost: number) => void {
-  return (error, lost) => ctx.log.error({ err: error, lost }, 'room messages could not be written to the archive');
+function reportLoss(ctx: ArchiveContext): ArchiveWriteFailure {
+  return (error, messages, delivered) => ctx.log.error({ err: error, messages }, delivered
+    ? 'room messages could not be written to the archive; they were delivered but are not archived'
+    : 'a room message could not be written to the archive; it was refused to its sender');
 }
 
 const ARCHIVE_FEATURES: readonly string[] = [NS.mam, NS_MAM_EXTENDED, NS_FULLTEXT];

@@ -6,14 +6,14 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { roomArchive } from '../../storage/sqlite/migrations/005-room-archive.js';
-import { SqliteRoomArchive, type RoomArchiveStore } from './store.js';
+import { SqliteRoomArchive, type ArchiveWriteFailure, type RoomArchiveStore } from './store.js';
 
 export interface MemoryArchiveOptions {
   /** The whole database's size cap; past it the oldest messages of all rooms make way. */
   maxBytes: number;
   maxMessagesPerRoom: number;
   now: () => number;
-  onLost: (error: unknown, lost: number) => void;
+  onLost: ArchiveWriteFailure;
 }
 
 export function openMemoryArchive(options: MemoryArchiveOptions): RoomArchiveStore {

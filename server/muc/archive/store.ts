@@ -7,18 +7,26 @@
  * turned into seq bounds per query. Every statement is prepared once: the fixed ones in the
  * constructor, the query shapes (which filters are present) in a small cache.
  *
- * Appends are queued and committed together, FLUSH_DELAY_MS after the first (or at once
- * past MAX_QUEUED): a transaction per message was a fifth of the CPU of a busy room
- * (bench/RESULTS.md). A crash can lose that much, as synchronous = NORMAL already allows
- * for the last commits on power loss. Every read and
- * write that is not an append commits the queue first, so nothing queued is ever invisible
- * to history, MAM, retraction or expiry; whoever closes the database calls flush() first.
+ * What a delivered message promises ([muc].archive_commit_delay, default 0): with no delay,
+ * an append is committed before append() returns, so a message its sender sees reflected is
+ * in the archive even if the process is killed right after; a commit that fails throws a
+ * StanzaError and the message is not sent at all. With a delay, appends are queued and
+ * committed together that long after the first (or at once past MAX_QUEUED), which saves
+ * CPU in a busy room (bench/RESULTS.md) at the price of losing up to that window on a
+ * crash; a failed batch is reported and lost from the archive only (already delivered).
+ * Archive commits skip the fsync ([muc].archive_fsync = false: relaxedSync), so a power
+ * cut may still undo the latest ones; every other write in this file is fully synchronous.
+ *
+ * Every read and write that is not an append commits the queue first, so nothing queued is
+ * ever invisible to history, MAM, retraction or expiry; whoever closes the database calls
+ * flush() first.
  */
 import { parse } from 'ltx';
 import type { Statement } from 'better-sqlite3';
 import { clone, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
-import type { Database } from '../../storage/sqlite/database.js';
+import { relaxedSync, type Database } from '../../storage/sqlite/database.js';
+import { StanzaError } from '../../xml/errors.js';
 import type { ArchivedMessage, RoomArchive } from './types.js';
 import { searchableText, toFtsQuery } from './fulltext.js';
 import { tombstone } from './tombstone.js';
@@ -92,8 +100,6 @@ export interface RoomArchiveStore extends RoomArchive {
 
 /** History on join never sends more than this, whatever the room asks. */
 export const MAX_RECENT = 1000;
-/** How long an append may wait for others to share its transaction. */
-const FLUSH_DELAY_MS = 25;
 /** Appends queued beyond this are committed at once, whatever the delay. */
 const MAX_QUEUED = 1000;
 /** Distinct query shapes kept prepared; there are a few hundred possible at most. */
@@ -110,6 +116,20 @@ export interface ArchiveLimits {
    */
   evictOldestWhenFull?: boolean;
 }
+
+/** How appends reach the disk ([muc].archive_commit_delay and archive_fsync). */
+export interface ArchiveDurability {
+  /** Milliseconds an append may wait for others to share its commit; 0 = commit in append(). */
+  commitDelayMs: number;
+  /** Fsync every archive commit (survives a power cut), not only at checkpoints. */
+  fsync: boolean;
+}
+
+/**
+ * Called when a commit fails: `messages` were not stored; `delivered` says whether they had
+ * already gone out (a batch) or were refused to their sender (no commit delay).
+ */
+export type ArchiveWriteFailure = (error: unknown, messages: number, delivered: boolean) => void;
 
 interface Row { seq: number; id: string; stanza: string; timestamp: number }
 type Params = Record<string, string | number>;
@@ -129,7 +149,8 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   private readonly stTrimRoom: Statement<[string, string, number]>;
   private readonly stEvictOldest: Statement<[number]>;
   private readonly stDeleteOthers: Statement<[string, string]>;
-  private readonly commitTx: (entries: readonly QueuedAppend[]) => void;
+  private readonly commit: (entries: readonly QueuedAppend[]) => void;
+  private readonly durability: ArchiveDurability;
   private queued: QueuedAppend[] = [];
   private flushScheduled = false;
   private readonly flushSoon = (): void => {
@@ -142,8 +163,8 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
-    private readonly onFlushError: (error: unknown, lost: number) => void = (error) => { throw error; },
-    private readonly limits: ArchiveLimits = {},
+    private readonly onFlushError: ArchiveWriteFailure = (error) => { throw error; },
+    private readonly options: ArchiveLimits & Partial<ArchiveDurability> = {},
   ) {
     this.stInsert = db.prepare(
       `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
@@ -172,17 +193,20 @@ export class SqliteRoomArchive implements RoomArchiveStore {
       `DELETE FROM room_archive WHERE substr(room, instr(room, '@') + 1) = ?
          AND room NOT IN (SELECT value FROM json_each(?))`);
 
-    this.commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
+    const commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
       for (const entry of entries) {
         const result = this.stInsert.run(entry.room, entry.id, entry.timestamp, entry.nick, entry.occupantId, entry.stanza);
         // A repeated id keeps the first message: MAM ids are never reused.
         if (result.changes !== 0 && entry.text) this.stIndex.run(Number(result.lastInsertRowid), entry.text);
       }
-      const cap = this.limits.maxMessagesPerRoom;
+      const cap = options.maxMessagesPerRoom;
       if (cap !== undefined) {
         for (const room of new Set(entries.map((entry) => entry.room))) this.stTrimRoom.run(room, room, cap);
       }
     });
+    this.durability = { commitDelayMs: options.commitDelayMs ?? 0, fsync: options.fsync ?? false };
+    const relaxed = relaxedSync(db);
+    this.commit = this.durability.fsync ? commitTx : (entries) => relaxed(() => commitTx(entries));
     this.retractTx = db.transaction((room: string, id: string, by: string, reason?: string) => {
       const row = this.stGet.get(room, id);
       if (!row || row.retracted) return;
@@ -192,7 +216,10 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     });
   }
 
-  /** Queues the message; it is committed within FLUSH_DELAY_MS, or before any other use of the archive. */
+  /**
+   * Stores the message: at once without a commit delay (throwing a StanzaError for its sender
+   * when that fails), else within the delay or before any other use of the archive.
+   */
   append(room: string, entry: AppendEntry): void {
     // Serialised now: the caller goes on to send (and may change) the element.
     const stanza = forStorage(entry.stanza);
@@ -200,11 +227,15 @@ export class SqliteRoomArchive implements RoomArchiveStore {
       room, id: entry.id, timestamp: entry.timestamp, nick: entry.nick, occupantId: entry.occupantId,
       stanza: stanza.toString(), text: searchableText(stanza),
     });
-    if (this.queued.length >= MAX_QUEUED) {
+    const delay = this.durability.commitDelayMs;
+    if (delay === 0) {
+      const failure = this.commitQueued(false);
+      if (failure !== undefined) throw refusal(failure);
+    } else if (this.queued.length >= MAX_QUEUED) {
       this.flush();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setTimeout(this.flushSoon, FLUSH_DELAY_MS).unref();
+      setTimeout(this.flushSoon, delay).unref();
     }
   }
 
@@ -214,19 +245,24 @@ export class SqliteRoomArchive implements RoomArchiveStore {
    * already delivered): it is reported, and whatever called goes on with what is stored.
    */
   flush(): void {
-    if (this.queued.length === 0) return;
+    this.commitQueued(true);
+  }
+
+  /** Commits the queue; returns the error of a failed commit, after reporting it. */
+  private commitQueued(delivered: boolean): unknown {
+    if (this.queued.length === 0) return undefined;
     const entries = this.queued;
     this.queued = [];
     for (let attempt = 0; ; attempt++) {
       try {
-        this.commitTx(entries);
-        return;
+        this.commit(entries);
+        return undefined;
       } catch (error) {
-        const mayEvict = this.limits.evictOldestWhenFull === true && isFull(error) && attempt < EVICTION_ATTEMPTS;
+        const mayEvict = this.options.evictOldestWhenFull === true && isFull(error) && attempt < EVICTION_ATTEMPTS;
         // Each attempt frees more: the full-text index does not give pages back row for row.
         if (mayEvict && this.stEvictOldest.run(entries.length * 2 ** (attempt + 2)).changes > 0) continue;
-        this.onFlushError(error, entries.length);
-        return;
+        this.onFlushError(error, entries.length, delivered);
+        return error ?? new Error('commit failed');
       }
     }
   }
@@ -391,6 +427,13 @@ class StoredMessage implements ArchivedMessage {
   get stanza(): Element {
     return this.parsed ??= parse(this.text);
   }
+}
+
+/** What the sender of a message the archive could not store is told (the message was not sent). */
+function refusal(error: unknown): StanzaError {
+  const full = (error as { code?: unknown }).code === 'SQLITE_FULL';
+  return new StanzaError('wait', full ? 'resource-constraint' : 'internal-server-error',
+    'the room archive could not store this message, so it was not sent; try again later');
 }
 
 function toMessage(row: Row): ArchivedMessage {

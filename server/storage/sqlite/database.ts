@@ -61,17 +61,17 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
  * each runs with synchronous = NORMAL, so its commit reaches the operating system before it
  * returns (it survives the process being killed) but is fsynced only at the next
  * checkpoint. Earlier fully synchronous commits are never undone by this: the WAL is
- * replayed up to its first torn frame. The statements are prepared once, here.
+ * replayed up to its first torn frame.
  */
 export function relaxedSync(db: Database): <T>(write: () => T) => T {
-  const relax = db.prepare('PRAGMA synchronous = NORMAL');
-  const restore = db.prepare('PRAGMA synchronous = FULL');
   return (write) => {
-    relax.run();
+    // exec, not a prepared statement: SQLite applies this pragma when it compiles the
+    // statement, so re-running a prepared one changes nothing.
+    db.exec('PRAGMA synchronous = NORMAL');
     try {
       return write();
     } finally {
-      restore.run();
+      db.exec('PRAGMA synchronous = FULL');
     }
   };
 }

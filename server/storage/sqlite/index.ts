@@ -9,7 +9,7 @@ import { SqliteAccountStore } from './accounts.js';
 import { SqliteRosterStore } from './rosters.js';
 import { SqliteUserDataStore } from './user-data.js';
 
-export { openDatabase, runMigrations, schemaVersion, MigrationError, DATABASE_FILE } from './database.js';
+export { openDatabase, relaxedSync, runMigrations, schemaVersion, MigrationError, DATABASE_FILE } from './database.js';
 export type { Database, Migration, OpenDatabaseOptions } from './database.js';
 export { migrations } from './migrations/index.js';
 export { SqliteAccountStore, type AccountDeleteHook } from './accounts.js';

@@ -233,6 +233,7 @@ export function configSchema(baseDir: string) {
           history_length: wholeNumber(0).default(20),
           archive: bool().default(true),
           archive_expires_after: duration().prefault('7d'),
+          archive_max_messages: wholeNumber(1, 10_000_000).default(10_000),
           anonymous_can_create_rooms: bool().default(true),
           max_occupants: wholeNumber(1).default(500),
           max_rooms_per_user: wholeNumber(1).default(20),
@@ -277,6 +278,7 @@ export function configSchema(baseDir: string) {
           idle_timeout: duration().prefault('10m'),
           max_outgoing_buffer: size().prefault('4MiB'),
           sasl_failures_per_minute: wholeNumber(1).default(5),
+          sasl_failures_per_account_per_minute: wholeNumber(1).default(10),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),

@@ -16,6 +16,8 @@ export interface Config {
     history_length: number;
     archive: boolean;
     archive_expires_after: number;
+    /** Messages archived per room; past it the oldest are deleted. */
+    archive_max_messages: number;
     anonymous_can_create_rooms: boolean;
     max_occupants: number;
     max_rooms_per_user: number;
@@ -55,6 +57,7 @@ export interface Config {
     idle_timeout: number;
     max_outgoing_buffer: number;
     sasl_failures_per_minute: number;
+    sasl_failures_per_account_per_minute: number;
   };
   sasl: { scram_iterations: number };
   http: {

@@ -4,7 +4,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { Session } from '../core/session.js';
-import { addressHash } from './address-ban.js';
+import { isBanned } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { parseHistoryRequest, sendHistory } from './history.js';
 import { LIMITS } from './limits.js';
@@ -82,7 +82,7 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   const { room, nick, from, session } = attempt;
   const affiliation = room.affiliationOf(from);
   const rank = affiliationRank(affiliation);
-  if (affiliation === 'outcast' || (session.isGuest && addressBanned(muc, room, session))) {
+  if (isBanned(muc.addressSecret, room, from, session)) {
     throw new StanzaError('auth', 'forbidden', 'you are banned from this room');
   }
   if (room.config.membersOnly && rank < affiliationRank('member')) {
@@ -128,12 +128,4 @@ function passwordMatches(room: Room, mucX: Element | undefined): boolean {
   const given = mucX?.getChildText('password') ?? '';
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(room.config.password));
-}
-
-function addressBanned(muc: MucContext, room: Room, session: Session): boolean {
-  const hash = addressHash(muc.addressSecret, room.jid.toString(), session.remoteAddress);
-  for (const entry of room.affiliations.values()) {
-    if (entry.affiliation === 'outcast' && entry.addressHash?.equals(hash)) return true;
-  }
-  return false;
 }

@@ -31,6 +31,11 @@ export class Room {
   /** By bare JID. */
   readonly affiliations = new Map<string, AffiliationEntry>();
   subject: { text: string; nick: string | null } = { text: '', nick: null };
+  /**
+   * A guest creator's keyed address hash, counted for [muc].max_rooms_per_user. Kept in
+   * memory only: after a restart a guest's JID is gone, and so is what linked rooms to them.
+   */
+  creatorAddress: Buffer | null = null;
   private readonly byRealJid = new Map<string, Occupant>();
   /** By both nick keys (nick-key.ts). */
   private readonly byNickKey = new Map<string, Occupant>();
@@ -179,11 +184,12 @@ export class Room {
     this.indexNick(occupant);
   }
 
+  /** Stored first: a change the store refuses (it throws) leaves the room as it was. */
   setAffiliation(bare: string, entry: AffiliationEntry | null): void {
+    this.persistence.saveAffiliation(this, bare, entry);
     if (entry) this.affiliations.set(bare, entry);
     else this.affiliations.delete(bare);
     this.reservedNickKeys = null;
-    this.persistence.saveAffiliation(this, bare, entry);
   }
 
   setSubject(text: string, nick: string | null): void {

@@ -293,7 +293,8 @@ describe('moderation', () => {
 describe('retention', () => {
   it('messages older than [muc].archive_expires_after are gone once the server starts again later', async () => {
     let now = Date.UTC(2024, 0, 1);
-    const config = { muc: { archive_expires_after: '1h' } };
+    // A persistent room: only those keep an archive in the database across restarts.
+    const config = { muc: { archive_expires_after: '1h' }, channels: [{ name: 'kept' }] };
     const first = await startTestServer(config, { now: () => now });
     const archive = createRoomArchive(first.server.context);
     const message = (id: string) => xml('message', { from: `${roomJid('kept')}/a`, type: 'groupchat' }, xml('body', {}, id));

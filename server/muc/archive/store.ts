@@ -84,6 +84,8 @@ export interface RoomArchiveStore extends RoomArchive {
   expire(cutoff: number, limit: number): number;
   /** Forgets a destroyed room's archive. */
   deleteRoom(room: string): void;
+  /** Forgets every room of a MUC domain except `keep` (bare JIDs); returns how many messages went. */
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number;
   /** Commits appends still queued; call it before the database is closed. */
   flush(): void;
 }
@@ -96,6 +98,18 @@ const FLUSH_DELAY_MS = 25;
 const MAX_QUEUED = 1000;
 /** Distinct query shapes kept prepared; there are a few hundred possible at most. */
 const QUERY_CACHE_SIZE = 128;
+/** A database that is full (max_page_count) is freed this many times at most before a batch is lost. */
+const EVICTION_ATTEMPTS = 8;
+
+export interface ArchiveLimits {
+  /** Messages kept per room; past it the oldest go. Default: no cap. */
+  maxMessagesPerRoom?: number;
+  /**
+   * When the database is full, drop the oldest messages of all rooms to make room instead of
+   * losing the new ones: for a store in memory whose size is the cap, never for the one on disk.
+   */
+  evictOldestWhenFull?: boolean;
+}
 
 interface Row { seq: number; id: string; stanza: string; timestamp: number }
 type Params = Record<string, string | number>;
@@ -112,6 +126,9 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   private readonly stLast: Statement<[string], ArchiveEdge>;
   private readonly stExpire: Statement<[number, number]>;
   private readonly stDeleteRoom: Statement<[string]>;
+  private readonly stTrimRoom: Statement<[string, string, number]>;
+  private readonly stEvictOldest: Statement<[number]>;
+  private readonly stDeleteOthers: Statement<[string, string]>;
   private readonly commitTx: (entries: readonly QueuedAppend[]) => void;
   private queued: QueuedAppend[] = [];
   private flushScheduled = false;
@@ -126,6 +143,7 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     private readonly db: Database,
     private readonly now: () => number = Date.now,
     private readonly onFlushError: (error: unknown, lost: number) => void = (error) => { throw error; },
+    private readonly limits: ArchiveLimits = {},
   ) {
     this.stInsert = db.prepare(
       `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
@@ -144,12 +162,25 @@ export class SqliteRoomArchive implements RoomArchiveStore {
       `DELETE FROM room_archive WHERE seq IN
          (SELECT seq FROM room_archive WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
     this.stDeleteRoom = db.prepare('DELETE FROM room_archive WHERE room = ?');
+    // Everything at or before the newest message beyond the cap; nothing while under it (NULL).
+    this.stTrimRoom = db.prepare(
+      `DELETE FROM room_archive WHERE room = ? AND seq <=
+         (SELECT seq FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`);
+    this.stEvictOldest = db.prepare(
+      'DELETE FROM room_archive WHERE seq IN (SELECT seq FROM room_archive ORDER BY seq LIMIT ?)');
+    this.stDeleteOthers = db.prepare(
+      `DELETE FROM room_archive WHERE substr(room, instr(room, '@') + 1) = ?
+         AND room NOT IN (SELECT value FROM json_each(?))`);
 
     this.commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
       for (const entry of entries) {
         const result = this.stInsert.run(entry.room, entry.id, entry.timestamp, entry.nick, entry.occupantId, entry.stanza);
         // A repeated id keeps the first message: MAM ids are never reused.
         if (result.changes !== 0 && entry.text) this.stIndex.run(Number(result.lastInsertRowid), entry.text);
+      }
+      const cap = this.limits.maxMessagesPerRoom;
+      if (cap !== undefined) {
+        for (const room of new Set(entries.map((entry) => entry.room))) this.stTrimRoom.run(room, room, cap);
       }
     });
     this.retractTx = db.transaction((room: string, id: string, by: string, reason?: string) => {
@@ -186,10 +217,17 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     if (this.queued.length === 0) return;
     const entries = this.queued;
     this.queued = [];
-    try {
-      this.commitTx(entries);
-    } catch (error) {
-      this.onFlushError(error, entries.length);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.commitTx(entries);
+        return;
+      } catch (error) {
+        const mayEvict = this.limits.evictOldestWhenFull === true && isFull(error) && attempt < EVICTION_ATTEMPTS;
+        // Each attempt frees more: the full-text index does not give pages back row for row.
+        if (mayEvict && this.stEvictOldest.run(entries.length * 2 ** (attempt + 2)).changes > 0) continue;
+        this.onFlushError(error, entries.length);
+        return;
+      }
     }
   }
 
@@ -299,6 +337,11 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     this.stDeleteRoom.run(room);
   }
 
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number {
+    this.flush();
+    return this.stDeleteOthers.run(domain, JSON.stringify(keep)).changes;
+  }
+
   private seqOf(room: string, id: string): number {
     const row = this.stSeq.get(room, id);
     if (!row) throw new ArchiveIdNotFound(id);
@@ -320,6 +363,10 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     }
     return statement;
   }
+}
+
+function isFull(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { code?: unknown }).code === 'SQLITE_FULL';
 }
 
 type AppendEntry = Parameters<RoomArchive['append']>[1];

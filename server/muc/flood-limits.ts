@@ -35,10 +35,11 @@ export function tooFast(kind: FloodKind): StanzaError {
 
 /**
  * Takes one token of `kind` for this user in this room; false when there is none.
- * `occupant` is undefined for a joiner (who is not a moderator yet).
+ * `occupant` is undefined for a joiner, exempt when their affiliation makes them a moderator.
  */
 export function tryToken(muc: MucContext, room: Room, bare: string, occupant: Occupant | undefined, kind: FloodKind): boolean {
-  if (occupant?.role === 'moderator') return true;
+  const role = occupant?.role ?? room.defaultRole(room.affiliationOf(bare));
+  if (role === 'moderator') return true;
   let users = buckets.get(room);
   if (!users) buckets.set(room, users = new Map());
   let user = users.get(bare);

@@ -7,7 +7,8 @@
  *   node bench/ab.mjs --a DIR[,noarchive] --b DIR[,noarchive] --case login-tcp|login-ws|login-bosh|fanout|muc-500|history [--runs 3]
  *
  * DIR is a directory holding dist/server/main.js (a build); ",noarchive" sets
- * [muc] archive = false.
+ * [muc] archive = false; ",delay=25ms" sets [muc] archive_commit_delay; ",fsync" sets
+ * [muc] archive_fsync = true (builds that know these settings).
  */
 import { runScenario } from './lib/orchestrate.mjs';
 import { startPalaver } from './servers/palaver.mjs';
@@ -49,7 +50,12 @@ function parseArgs(argv) {
 
 const variant = (spec) => {
   const [root, ...flags] = spec.split(',');
-  return { root, archive: !flags.includes('noarchive'), label: spec };
+  const delay = flags.find((flag) => flag.startsWith('delay='))?.slice('delay='.length);
+  const mucExtra = [
+    delay && `archive_commit_delay = ${JSON.stringify(delay)}`,
+    flags.includes('fsync') && 'archive_fsync = true',
+  ].filter(Boolean).join('\n');
+  return { root, archive: !flags.includes('noarchive'), mucExtra, label: spec };
 };
 
 const median = (values) => {
@@ -64,7 +70,7 @@ const figures = { A: [], B: [] };
 for (let run = 0; run < options.runs; run++) {
   for (const name of run % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
     const v = variants[name];
-    const server = await startPalaver({ wrap: ['nice', '-n', '-10', 'taskset', '-c', '0'], root: v.root, archive: v.archive });
+    const server = await startPalaver({ wrap: ['nice', '-n', '-10', 'taskset', '-c', '0'], root: v.root, archive: v.archive, mucExtra: v.mucExtra });
     try {
       await runScenario(server, 'login', { transport: spec.params.transport, clients: 300, concurrency: 50 }, { cpu: 1, nice: -10, timeLimitS: 60 });
       const result = await runScenario(server, spec.scenario, spec.params, { cpu: 1, nice: -10, timeLimitS: 120 });

@@ -79,10 +79,11 @@ function size(min = 1) {
   });
 }
 
-function duration(min = 1) {
+function duration(min = 1, max = Infinity) {
   return parsedString(`a duration like "30s", "10m", "24h" or "7d"`, (value) => {
     const ms = parseDuration(value);
     if (ms < min) throw new Error(min === 1 ? 'must be more than 0' : `must be at least ${formatDuration(min)}`);
+    if (ms > max) throw new Error(`must be at most ${formatDuration(max)}`);
     return ms;
   });
 }
@@ -233,9 +234,18 @@ export function configSchema(baseDir: string) {
           history_length: wholeNumber(0).default(20),
           archive: bool().default(true),
           archive_expires_after: duration().prefault('7d'),
+          archive_max_messages: wholeNumber(1, 10_000_000).default(10_000),
+          archive_commit_delay: duration(0, 1000).prefault('0s'),
+          archive_fsync: bool().default(false),
           anonymous_can_create_rooms: bool().default(true),
           max_occupants: wholeNumber(1).default(500),
           max_rooms_per_user: wholeNumber(1).default(20),
+          message_burst: wholeNumber(1, 10_000).default(10),
+          messages_per_minute: wholeNumber(0, 600_000).default(60),
+          presence_burst: wholeNumber(1, 10_000).default(5),
+          presence_changes_per_minute: wholeNumber(0, 600_000).default(12),
+          lock_new_rooms: bool().default(true),
+          room_lock_timeout: duration().prefault('5m'),
         }),
         upload: section({
           enabled: bool().default(true),
@@ -270,7 +280,10 @@ export function configSchema(baseDir: string) {
           negotiation_timeout: duration().prefault('30s'),
           idle_timeout: duration().prefault('10m'),
           max_outgoing_buffer: size().prefault('4MiB'),
+          read_rate: size(1024).prefault('10KiB'),
+          read_burst: size(1024).prefault('64KiB'),
           sasl_failures_per_minute: wholeNumber(1).default(5),
+          sasl_failures_per_account_per_minute: wholeNumber(1).default(10),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),
@@ -280,6 +293,8 @@ export function configSchema(baseDir: string) {
           bosh_max_wait: duration().prefault('60s'),
           bosh_max_inactivity: duration().prefault('60s'),
           bosh_max_requests: wholeNumber(1).default(2),
+          header_timeout: duration(1000).prefault('10s'),
+          body_timeout: duration(1000).prefault('10s'),
         }),
         landing: section({
           title: text().default('Palaver'),

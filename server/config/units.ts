@@ -90,6 +90,17 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/**
+ * For people rather than config files: 604800000 → "1 week", 2592000000 → "30 days",
+ * 90000 → "90 seconds": the largest unit that divides it exactly, so nothing is rounded.
+ */
+export function plainDuration(ms: number): string {
+  const units = [['week', 604_800_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000], ['millisecond', 1]] as const;
+  const [unit, factor] = units.find(([, size]) => ms % size === 0) ?? ['millisecond', 1];
+  const count = ms / factor;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
 /** Splits "1.5 MiB" into ["1.5", "MiB"]; throws UnitError for anything else. */
 function split(input: unknown, kind: 'size' | 'duration'): [string, string] {
   if (typeof input !== 'string') throw new UnitError(String(input), kind, `expected a string, found ${typeof input}`);

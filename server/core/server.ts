@@ -9,7 +9,7 @@ import { createMemoryUserStorage } from '../storage/memory/index.js';
 import type { Storage, UserStorage } from '../storage/types.js';
 import type { HostKind } from './host.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
-import { FailureThrottle } from '../sasl/failure-throttle.js';
+import { AuthThrottle } from '../sasl/auth-throttle.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../stream/extensions.js';
 import type { StreamContext } from '../stream/context.js';
 import { listenTcp } from '../transports/tcp.js';
@@ -42,8 +42,13 @@ export interface RunningServer {
 /** Builds the hosts, loads the modules, opens storage and starts every configured listener. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
+  const { archive_commit_delay: commitDelayMs, archive_fsync: fsync, archive_max_messages: archiveMaxMessagesPerRoom } = config.muc;
   const storage = openSqliteStorage(config.server.data_dir, {
-    onArchiveWriteError: (error, lost) => log.error({ err: error, lost }, 'room messages could not be written to the archive'),
+    archiveDurability: { commitDelayMs, fsync },
+    archiveMaxMessagesPerRoom,
+    onArchiveWriteError: (error, messages, delivered) => log.error({ err: error, messages }, delivered
+      ? 'room messages could not be written to the archive; they were delivered but are not archived'
+      : 'a room message could not be written to the archive; it was refused to its sender'),
   });
   const sessions = new SessionRegistry();
   const events = new ServerEvents(log);
@@ -64,7 +69,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     services,
     now,
     streamExtensions,
-    authThrottle: new FailureThrottle({ limit: config.limits.sasl_failures_per_minute }),
+    authThrottle: new AuthThrottle({
+      perAddress: config.limits.sasl_failures_per_minute,
+      perAccount: config.limits.sasl_failures_per_account_per_minute,
+      now,
+    }),
     access: createAccessControl(config, now),
   };
 
@@ -120,7 +129,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           listener.close(() => resolve());
         })));
         for (const cleanup of cleanups) cleanup();
-        storage.close();
+        closeStorage(storage, log);
         log.info('Palaver stopped');
       })();
       // Streams are told first, so every client hears system-shutdown before the sockets go.
@@ -128,6 +137,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return stopped;
     },
   };
+}
+
+/**
+ * Closes the database even when its tidying fails (a full disk cannot take the checkpoint):
+ * every commit is already in the write-ahead log, which SQLite applies at the next start.
+ */
+function closeStorage(storage: { close(): void }, log: Logger): void {
+  try {
+    storage.close();
+  } catch (error) {
+    log.error({ err: error }, 'the database could not be tidied up at stop (disk full?); nothing is lost: its write-ahead log is applied at the next start');
+  }
 }
 
 function createHosts(config: Config, usersOf: (kind: HostKind) => UserStorage): HostRegistry {
@@ -142,8 +163,8 @@ function createHosts(config: Config, usersOf: (kind: HostKind) => UserStorage): 
 
 /**
  * The one place that decides what of a guest is kept, and where: a guest's roster and
- * documents live in memory only and go when the guest's last session ends, and their JID is
- * then forgotten by the stores on disk (upload records keep their files, not who sent them).
+ * documents live in memory only and go when the guest's last session ends (upload records
+ * never hold a guest's JID: their quota is counted by a keyed hash of the network).
  * Guests never touch the disk; everyone else's data is in the server's storage.
  */
 function userStorageFor(kind: HostKind, storage: Storage, sessions: SessionRegistry, events: ServerEvents): UserStorage {
@@ -155,9 +176,7 @@ function userStorageFor(kind: HostKind, storage: Storage, sessions: SessionRegis
     // the roster) has run; a guest JID is never handed out twice, so nobody comes back to it.
     queueMicrotask(() => {
       if (sessions.isOnline(session.bare)) return;
-      const guest = session.bare.toString();
-      guests.deleteUser(guest);
-      storage.uploads.forgetUploader(guest);
+      guests.deleteUser(session.bare.toString());
     });
   });
   return guests;

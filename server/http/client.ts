@@ -37,7 +37,7 @@ export function isTextAnswer(value: ClientAddress | TextAnswer): value is TextAn
   return 'status' in value;
 }
 
-/** admitClient as the first middleware of the express app. */
+/** admitClient as the first middleware of the express app; routes read the client with admittedClient. */
 export function admitRequests(access: AccessControl): RequestHandler {
   return (req, res, next) => {
     const admitted = admitClient(access, req);
@@ -45,6 +45,14 @@ export function admitRequests(access: AccessControl): RequestHandler {
       res.status(admitted.status).type('text/plain').send(admitted.text);
       return;
     }
+    res.locals.client = admitted;
     next();
   };
+}
+
+/** The client admitRequests let in, for a route behind it. */
+export function admittedClient(res: { locals: Record<string, unknown> }): ClientAddress {
+  const client = res.locals.client as ClientAddress | undefined;
+  if (!client) throw new Error('admittedClient used on a route that admitRequests does not guard');
+  return client;
 }

@@ -5,6 +5,7 @@
  * Converse.js straight away. Every value from the config or the query is escaped here.
  */
 import type { Config } from '../config/types.js';
+import { plainDuration } from '../config/units.js';
 import { Jid, JidError } from '../jid/jid.js';
 import { checkNick as checkMucNick, checkRoomName, codePoints } from '../muc/validation.js';
 import { publicTransportUrls } from './endpoints.js';
@@ -166,16 +167,6 @@ export function historyNote(config: Config): string {
   }
   if (historyLength > 0) return `Messages are not stored; people who join later see the last ${historyLength}.`;
   return 'Messages are not stored; people who join later see only what is said after they arrive.';
-}
-
-/** 604800000 → "1 week", 172800000 → "2 days": the largest unit that fits whole. */
-function plainDuration(ms: number): string {
-  const units = [['week', 604_800_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]] as const;
-  for (const [unit, factor] of units) {
-    const count = Math.floor(ms / factor);
-    if (count >= 1 && (ms % factor === 0 || unit === 'minute' || count >= 2)) return `${count} ${unit}${count === 1 ? '' : 's'}`;
-  }
-  return 'a minute';
 }
 
 /** How the page names a room: its [[channels]] title, else its name. */

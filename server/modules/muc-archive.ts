@@ -9,20 +9,25 @@ import { MUC } from '../muc/service.js';
  * on the room's bare JID, and the retention job. The MUC service itself appends messages.
  *
  * Options: [muc].archive (default true) turns the archive on; [muc].archive_expires_after
- * (default 7d) is how long messages are kept. Retention runs even with the archive off, so
- * that turning it off never leaves old messages behind for ever.
+ * (default 7d) is how long messages are kept; [muc].archive_max_messages (default 10000) how
+ * many per room. Retention runs even with the archive off, so that turning it off never
+ * leaves old messages behind for ever. Temporary rooms' archive (in memory) expires alike.
  */
 export default defineModule({
   name: 'muc-archive',
   hostKinds: ['muc'],
   load(host, server) {
     const { archive: enabled, archive_expires_after: maxAge } = server.config.muc;
-    const archive = server.storage.archive;
-    if (enabled) registerMamHandlers(host, server, archive, roomLookup(server.services.get(MUC, host)));
-    const retention = new ArchiveRetention(archive, { maxAge, now: server.now, log: server.log });
-    retention.start();
-    server.events.on('shutdown', () => retention.stop());
+    const { storage } = server;
+    if (enabled) registerMamHandlers(host, server, roomLookup(server.services.get(MUC, host)));
+    const stores = enabled ? [storage.archive, storage.temporaryArchive] : [storage.archive];
+    const retentions = stores.map((store) => new ArchiveRetention(store, { maxAge, now: server.now, log: server.log }));
+    for (const retention of retentions) retention.start();
+    const stop = () => {
+      for (const retention of retentions) retention.stop();
+    };
+    server.events.on('shutdown', stop);
     // Closing the storage writes the last turn's messages.
-    return () => retention.stop();
+    return stop;
   },
 });

@@ -1,19 +1,24 @@
 import { defineModule } from '../core/module.js';
-import { ArchiveHistory } from '../muc/archive/index.js';
 import { registerMucHandlers } from '../muc/handlers.js';
 import { MUC, MucService } from '../muc/service.js';
 
 /**
  * XEP-0045 multi-user chat on the [muc] domain. Rooms keep their history in the room
  * archive when [muc].archive is on (the archive module serves it over MAM), else in memory.
+ * Only persistent rooms archive to the database; temporary rooms archive in memory.
  */
 export default defineModule({
   name: 'muc',
   hostKinds: ['muc'],
   load(host, server) {
-    const archive = server.config.muc.archive ? new ArchiveHistory(server.storage.archive, server.now) : null;
-    const service = new MucService(host, server, server.storage.rooms, archive);
+    const { storage } = server;
+    const archives = server.config.muc.archive ? { lasting: storage.archive, temporary: storage.temporaryArchive } : null;
+    const service = new MucService(host, server, storage.rooms, archives);
     server.services.provide(MUC, service, host);
+    // Messages of rooms that are not stored: left by a crash, or by releases that archived
+    // temporary rooms on disk. Whatever [muc].archive says now, they must not stay.
+    const leftovers = storage.archive.deleteRoomsExcept(host.name, service.storedRoomJids());
+    if (leftovers > 0) server.log.info({ deleted: leftovers }, 'archived messages of rooms that are not persistent deleted');
     registerMucHandlers(host, service);
     service.ensureChannels();
     server.events.on('shutdown', () => service.shutdown());

@@ -25,17 +25,18 @@ export default defineModule({
     host.identities.push({ category: 'store', type: 'file', name: 'HTTP File Upload' });
     host.features.add(NS.upload);
     host.infoExtensions.push(maxFileSizeForm(server.config.upload.max_size));
-    host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => requestSlot(service, uploaderOf(ctx), request));
+    host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => requestSlot(service, uploaderOf(service, ctx), request));
   },
 });
 
 /** Only clients signed in to this server may upload; components and other hosts may not. */
-function uploaderOf(ctx: StanzaContext): Uploader {
+function uploaderOf(service: UploadService, ctx: StanzaContext): Uploader {
   const session = ctx.origin;
   if (!session || !session.host.acceptsClients) {
     throw new StanzaError('cancel', 'not-allowed', 'Only clients of this server may upload files');
   }
-  return { bare: session.bare.toString(), isGuest: session.isGuest };
+  if (session.isGuest) return { quotaKey: service.guestQuotaKey(session.remoteAddress), isGuest: true };
+  return { quotaKey: session.bare.toString(), isGuest: false };
 }
 
 /** XEP-0363 §2 / XEP-0128: the size limit in the service's disco#info. */

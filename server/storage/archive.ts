@@ -98,6 +98,8 @@ export interface ArchiveStore {
   expire(cutoff: number, limit: number): number;
   /** Forgets a destroyed room's archive. */
   deleteRoom(room: string): void;
+  /** Forgets every room of a MUC domain except `keep` (bare JIDs); returns how many messages went. */
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number;
   /** Writes what is batched; called before the storage closes. */
   flush(): void;
 }

@@ -10,6 +10,7 @@
  * records, archive queries) are where these interfaces would turn to promises, which every
  * caller of them (SASL, iq handlers, HTTP handlers) can already await.
  */
+import type { SecretStore } from './secrets.js';
 import type { ArchiveStore } from './archive.js';
 import type { RoomStore } from './rooms.js';
 import type { UploadStore } from './uploads.js';
@@ -102,8 +103,12 @@ export interface Storage extends UserStorage {
   accounts: AccountStore;
   /** Persistent MUC rooms, their affiliations (bans included) and each MUC host's secret. */
   rooms: RoomStore;
-  /** Archived room messages. */
+  /** Archived room messages of rooms that are kept (persistent rooms). */
   archive: ArchiveStore;
+  /** Archived messages of temporary rooms: in memory only, never on disk, capped in size. */
+  temporaryArchive: ArchiveStore;
+  /** Random keys generated once per server and kept across restarts (keyed address hashes). */
+  secrets: SecretStore;
   /** HTTP upload records. */
   uploads: UploadStore;
   /** Writes what is batched and closes; nothing is used after. */

@@ -1,6 +1,6 @@
 import type { ServerContext } from '../core/context.js';
 import type { AccessControl } from '../access/control.js';
-import type { FailureThrottle } from '../sasl/failure-throttle.js';
+import type { AuthThrottle } from '../sasl/auth-throttle.js';
 import type { StreamExtensions } from './extensions.js';
 
 /**
@@ -10,8 +10,8 @@ import type { StreamExtensions } from './extensions.js';
 export interface StreamContext extends ServerContext {
   /** [access]: allowlist, trusted proxies, per-address connection and guest sign-in limits. */
   access: AccessControl;
-  /** SASL failures per client address. */
-  authThrottle: FailureThrottle;
+  /** SASL failures per client address and per account. */
+  authThrottle: AuthThrottle;
   /** Stream features and nonzas added by modules (also provided to them as STREAM_EXTENSIONS). */
   streamExtensions: StreamExtensions;
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { open as openPath, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
@@ -53,6 +53,12 @@ export class UploadFiles {
       await rename(tmpPath, this.pathOf(id)).catch((error: unknown) => {
         throw new ReceiveError('disk', error);
       });
+      // The rename is durable only once the folder is synced: without it, a power cut after
+      // the 201 could leave the record complete and the file back under tmp/.
+      await syncDirectory(this.root).catch(async (error: unknown) => {
+        await rm(this.pathOf(id), { force: true });
+        throw new ReceiveError('disk', error);
+      });
     } catch (error) {
       await rm(tmpPath, { force: true }).catch(() => undefined);
       throw error instanceof ReceiveError ? error : new ReceiveError('disk', error);
@@ -85,6 +91,18 @@ export class UploadFiles {
       removed++;
     }
     return removed;
+  }
+}
+
+/** fsync of a directory, where the file system supports it (some answer EINVAL). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await openPath(dir, 'r');
+  try {
+    await handle.sync().catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+    });
+  } finally {
+    await handle.close();
   }
 }
 

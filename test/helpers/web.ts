@@ -42,8 +42,8 @@ export class RawWebSocket {
     }));
   }
 
-  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<RawWebSocket> {
-    const ws = new WebSocket(url, options.protocols ?? ['xmpp'], { headers: options.headers });
+  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string>; localAddress?: string } = {}): Promise<RawWebSocket> {
+    const ws = new WebSocket(url, options.protocols ?? ['xmpp'], { headers: options.headers, localAddress: options.localAddress });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new RawWebSocket(ws)));
       ws.once('unexpected-response', (_req, res) => reject(new UpgradeRefused(res.statusCode ?? 0)));
@@ -53,6 +53,26 @@ export class RawWebSocket {
 
   send(data: string | Buffer): void {
     this.ws.send(data);
+  }
+
+  /** Opens the stream and signs in as a guest (ANONYMOUS, restart, bind), each step awaited; returns the full JID. */
+  async signInAsGuest(to = 'anon.localhost'): Promise<string> {
+    const open = `<open xmlns='${FRAMING}' to='${to}' version='1.0'/>`;
+    const steps: [frame: string, answered: (message: string) => boolean][] = [
+      [open, (m) => m.startsWith('<stream:features')],
+      ["<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>", (m) => m.startsWith('<success')],
+      [open, (m) => m.includes('urn:ietf:params:xml:ns:xmpp-bind')],
+      ["<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>", (m) => m.startsWith('<iq')],
+    ];
+    let answer = '';
+    for (const [frame, answered] of steps) {
+      const from = this.messages.length;
+      this.send(frame);
+      answer = await this.waitFor(answered, from);
+    }
+    const jid = /<jid>([^<]+)<\/jid>/.exec(answer)?.[1];
+    if (jid === undefined) throw new Error(`no bind result: ${answer}`);
+    return jid;
   }
 
   /** Resolves with the first received message (from index `from` on) that matches. */
@@ -69,6 +89,24 @@ export class RawWebSocket {
       });
     }
   }
+}
+
+/** A guest signed in over a raw WebSocket (ANONYMOUS, restart, bind), for tests that read frames as sent. */
+export async function signInOverWebSocket(httpPort: number): Promise<{ ws: RawWebSocket; jid: string }> {
+  const ws = await RawWebSocket.open(`ws://127.0.0.1:${httpPort}/xmpp-websocket`);
+  const open = `<open xmlns='${FRAMING}' to='anon.localhost' version='1.0'/>`;
+  ws.send(open);
+  await ws.waitFor((m) => m.startsWith('<stream:features'));
+  ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+  await ws.waitFor((m) => m.startsWith('<success'));
+  const restarted = ws.messages.length;
+  ws.send(open);
+  await ws.waitFor((m) => m.includes('urn:ietf:params:xml:ns:xmpp-bind'), restarted);
+  ws.send("<iq xmlns='jabber:client' type='set' id='ws-bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+  const bound = await ws.waitFor((m) => m.startsWith('<iq') && m.includes('ws-bind'));
+  const jid = /<jid>([^<]+)<\/jid>/.exec(bound)?.[1];
+  if (!jid) throw new Error(`no bind result: ${bound}`);
+  return { ws, jid };
 }
 
 export class UpgradeRefused extends Error {
@@ -98,8 +136,8 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
 }
 
 /** POSTs a BOSH body and parses the response body. */
-export async function boshPost(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Element; text: string }> {
-  const result = await httpRequest(url, { method: 'POST', body, headers: { 'content-type': 'text/xml; charset=utf-8', ...headers } });
+export async function boshPost(url: string, body: string, headers: Record<string, string> = {}, localAddress?: string): Promise<{ status: number; body: Element; text: string }> {
+  const result = await httpRequest(url, { method: 'POST', body, headers: { 'content-type': 'text/xml; charset=utf-8', ...headers }, localAddress });
   return { status: result.status, text: result.text, body: parseXml(result.text) as Element };
 }
 
@@ -118,7 +156,8 @@ export class RawBosh {
   rid = 1_000_000 + Math.floor(Math.random() * 1_000_000);
   jid = '';
 
-  constructor(readonly url: string, readonly headers: Record<string, string> = {}) {}
+  /** localAddress picks the source address of every request. */
+  constructor(readonly url: string, readonly headers: Record<string, string> = {}, readonly localAddress?: string) {}
 
   /** Session creation; extra attributes override the defaults (wait 10 s, hold 1). */
   async create(attrs: Record<string, string> = {}): Promise<Element> {
@@ -138,7 +177,7 @@ export class RawBosh {
   async post(rid: number, payload: string, attrs: Record<string, string> = {}, withSid = true): Promise<{ status: number; body: Element; text: string }> {
     let open = `<body xmlns='${HTTPBIND}' xmlns:xmpp='${XBOSH}' rid='${rid}'${withSid ? ` sid='${this.sid}'` : ''}`;
     for (const [name, value] of Object.entries(attrs)) open += ` ${name}='${value}'`;
-    return boshPost(this.url, payload ? `${open}>${payload}</body>` : `${open}/>`, this.headers);
+    return boshPost(this.url, payload ? `${open}>${payload}</body>` : `${open}/>`, this.headers, this.localAddress);
   }
 
   /** Creates a session and signs in anonymously (SASL, restart, bind); returns the JID. */

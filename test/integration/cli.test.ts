@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../server/cli/errors.js';
 import { parsePipedPassword, readHiddenLines, type TerminalInput } from '../../server/cli/password-input.js';
 import { verifyPassword } from '../../server/sasl/scram-credentials.js';
+import { canConnect, freePort } from '../helpers/server-process.js';
 import { openSqliteStorage } from '../../server/storage/sqlite/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -332,22 +333,6 @@ describe('password input', () => {
 });
 
 describe('palaver start', () => {
-  async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
-
-  async function canConnect(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-  }
-
   it('listens, and stops with exit 0 on SIGTERM', async () => {
     const dir = tempDir();
     const c2s = await freePort();

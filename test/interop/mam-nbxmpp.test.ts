@@ -37,6 +37,9 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
     const joined = nextStanza(romeo, (s) => s.is('presence') && s.attrs.from === `${ROOM}/romeo`);
     await romeo.send(xml('presence', { to: `${ROOM}/romeo` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
     await joined;
+    // The new room opens to others once its creator accepts the default configuration (XEP-0045 §10.1.2).
+    await romeo.iqCaller.request(xml('iq', { type: 'set', to: ROOM },
+      xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
     for (const body of EARLIER) {
       const echo = nextStanza(romeo, (s) => s.is('message') && s.getChildText('body') === body);
       await romeo.send(xml('message', { to: ROOM, type: 'groupchat' }, xml('body', {}, body)));
@@ -71,7 +74,8 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
       expect(message.archive).toBe(ROOM);
       expect(message.type).toBe('groupchat');
       // The <delay/> stamp (nbxmpp gives seconds) is when the room archived the message.
-      const stored = server.server.context.storage.archive.get(ROOM, message.mam_id);
+      // A temporary room: its archive is the one in memory.
+      const stored = server.server.context.storage.temporaryArchive.get(ROOM, message.mam_id);
       expect(message.timestamp * 1000).toBeCloseTo(stored!.timestamp, -1);
     }
     expect(result.archived[0]!.from).toBe(`${ROOM}/romeo`);

@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { xml, type Element } from '../../server/xml/element.js';
 import { NS } from '../../server/xml/namespaces.js';
+import { StanzaError } from '../../server/xml/errors.js';
 import { roomArchive } from '../../server/storage/sqlite/migrations/005-room-archive.js';
 import { ArchiveIdNotFound, type ArchiveFilter, type ArchiveStore, type PageRequest } from '../../server/storage/archive.js';
 import { SqliteArchiveStore } from '../../server/storage/sqlite/archive.js';
@@ -315,6 +316,16 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
       expect(archive.edges(ROOM)).toBeUndefined();
       expect(archive.recent(OTHER, 10)).toHaveLength(2);
     });
+
+    it('deleteRoomsExcept forgets every room of the domain but those kept, and no other domain', () => {
+      seed(2);
+      seed(2, OTHER);
+      archive.append('x@elsewhere.example', { id: 'e1', stanza: groupchat('x@elsewhere.example', 'a', 'e1', 'hi'), nick: 'a', occupantId: 'o', timestamp: T0 });
+      expect(archive.deleteRoomsExcept('conference.localhost', [ROOM])).toBe(2);
+      expect(archive.recent(ROOM, 10)).toHaveLength(2);
+      expect(archive.recent(OTHER, 10)).toHaveLength(0);
+      expect(archive.recent('x@elsewhere.example', 10)).toHaveLength(1);
+    });
   });
 });
 
@@ -334,10 +345,13 @@ describe('the SQLite archive store', () => {
   });
 });
 
-describe('SQLite appends are committed together, shortly after', () => {
+describe('SQLite appends with a commit delay are committed together, shortly after', () => {
+  const batched = (onFailure?: (error: unknown, messages: number, delivered: boolean) => void) =>
+    new SqliteArchiveStore(db, onFailure, { commitDelayMs: 25, fsync: false });
   beforeEach(() => {
     clock = T0;
-    archive = new SqliteArchiveStore(db = archiveDatabase());
+    db = archiveDatabase();
+    archive = batched();
   });
 
   const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
@@ -345,8 +359,7 @@ describe('SQLite appends are committed together, shortly after', () => {
   it('writes queued messages within a few tens of milliseconds, and at once past a thousand', async () => {
     seed(3);
     expect(storedRows()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(storedRows()).toBe(3);
+    await expect.poll(storedRows, { timeout: 1000, interval: 5 }).toBe(3);
     seed(1000, OTHER);
     expect(storedRows()).toBe(1003);
   });
@@ -371,16 +384,100 @@ describe('SQLite appends are committed together, shortly after', () => {
     expect(archive.get(ROOM, 'x1')?.stanza.getChildText('body')).toBe('original');
   });
 
-  it('reports a commit that fails with the number of messages lost, and keeps working', () => {
-    const failures: number[] = [];
-    archive = new SqliteArchiveStore(db, (_error, lost) => failures.push(lost));
+  it('reports a commit that fails with the number of delivered messages lost, and keeps working', () => {
+    const failures: [number, boolean][] = [];
+    archive = batched((_error, messages, delivered) => failures.push([messages, delivered]));
     seed(2);
     db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     expect(() => archive.flush()).not.toThrow();
-    expect(failures).toEqual([2]);
+    expect(failures).toEqual([[2, true]]);
     expect(storedRows()).toBe(0);
     db.exec('DROP TRIGGER disk_full');
     seed(1);
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1']);
   });
 });
+
+describe('SQLite appends without a commit delay (the default) are stored before append returns', () => {
+  beforeEach(() => {
+    clock = T0;
+    archive = new SqliteArchiveStore(db = archiveDatabase());
+  });
+  const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
+
+  it('commits each message at once, outside any read', () => {
+    seed(3);
+    expect(storedRows()).toBe(3);
+  });
+
+  it('refuses a message it cannot store with a wait error for its sender, reports it, and keeps working', () => {
+    const failures: [number, boolean][] = [];
+    archive = new SqliteArchiveStore(db, (_error, messages, delivered) => failures.push([messages, delivered]));
+    db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    let refusal: unknown;
+    try {
+      seed(1);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(StanzaError);
+    expect(refusal).toMatchObject({ type: 'wait', condition: 'internal-server-error' });
+    expect(failures).toEqual([[1, false]]);
+    db.exec('DROP TRIGGER disk_full');
+    seed(2);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+});
+
+describe('a SQLite archive keeps a bounded number of messages', () => {
+  beforeEach(() => {
+    clock = T0;
+  });
+
+  it('keeps the newest [muc].archive_max_messages per room, dropping the oldest first, room by room', () => {
+    archive = new SqliteArchiveStore(db = archiveDatabase(), undefined, { maxMessagesPerRoom: 3 });
+    seed(5);
+    seed(2, OTHER);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
+    expect(archive.query(ROOM, {}, { max: 10 }).count).toBe(3);
+    expect(archive.recent(OTHER, 10)).toHaveLength(2);
+    // What was dropped is gone from search too.
+    expect(archive.query(ROOM, { search: 'number 1' }, { max: 10 }).messages).toEqual([]);
+  });
+
+  it('in memory (temporary rooms), a full database makes way for new messages by dropping the oldest of any room', () => {
+    const lost: number[] = [];
+    archive = fillSmallArchive(true, lost);
+    expect(lost).toEqual([]);
+    const kept = archive.recent(ROOM, 1000).map((m) => m.id);
+    expect(kept.at(-1)).toBe('b400');
+    expect(kept.length).toBeLessThan(400);
+  });
+
+  it('on disk, a full database refuses the new message to its sender (reported), never drops older messages', () => {
+    const lost: number[] = [];
+    const refusals: unknown[] = [];
+    archive = fillSmallArchive(false, lost, refusals);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(refusals).toHaveLength(lost.length);
+    expect(refusals[0]).toMatchObject({ type: 'wait', condition: 'resource-constraint' });
+    expect(archive.recent(ROOM, 1000).map((m) => m.id)[0]).toBe('b1');
+  });
+});
+
+/** 400 messages of 2 kB into a database capped at 64 pages (256 KiB): it fills up. */
+function fillSmallArchive(evictOldestWhenFull: boolean, lost: number[], refusals: unknown[] = []): SqliteArchiveStore {
+  const small = new BetterSqlite3(':memory:');
+  small.exec(roomArchive.up as string);
+  small.pragma('max_page_count = 64');
+  const store = new SqliteArchiveStore(small, (_error, n) => lost.push(n), { evictOldestWhenFull });
+  const big = 'x'.repeat(2000);
+  for (let i = 1; i <= 400; i++) {
+    try {
+      store.append(ROOM, { id: `b${i}`, stanza: groupchat(ROOM, 'alice', `b${i}`, `${i} ${big}`), nick: 'alice', occupantId: 'o', timestamp: T0 + i });
+    } catch (refusal) {
+      refusals.push(refusal);
+    }
+  }
+  return store;
+}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DATABASE_FILE, MigrationError, migrations, openDatabase, openSqliteStorage, runMigrations, schemaVersion,
+  DATABASE_FILE, MigrationError, migrations, openDatabase, openSqliteStorage, relaxedSync, runMigrations, schemaVersion,
   type Database, type Migration,
 } from '../../server/storage/sqlite/index.js';
 
@@ -43,12 +43,21 @@ describe('openDatabase', () => {
     }
   });
 
-  it('sets WAL, synchronous NORMAL, foreign keys and a busy timeout', () => {
+  it('sets WAL, synchronous FULL (commits survive a power cut), foreign keys and a busy timeout', () => {
     const db = track(openDatabase(tempDir()));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+  });
+
+  it('relaxes synchronous to NORMAL only inside a relaxedSync write, even one that throws', () => {
+    const db = track(openDatabase(tempDir()));
+    const relaxed = relaxedSync(db);
+    expect(relaxed(() => db.pragma('synchronous', { simple: true }))).toBe(1); // NORMAL
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(() => relaxed(() => { throw new Error('disk full'); })).toThrow('disk full');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
   });
 
   it('applies every migration and records the count in user_version', () => {

@@ -389,13 +389,5 @@ describe.each([
       expect(s.uploads.expired(450, 1).map((r) => r.id)).toEqual(['old']);
     });
 
-    it('forgets who uploaded, keeping the records', () => {
-      const s = open();
-      s.uploads.add(record('a', 'x1@anon.example.org', 1, 100, 200));
-      s.uploads.add(record('b', 'x1@anon.example.org', 1, 100, 200));
-      expect(s.uploads.forgetUploader('x1@anon.example.org')).toBe(2);
-      expect(s.uploads.get('a')?.uploader).toBe('');
-      expect(s.uploads.bytesBy('x1@anon.example.org', 0, 150)).toBe(0);
-    });
   });
 });

@@ -4,6 +4,7 @@
  * This is the only file that knows the MUC service's shape.
  */
 import type { Jid } from '../../jid/jid.js';
+import type { ArchiveStore } from '../../storage/archive.js';
 import type { MucService } from '../service.js';
 
 export interface ArchiveRoom {
@@ -11,7 +12,8 @@ export interface ArchiveRoom {
   jid: string;
   /** What the room's messages are appended under. */
   key: string;
-  archiving: boolean;
+  /** Where the room's messages are: on disk for persistent rooms, in memory for temporary ones; null when it does not archive. */
+  store: ArchiveStore | null;
   /** XEP-0313 §6.1.2: whoever may enter the room may read its archive. */
   mayQuery(requester: Jid): boolean;
 }
@@ -23,9 +25,10 @@ const AFFILIATED = new Set(['owner', 'admin', 'member']);
 /**
  * Who reads a room's archive: its occupants; owners, admins and members; and, in a room
  * that is neither members-only nor password-protected, anyone who is not banned, since they
- * could join and read along. Outcasts never.
+ * could join and read along. Outcasts never, nor guests whose address a ban covers: the
+ * ban of a guest outlives their JID (address-ban.ts).
  */
-export function roomLookup(service: Pick<MucService, 'getRoom'>): RoomLookup {
+export function roomLookup(service: Pick<MucService, 'getRoom' | 'archiveOf' | 'isBanned'>): RoomLookup {
   return (jid) => {
     const room = jid.local === null ? undefined : service.getRoom(jid.local);
     if (!room) return undefined;
@@ -33,10 +36,10 @@ export function roomLookup(service: Pick<MucService, 'getRoom'>): RoomLookup {
     return {
       jid: bare,
       key: bare,
-      archiving: room.config.archive,
+      store: service.archiveOf(room),
       mayQuery(requester) {
+        if (service.isBanned(room, requester)) return false;
         const affiliation = room.affiliationOf(requester.bare());
-        if (affiliation === 'outcast') return false;
         if (room.canRead(requester) || AFFILIATED.has(affiliation)) return true;
         return !room.config.membersOnly && !room.config.password;
       },

@@ -126,6 +126,17 @@ export class MemoryArchiveStore implements ArchiveStore {
     this.rooms.delete(room);
   }
 
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number {
+    const kept = new Set(keep);
+    let deleted = 0;
+    for (const [room, rows] of this.rooms) {
+      if (room.slice(room.indexOf('@') + 1) !== domain || kept.has(room)) continue;
+      deleted += rows.length;
+      this.rooms.delete(room);
+    }
+    return deleted;
+  }
+
   flush(): void {}
 
   private find(room: string, id: string): Row | undefined {

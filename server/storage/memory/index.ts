@@ -8,6 +8,7 @@ import { MemoryAccountStore } from './accounts.js';
 import { MemoryArchiveStore } from './archive.js';
 import { MemoryRoomStore } from './rooms.js';
 import { MemoryRosterStore } from './rosters.js';
+import { MemorySecretStore } from './secrets.js';
 import { MemoryUploadStore } from './uploads.js';
 import { MemoryUserDataStore } from './user-data.js';
 
@@ -15,6 +16,7 @@ export { MemoryAccountStore } from './accounts.js';
 export { MemoryArchiveStore } from './archive.js';
 export { MemoryRoomStore } from './rooms.js';
 export { MemoryRosterStore } from './rosters.js';
+export { MemorySecretStore } from './secrets.js';
 export { MemoryUploadStore } from './uploads.js';
 export { MemoryUserDataStore } from './user-data.js';
 
@@ -50,6 +52,8 @@ export function createMemoryStorage(): MemoryStorage {
     accounts, rosters, userData, deleteUser,
     rooms: new MemoryRoomStore(),
     archive: new MemoryArchiveStore(),
+    temporaryArchive: new MemoryArchiveStore(),
+    secrets: new MemorySecretStore(),
     uploads: new MemoryUploadStore(),
     close(): void {},
   };

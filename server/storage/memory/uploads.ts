@@ -39,16 +39,6 @@ export class MemoryUploadStore implements UploadStore {
     return created.length > 0 ? Math.min(...created) : undefined;
   }
 
-  forgetUploader(uploader: string): number {
-    let changed = 0;
-    for (const record of this.records.values()) {
-      if (record.uploader !== uploader) continue;
-      record.uploader = '';
-      changed++;
-    }
-    return changed;
-  }
-
   bytesStored(now: number): number {
     let total = 0;
     for (const record of this.records.values()) if (record.expiresAt > now) total += record.size;

@@ -7,12 +7,19 @@
  * turned into seq bounds per query. Every statement is prepared once: the fixed ones in the
  * constructor, the query shapes (which filters are present) in a small cache.
  *
- * Appends are queued and committed together, FLUSH_DELAY_MS after the first (or at once
- * past MAX_QUEUED): a transaction per message was a fifth of the CPU of a busy room
- * (bench/RESULTS.md). A crash can lose that much, as synchronous = NORMAL already allows
- * for the last commits on power loss. Every read and
- * write that is not an append commits the queue first, so nothing queued is ever invisible
- * to history, MAM, retraction or expiry; whoever closes the database calls flush() first.
+ * What a delivered message promises ([muc].archive_commit_delay, default 0): with no delay,
+ * an append is committed before append() returns, so a message its sender sees reflected is
+ * in the archive even if the process is killed right after; a commit that fails throws a
+ * StanzaError and the message is not sent at all. With a delay, appends are queued and
+ * committed together that long after the first (or at once past MAX_QUEUED), which saves
+ * CPU in a busy room (bench/RESULTS.md) at the price of losing up to that window on a
+ * crash; a failed batch is reported and lost from the archive only (already delivered).
+ * Archive commits skip the fsync ([muc].archive_fsync = false: relaxedSync), so a power
+ * cut may still undo the latest ones; every other write in this file is fully synchronous.
+ *
+ * Every read and write that is not an append commits the queue first, so nothing queued is
+ * ever invisible to history, MAM, retraction or expiry; whoever closes the database calls
+ * flush() first.
  */
 import { parse } from 'ltx';
 import type { Statement } from 'better-sqlite3';
@@ -23,15 +30,39 @@ import {
   type PageRequest, type StoredArchivedMessage,
 } from '../archive.js';
 import { searchableText } from '../search.js';
-import type { Database } from './database.js';
+import { relaxedSync, type Database } from './database.js';
+import { StanzaError } from '../../xml/errors.js';
 import { toFtsQuery } from './fulltext.js';
-
-/** How long an append may wait for others to share its transaction. */
-const FLUSH_DELAY_MS = 25;
 /** Appends queued beyond this are committed at once, whatever the delay. */
 const MAX_QUEUED = 1000;
 /** Distinct query shapes kept prepared; there are a few hundred possible at most. */
 const QUERY_CACHE_SIZE = 128;
+/** A database that is full (max_page_count) is freed this many times at most before a batch is lost. */
+const EVICTION_ATTEMPTS = 8;
+
+export interface ArchiveLimits {
+  /** Messages kept per room; past it the oldest go. Default: no cap. */
+  maxMessagesPerRoom?: number;
+  /**
+   * When the database is full, drop the oldest messages of all rooms to make room instead of
+   * losing the new ones: for a store in memory whose size is the cap, never for the one on disk.
+   */
+  evictOldestWhenFull?: boolean;
+}
+
+/** How appends reach the disk ([muc].archive_commit_delay and archive_fsync). */
+export interface ArchiveDurability {
+  /** Milliseconds an append may wait for others to share its commit; 0 = commit in append(). */
+  commitDelayMs: number;
+  /** Fsync every archive commit (survives a power cut), not only at checkpoints. */
+  fsync: boolean;
+}
+
+/**
+ * Called when a commit fails: `messages` were not stored; `delivered` says whether they had
+ * already gone out (a batch) or were refused to their sender (no commit delay).
+ */
+export type ArchiveWriteFailure = (error: unknown, messages: number, delivered: boolean) => void;
 
 interface Row { seq: number; id: string; stanza: string; timestamp: number }
 type Params = Record<string, string | number>;
@@ -48,7 +79,11 @@ export class SqliteArchiveStore implements ArchiveStore {
   private readonly stLast: Statement<[string], ArchiveEdge>;
   private readonly stExpire: Statement<[number, number]>;
   private readonly stDeleteRoom: Statement<[string]>;
-  private readonly commitTx: (entries: readonly QueuedAppend[]) => void;
+  private readonly stTrimRoom: Statement<[string, string, number]>;
+  private readonly stEvictOldest: Statement<[number]>;
+  private readonly stDeleteOthers: Statement<[string, string]>;
+  private readonly commit: (entries: readonly QueuedAppend[]) => void;
+  private readonly durability: ArchiveDurability;
   private queued: QueuedAppend[] = [];
   private flushScheduled = false;
   private readonly flushSoon = (): void => {
@@ -60,7 +95,8 @@ export class SqliteArchiveStore implements ArchiveStore {
 
   constructor(
     private readonly db: Database,
-    private readonly onFlushError: (error: unknown, lost: number) => void = (error) => { throw error; },
+    private readonly onFlushError: ArchiveWriteFailure = (error) => { throw error; },
+    private readonly options: ArchiveLimits & Partial<ArchiveDurability> = {},
   ) {
     this.stInsert = db.prepare(
       `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
@@ -79,14 +115,30 @@ export class SqliteArchiveStore implements ArchiveStore {
       `DELETE FROM room_archive WHERE seq IN
          (SELECT seq FROM room_archive WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
     this.stDeleteRoom = db.prepare('DELETE FROM room_archive WHERE room = ?');
+    // Everything at or before the newest message beyond the cap; nothing while under it (NULL).
+    this.stTrimRoom = db.prepare(
+      `DELETE FROM room_archive WHERE room = ? AND seq <=
+         (SELECT seq FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`);
+    this.stEvictOldest = db.prepare(
+      'DELETE FROM room_archive WHERE seq IN (SELECT seq FROM room_archive ORDER BY seq LIMIT ?)');
+    this.stDeleteOthers = db.prepare(
+      `DELETE FROM room_archive WHERE substr(room, instr(room, '@') + 1) = ?
+         AND room NOT IN (SELECT value FROM json_each(?))`);
 
-    this.commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
+    const commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
       for (const entry of entries) {
         const result = this.stInsert.run(entry.room, entry.id, entry.timestamp, entry.nick, entry.occupantId, entry.stanza);
         // A repeated id keeps the first message: MAM ids are never reused.
         if (result.changes !== 0 && entry.text) this.stIndex.run(Number(result.lastInsertRowid), entry.text);
       }
+      const cap = options.maxMessagesPerRoom;
+      if (cap !== undefined) {
+        for (const room of new Set(entries.map((entry) => entry.room))) this.stTrimRoom.run(room, room, cap);
+      }
     });
+    this.durability = { commitDelayMs: options.commitDelayMs ?? 0, fsync: options.fsync ?? false };
+    const relaxed = relaxedSync(db);
+    this.commit = this.durability.fsync ? commitTx : (entries) => relaxed(() => commitTx(entries));
     this.retractTx = db.transaction((room: string, id: string, tombstone: (original: Element) => Element) => {
       const row = this.stGet.get(room, id);
       if (!row || row.retracted) return;
@@ -96,7 +148,10 @@ export class SqliteArchiveStore implements ArchiveStore {
     });
   }
 
-  /** Queues the message; it is committed within FLUSH_DELAY_MS, or before any other use of the archive. */
+  /**
+   * Stores the message: at once without a commit delay (throwing a StanzaError for its sender
+   * when that fails), else within the delay or before any other use of the archive.
+   */
   append(room: string, entry: ArchiveEntry): void {
     // Serialised now: the caller goes on to send (and may change) the element.
     const stanza = entry.stanza;
@@ -104,11 +159,15 @@ export class SqliteArchiveStore implements ArchiveStore {
       room, id: entry.id, timestamp: entry.timestamp, nick: entry.nick, occupantId: entry.occupantId,
       stanza: stanza.toString(), text: searchableText(stanza),
     });
-    if (this.queued.length >= MAX_QUEUED) {
+    const delay = this.durability.commitDelayMs;
+    if (delay === 0) {
+      const failure = this.commitQueued(false);
+      if (failure !== undefined) throw refusal(failure);
+    } else if (this.queued.length >= MAX_QUEUED) {
       this.flush();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setTimeout(this.flushSoon, FLUSH_DELAY_MS).unref();
+      setTimeout(this.flushSoon, delay).unref();
     }
   }
 
@@ -118,13 +177,25 @@ export class SqliteArchiveStore implements ArchiveStore {
    * already delivered): it is reported, and whatever called goes on with what is stored.
    */
   flush(): void {
-    if (this.queued.length === 0) return;
+    this.commitQueued(true);
+  }
+
+  /** Commits the queue; returns the error of a failed commit, after reporting it. */
+  private commitQueued(delivered: boolean): unknown {
+    if (this.queued.length === 0) return undefined;
     const entries = this.queued;
     this.queued = [];
-    try {
-      this.commitTx(entries);
-    } catch (error) {
-      this.onFlushError(error, entries.length);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.commit(entries);
+        return undefined;
+      } catch (error) {
+        const mayEvict = this.options.evictOldestWhenFull === true && isFull(error) && attempt < EVICTION_ATTEMPTS;
+        // Each attempt frees more: the full-text index does not give pages back row for row.
+        if (mayEvict && this.stEvictOldest.run(entries.length * 2 ** (attempt + 2)).changes > 0) continue;
+        this.onFlushError(error, entries.length, delivered);
+        return error ?? new Error('commit failed');
+      }
     }
   }
 
@@ -234,6 +305,11 @@ export class SqliteArchiveStore implements ArchiveStore {
     this.stDeleteRoom.run(room);
   }
 
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number {
+    this.flush();
+    return this.stDeleteOthers.run(domain, JSON.stringify(keep)).changes;
+  }
+
   private seqOf(room: string, id: string): number {
     const row = this.stSeq.get(room, id);
     if (!row) throw new ArchiveIdNotFound(id);
@@ -257,6 +333,10 @@ export class SqliteArchiveStore implements ArchiveStore {
   }
 }
 
+function isFull(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { code?: unknown }).code === 'SQLITE_FULL';
+}
+
 /** An append as it will be written: the stored stanza already serialised, its searchable text extracted. */
 interface QueuedAppend {
   room: string;
@@ -277,6 +357,13 @@ class StoredMessage implements ArchivedMessage {
   get stanza(): Element {
     return this.parsed ??= parse(this.text);
   }
+}
+
+/** What the sender of a message the archive could not store is told (the message was not sent). */
+function refusal(error: unknown): StanzaError {
+  const full = (error as { code?: unknown }).code === 'SQLITE_FULL';
+  return new StanzaError('wait', full ? 'resource-constraint' : 'internal-server-error',
+    'the room archive could not store this message, so it was not sent; try again later');
 }
 
 function toMessage(row: Row): ArchivedMessage {

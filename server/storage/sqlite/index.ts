@@ -9,17 +9,20 @@ import { SqliteAccountStore } from './accounts.js';
 import { SqliteRosterStore } from './rosters.js';
 import { SqliteUserDataStore } from './user-data.js';
 import { SqliteRoomStore } from './rooms.js';
-import { SqliteArchiveStore } from './archive.js';
+import { SqliteArchiveStore, type ArchiveDurability, type ArchiveWriteFailure } from './archive.js';
+import { openMemoryArchive } from './memory-archive.js';
+import { SqliteSecretStore } from './secrets.js';
 import { SqliteUploadStore } from './uploads.js';
 
-export { openDatabase, runMigrations, schemaVersion, MigrationError, DATABASE_FILE } from './database.js';
+export { openDatabase, relaxedSync, runMigrations, schemaVersion, MigrationError, DATABASE_FILE } from './database.js';
 export type { Database, Migration, OpenDatabaseOptions } from './database.js';
 export { migrations } from './migrations/index.js';
 export { SqliteAccountStore, type AccountDeleteHook } from './accounts.js';
 export { SqliteRosterStore } from './rosters.js';
 export { SqliteUserDataStore } from './user-data.js';
 export { SqliteRoomStore } from './rooms.js';
-export { SqliteArchiveStore } from './archive.js';
+export { SqliteArchiveStore, type ArchiveDurability, type ArchiveWriteFailure } from './archive.js';
+export { SqliteSecretStore } from './secrets.js';
 export { SqliteUploadStore } from './uploads.js';
 
 export interface SqliteStorage extends Storage {
@@ -28,12 +31,21 @@ export interface SqliteStorage extends Storage {
   readonly rosters: SqliteRosterStore;
   readonly userData: SqliteUserDataStore;
   readonly archive: SqliteArchiveStore;
+  readonly temporaryArchive: SqliteArchiveStore;
 }
 
 export interface SqliteStorageOptions extends OpenDatabaseOptions {
-  /** Archive appends are batched; a batch that cannot be written is reported here (default: thrown). */
-  onArchiveWriteError?: (error: unknown, lost: number) => void;
+  /** An archive write that fails is reported here (default: thrown). */
+  onArchiveWriteError?: ArchiveWriteFailure;
+  /** [muc].archive_commit_delay and archive_fsync for the lasting archive (default: commit at once, no fsync). */
+  archiveDurability?: ArchiveDurability;
+  /** [muc].archive_max_messages: messages kept per room in either archive (default: no cap). */
+  archiveMaxMessagesPerRoom?: number;
+  /** The size cap of the temporary rooms' archive in memory, over all rooms (default 64 MiB; the oldest messages go first). */
+  temporaryArchiveBytes?: number;
 }
+
+const DEFAULT_TEMPORARY_ARCHIVE_BYTES = 64 * 1024 * 1024;
 
 export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions = {}): SqliteStorage {
   const db = openDatabase(dataDir, options);
@@ -41,14 +53,21 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
     const accounts = new SqliteAccountStore(db);
     const rosters = new SqliteRosterStore(db);
     const userData = new SqliteUserDataStore(db);
-    const archive = new SqliteArchiveStore(db, options.onArchiveWriteError);
+    const maxMessagesPerRoom = options.archiveMaxMessagesPerRoom;
+    const archive = new SqliteArchiveStore(db, options.onArchiveWriteError, { ...options.archiveDurability, maxMessagesPerRoom });
+    const temporaryArchive = openMemoryArchive({
+      maxBytes: options.temporaryArchiveBytes ?? DEFAULT_TEMPORARY_ARCHIVE_BYTES,
+      maxMessagesPerRoom: maxMessagesPerRoom ?? Number.MAX_SAFE_INTEGER,
+      onLost: options.onArchiveWriteError ?? ((error) => { throw error; }),
+    });
     const deleteUser = (user: string): void => {
       rosters.deleteUser(user);
       userData.deleteUser(user);
     };
     accounts.onDelete(({ jid }) => deleteUser(jid));
     return {
-      db, accounts, rosters, userData, deleteUser, archive,
+      db, accounts, rosters, userData, deleteUser, archive, temporaryArchive,
+      secrets: new SqliteSecretStore(db),
       rooms: new SqliteRoomStore(db),
       uploads: new SqliteUploadStore(db),
       close(): void {

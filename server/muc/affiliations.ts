@@ -92,9 +92,9 @@ export function applyAffiliationChange(muc: MucContext, room: Room, actor: Actor
   }
 }
 
-/** Someone else using a nickname that was just reserved leaves it (307). */
+/** Someone else using a nickname that was just reserved, or one taken for it (nick-key.ts), leaves it (307). */
 function evictFromReservedNick(muc: MucContext, room: Room, nick: string, holder: string): void {
-  const squatter = room.occupantByNick(nick);
+  const squatter = room.occupantWithNickLike(nick);
   if (squatter && squatter.bare.toString() !== holder) {
     expel(muc, room, squatter, { codes: [STATUS.kicked], reason: 'This nickname is reserved' });
   }

@@ -28,12 +28,15 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** A config body for startServerProcess: data in ./data, plain TCP allowed, one channel "lobby". */
-export function lobbyConfig(logLevel: 'warn' | 'info'): string {
+/**
+ * A config body for startServerProcess: data in ./data, plain TCP allowed, one channel "lobby";
+ * `floodLimits: false` lifts the per-occupant message limits for tests that write fast on purpose.
+ */
+export function lobbyConfig(logLevel: 'warn' | 'info', { floodLimits = true } = {}): string {
   return `
 [server]
 data_dir = "data"
-
+${floodLimits ? '' : '\n[muc]\nmessages_per_minute = 0\n'}
 [tls]
 require_encryption = false
 

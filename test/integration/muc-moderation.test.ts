@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
+import type { SqliteStorage } from '../../server/storage/sqlite/index.js';
 import {
   admin, configure, errorCondition, groupchatFrom, guest, hasStatus, iq, item, join, mucUser, NS_MUC_ADMIN,
   presenceFrom, roomJid, say, settle, signIn, startMucServer, statusCodes, stopAll, xml, type Stanza,
@@ -111,7 +112,7 @@ describe('a ban the database cannot store', () => {
     await configure(alice, 'fragile', { 'muc#roomconfig_persistentroom': '1' });
     const bob = await signIn(server, 'bob');
     await join(bob, 'fragile', 'Bob');
-    const database = server.server.context.database;
+    const database = (server.server.context.storage as SqliteStorage).db;
     // A write that fails as a full disk would, through the real store.
     database.exec(`CREATE TEMP TRIGGER fragile_full BEFORE INSERT ON muc_affiliations
       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);

@@ -1,7 +1,8 @@
 /**
  * Palaver under test: a temporary config (anonymous login on anon.localhost, MUC with
- * history 20, no TLS required, no per-address limits that a load test from one address
- * would hit, log level warn) and `node dist/server/main.js start --config FILE`.
+ * history 20, no TLS required, no per-address limits or read budget that a load test from
+ * one address would hit, no per-occupant flood limits (as Prosody and ejabberd run without
+ * theirs), log level warn) and `node dist/server/main.js start --config FILE`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,9 @@ history_length = 20
 archive = ${archive}
 max_occupants = 1000
 max_rooms_per_user = 1000
+# Senders offer thousands of messages a second: the flood limits would be the benchmark.
+messages_per_minute = 0
+presence_changes_per_minute = 0
 ${mucExtra}
 
 [upload]
@@ -49,6 +53,13 @@ require_encryption = false
 # One load generator on one address: the per-address limits would be the benchmark.
 max_connections_per_address = 1000000
 anonymous_logins_per_minute = 100000000
+
+[limits]
+# The load generator's senders write up to ~100 messages/s each (muc-fanout at 40 000
+# deliveries/s), past the default per-connection read budget (10KiB/s): the budget would be
+# the benchmark.
+read_rate = "1GiB"
+read_burst = "1GiB"
 
 [log]
 level = "warn"

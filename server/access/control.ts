@@ -17,6 +17,8 @@ export interface AccessControl {
    * per-address connection limit. Returns null when the address may not connect.
    */
   admit(address: string): Admission | null;
+  /** A peer listed in [access].trusted_proxies: its connections carry many clients. */
+  isTrustedProxy(address: string): boolean;
   /** The client of an HTTP request after trusted proxies; null when a trusted proxy sent garbage. */
   resolveClient(request: PeerRequest): ClientAddress | null;
   /**

@@ -39,7 +39,8 @@ function addresses(config: Config): string[] {
     config.access.allow.length > 0 && `Only these networks may connect: ${config.access.allow.join(', ')}.`,
     `It is counted in memory only, while you are connected and for a minute after a sign-in, to limit each address's connections ` +
       `(${config.access.max_connections_per_address} at once), guest sign-ins (${config.access.anonymous_logins_per_minute} a minute) ` +
-      `and failed sign-ins (${config.limits.sasl_failures_per_minute} a minute).`,
+      `and failed sign-ins (${config.limits.sasl_failures_per_minute} a minute; for IPv6, per /64). Failed sign-ins are also counted per account named ` +
+      `(${config.limits.sasl_failures_per_account_per_minute} a minute), in memory only.`,
     config.log.ip_addresses
       ? 'It is written to the server log (see **Logs**).'
       : 'It is not written to the server log.',
@@ -63,7 +64,9 @@ function guests(config: Config): string[] {
   return ['## Guests', bullets([
     `A guest gets a new random address (…@${config.anonymous.domain}) at every sign-in. Nothing about a guest is written to the ` +
       'database except what the next sections list (messages in archived rooms, uploaded files, bans).',
-    'A guest\'s vCard, private storage and upload quota live in memory and are dropped when the guest disconnects.',
+    'A guest\'s vCard and private storage live in memory and are dropped when the guest disconnects.',
+    'How many messages and presence changes a guest may still send in a room (flood limits) is counted in memory only, ' +
+      'and forgotten seconds after the guest has left.',
   ])];
 }
 
@@ -76,6 +79,10 @@ function rooms(config: Config): string[] {
       'keep in the database: their configuration, subject (and the nickname that set it), and their affiliation lists: owners, ' +
       'admins and members by account address, with any reserved nickname, and outcasts (bans) by address with the reason the moderator gave. ' +
       'They are kept until the room is destroyed.',
+    'A room whose owner changes its persistence starts its archive afresh: what was said while it was temporary is not ' +
+      'written to disk when it becomes persistent, and a persistent room made temporary loses its stored archive.',
+    `The number of rooms a guest has created (at most ${config.muc.max_rooms_per_user}) is counted by a keyed hash of the guest's ` +
+      'network address (as for bans, below), kept in memory only with the room, never in the database.',
     'Occupant ids (XEP-0421) are a keyed hash of the user\'s address under a random key per room, so they cannot be linked ' +
       'across rooms or turned back into the address.',
   ])];
@@ -87,8 +94,10 @@ function messages(config: Config): string[] {
   if (!archive) return ['## Messages', bullets([`Room messages are not stored: ${inMemory}.`, 'Private messages between people are passed on, never stored.'])];
   return ['## Messages', bullets([
     'Messages in persistent rooms that archive (a room setting, on by default) are stored in the database with the sender\'s ' +
-      `nickname and occupant id, not their address, and deleted after ${plainDuration(keptFor)}.`,
-    'Temporary rooms keep their messages in memory only; they are gone when the room empties or the server stops.',
+      `nickname and occupant id, not their address, and deleted after ${plainDuration(keptFor)}; past ` +
+      `${config.muc.archive_max_messages} messages in a room the oldest go first.`,
+    'Temporary rooms keep their messages in memory only, archive included; they are gone when the room empties or the ' +
+      'server stops or crashes. At start the server deletes any stored messages of rooms that are not persistent.',
     `In persistent rooms that do not archive, ${inMemory}.`,
     'A moderator\'s retraction replaces the stored message with a tombstone.',
     'Private messages between people are passed on, never stored.',
@@ -101,8 +110,9 @@ function uploads(config: Config): string[] {
   return ['## Uploaded files', bullets([
     `Files (up to ${formatSize(maxSize)} each) are stored in the uploads folder and deleted, with their record, ${plainDuration(keptFor)} after the upload.`,
     'Anyone with a file\'s link can download it until then.',
-    'The record keeps the file\'s name, size and type, and who uploaded it (for the upload quota); ' +
-      'a guest\'s address is removed from it when the guest disconnects.',
+    'The record keeps the file\'s name, size and type, and who uploaded it, for the upload quota: an account holder\'s account; ' +
+      'for a guest, not the guest\'s address but a keyed hash of the guest\'s network address (IPv4, or the /64 of IPv6) under a ' +
+      'random secret kept in the database, so that signing in again does not reset the quota. It goes with the record.',
   ])];
 }
 
@@ -116,7 +126,9 @@ function bans(): string[] {
       'the hash is an HMAC-SHA-256 under a random secret kept in the database, mixed with the room\'s address, so the same network ' +
         'address gives unrelated values in different rooms and cannot be recovered by trying all addresses without the secret;',
       'it is kept exactly as long as the ban: lifting the ban, or the end of a temporary room, deletes it;',
-      'it applies to guests only: account holders are banned by their account, so that others sharing a network address can still join.',
+      'it applies to guests only: account holders are banned by their account, so that others sharing a network address can still join;',
+      'it covers every way into the room: joining, reading its archive, private messages to its occupants, and the chat page\'s ' +
+        'nickname check, which answers a banned address as if the room were closed.',
     ])];
 }
 
@@ -129,5 +141,6 @@ function logs(config: Config): string[] {
     withAddresses
       ? 'The log **includes network addresses** of connecting clients ([log].ip_addresses is on).'
       : 'The log holds no network addresses; it names accounts, rooms and guests\' random addresses where an event concerns them.',
+    'It has a line for each connection and each sign-in outcome (transport, domain, mechanism). Upload links\' secrets never appear in it.',
   ])];
 }

@@ -16,6 +16,8 @@ export interface Config {
     history_length: number;
     archive: boolean;
     archive_expires_after: number;
+    /** Messages archived per room; past it the oldest are deleted. */
+    archive_max_messages: number;
     /** Milliseconds an archived message may wait to share a commit with others; 0 = committed before it is delivered. */
     archive_commit_delay: number;
     /** Archive commits reach the disk (fsync) before they count as done, as every other write does. */
@@ -23,6 +25,16 @@ export interface Config {
     anonymous_can_create_rooms: boolean;
     max_occupants: number;
     max_rooms_per_user: number;
+    /** Per occupant (moderators exempt): messages sent at once, then so many a minute (0 = no limit). */
+    message_burst: number;
+    messages_per_minute: number;
+    /** Per occupant: presence changes (status, nick, rejoin) at once, then so many a minute (0 = no limit). */
+    presence_burst: number;
+    presence_changes_per_minute: number;
+    /** XEP-0045 §10.1.3: a room created by a join stays closed to others until its owner submits or cancels the form. */
+    lock_new_rooms: boolean;
+    /** A room still locked after this (ms) is destroyed. */
+    room_lock_timeout: number;
   };
   upload: {
     enabled: boolean;
@@ -48,7 +60,12 @@ export interface Config {
     negotiation_timeout: number;
     idle_timeout: number;
     max_outgoing_buffer: number;
+    /** Bytes per second a client connection (or BOSH session) is read at, on average. */
+    read_rate: number;
+    /** Bytes a client may send at once above read_rate, after a quiet spell. */
+    read_burst: number;
     sasl_failures_per_minute: number;
+    sasl_failures_per_account_per_minute: number;
   };
   sasl: { scram_iterations: number };
   http: {
@@ -56,6 +73,10 @@ export interface Config {
     bosh_max_wait: number;
     bosh_max_inactivity: number;
     bosh_max_requests: number;
+    /** Milliseconds for a request's headers to arrive. */
+    header_timeout: number;
+    /** Milliseconds for a request body to arrive, plus one second per 32 KiB it declares (http/request-deadline.ts). */
+    body_timeout: number;
   };
   landing: { title: string; greeting: string; info: string };
   channels: { name: string; title: string; welcome: string; description: string }[];

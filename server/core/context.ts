@@ -7,7 +7,7 @@ import type { SessionRegistry } from './sessions.js';
 import type { Router } from './router.js';
 import type { ServerEvents } from './events.js';
 import type { StreamExtensions } from '../stream/extensions.js';
-import type { FailureThrottle } from '../sasl/failure-throttle.js';
+import type { AuthThrottle } from '../sasl/auth-throttle.js';
 import type { AccessControl } from '../access/control.js';
 
 /** Everything a feature module may use. Passed to each module at load. */
@@ -25,8 +25,8 @@ export interface ServerContext {
   events: ServerEvents;
   log: Logger;
   streamExtensions: StreamExtensions;
-  /** SASL failures per client address. */
-  authThrottle: FailureThrottle;
+  /** SASL failures per client address and per account. */
+  authThrottle: AuthThrottle;
   /** [access]: allowlist, trusted proxies, per-address connection and guest sign-in limits. */
   access: AccessControl;
   /** The clock, injectable so expiry can be tested. Milliseconds since the epoch. */

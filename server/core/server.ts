@@ -6,7 +6,7 @@ import { parseListenAddress } from '../config/address.js';
 import { createLogger, type Logger } from '../log.js';
 import { openSqliteStorage } from '../storage/sqlite/index.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
-import { FailureThrottle } from '../sasl/failure-throttle.js';
+import { AuthThrottle } from '../sasl/auth-throttle.js';
 import { StreamExtensions } from '../stream/extensions.js';
 import { listenTcp } from '../transports/tcp.js';
 import { ConnectionTracker } from '../transports/connections.js';
@@ -53,7 +53,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log,
     now,
     streamExtensions: new StreamExtensions(),
-    authThrottle: new FailureThrottle({ limit: config.limits.sasl_failures_per_minute }),
+    authThrottle: new AuthThrottle({
+      perAddress: config.limits.sasl_failures_per_minute,
+      perAccount: config.limits.sasl_failures_per_account_per_minute,
+      now,
+    }),
     access: createAccessControl(config, now),
   };
 

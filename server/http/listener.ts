@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ServerContext } from '../core/context.js';
 import type { ConnectionTracker } from '../transports/connections.js';
@@ -6,8 +7,10 @@ import { BoshEndpoint } from '../transports/bosh/endpoint.js';
 import { boshRequestHandler } from '../transports/bosh/http.js';
 import { WebSocketEndpoint } from '../transports/websocket.js';
 import { createHttpApp } from './app.js';
+import { HttpConnectionLimit } from './connection-limit.js';
 import { BOSH_PATH, pathBelow } from './endpoints.js';
 import { OriginPolicy } from './origins.js';
+import { limitBodyTime, MIN_BODY_RATE } from './request-deadline.js';
 
 export interface HttpListenerOptions {
   host: string;
@@ -15,20 +18,21 @@ export interface HttpListenerOptions {
   connections: ConnectionTracker;
 }
 
-const HEADERS_TIMEOUT_MS = 15_000;
-/** Receiving a whole request (headers and body); BOSH bodies are small. Held responses are not limited by it. */
-const REQUEST_TIMEOUT_MS = 30_000;
-/** The slowest upload we wait for: a file of [upload].max_size at this rate still completes. */
-const SLOWEST_UPLOAD_BYTES_PER_SECOND = 32 * 1024;
-
-/** Long enough for the largest allowed upload on a slow link, never less than REQUEST_TIMEOUT_MS. */
+/**
+ * Node's own bound on receiving a whole request, a backstop behind limitBodyTime (which
+ * times each body by its size): headers, then the largest allowed upload at MIN_BODY_RATE.
+ * Held responses are not limited by it.
+ */
 export function requestTimeoutFor(config: ServerContext['config']): number {
-  if (!config.upload.enabled) return REQUEST_TIMEOUT_MS;
-  return Math.max(REQUEST_TIMEOUT_MS, Math.ceil(config.upload.max_size / SLOWEST_UPLOAD_BYTES_PER_SECOND) * 1000);
+  const largestBody = config.upload.enabled ? config.upload.max_size : 0;
+  return config.http.header_timeout + config.http.body_timeout + Math.ceil((largestBody / MIN_BODY_RATE) * 1000);
 }
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
-/** How often Node checks the two timeouts above (its default, 30 s, lets a slow client linger). */
-const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
+/**
+ * How often Node checks the header and request timeouts: its default, 30 s, let a client
+ * sending one header byte every 250 ms keep its connection long past [http].header_timeout.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** After shutdown begins, connections still open after this are cut. */
 const SHUTDOWN_GRACE_MS = 2_000;
 
@@ -42,22 +46,31 @@ const SHUTDOWN_GRACE_MS = 2_000;
 export async function listenHttp(server: ServerContext, options: HttpListenerOptions): Promise<http.Server> {
   const origins = new OriginPolicy(server.config);
   const bosh = new BoshEndpoint(server, options.connections);
-  const websocket = new WebSocketEndpoint(server, options.connections, origins);
   const serveBosh = boshRequestHandler(server, bosh, origins);
   const app = createHttpApp(server);
+  const connectionLimit = new HttpConnectionLimit(server.access);
+  const websocket = new WebSocketEndpoint(server, options.connections, origins, connectionLimit);
+  const { body_timeout: bodyTimeout } = server.config.http;
 
   const listener = http.createServer({
-    headersTimeout: HEADERS_TIMEOUT_MS,
+    headersTimeout: server.config.http.header_timeout,
     requestTimeout: requestTimeoutFor(server.config),
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
   }, (req, res) => {
+    if (connectionLimit.isRefused(req.socket)) return;
+    limitBodyTime(req, res, bodyTimeout);
     const boshSubpath = pathBelow(BOSH_PATH, req.url);
     if (boshSubpath !== null) serveBosh(req, res, boshSubpath);
     else app(req, res);
   });
+  // Ahead of Node's own listener, so that a refused connection is answered before any request on it.
+  listener.prependListener('connection', (socket: Socket) => connectionLimit.onConnection(socket));
   listener.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
-  listener.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => websocket.handleUpgrade(req, socket, head));
+  listener.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (connectionLimit.isRefused(socket)) return;
+    websocket.handleUpgrade(req, socket, head);
+  });
 
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
@@ -73,6 +86,9 @@ export async function listenHttp(server: ServerContext, options: HttpListenerOpt
   return listener;
 }
 
+/** A connection answered for a client error is cut this long after the answer, read or not. */
+const CLIENT_ERROR_GRACE_MS = 2_000;
+
 /** Malformed requests and header timeouts: a short answer where one can still be written, else cut. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.on('error', () => {});
@@ -84,4 +100,6 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
       : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  // A client that keeps sending (a slowloris) would otherwise hold the half-closed socket.
+  setTimeout(() => socket.destroy(), CLIENT_ERROR_GRACE_MS).unref();
 }

@@ -6,10 +6,14 @@
  * an open room; it never lists occupants. Rooms that keep strangers out (members-only, with
  * a password, or unlisted) always answer "available", so the endpoint tells nothing about
  * who is in them: there the room's own refusal sends the guest back to the form instead.
+ * A guest whose address is banned from the room is answered "available" too: the ban keeps
+ * them from learning who is inside, and the room's refusal tells them why.
  */
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
+import { isAddressBanned } from '../muc/address-ban.js';
 import { mucServiceFor } from '../muc/service.js';
+import { admitClient, isTextAnswer } from './client.js';
 import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
 
 export type NickAvailability =
@@ -30,18 +34,22 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
       res.json({ available: false, reason: 'invalid', message: nickMessage(checked.problem) } satisfies NickAvailability);
       return;
     }
-    const taken = isNickInUse(ctx, room, checked.nick);
+    const client = admitClient(ctx.access, req);
+    const taken = !isTextAnswer(client) && isNickInUse(ctx, room, checked.nick, client.address);
     res.json((taken ? { available: false, reason: 'taken' } : { available: true }) satisfies NickAvailability);
   };
 }
 
 /**
- * Whether a guest joining this open room now would be refused this nickname: an occupant
- * uses it, or a member reserved it. A room that does not exist yet has every nickname free.
+ * Whether a guest at this address joining this open room now would be refused this nickname:
+ * an occupant uses it or one the room takes for the same (case, width, look-alike letters:
+ * muc/nick-key.ts), or a member reserved it. A room that does not exist yet has every nickname free.
  */
-function isNickInUse(ctx: ServerContext, room: string, nick: string): boolean {
+function isNickInUse(ctx: ServerContext, room: string, nick: string, address: string): boolean {
   const host = ctx.hosts.get(ctx.config.muc.domain);
-  const existing = host && mucServiceFor(host)?.getRoom(room);
-  if (!existing || !existing.config.public || existing.config.membersOnly || existing.config.password !== '') return false;
-  return existing.occupantByNick(nick) !== undefined || existing.nickHolder(nick) !== undefined;
+  const service = host && mucServiceFor(host);
+  const existing = service?.getRoom(room);
+  if (!service || !existing || !existing.config.public || existing.config.membersOnly || existing.config.password !== '') return false;
+  if (isAddressBanned(service.addressSecret, existing, address)) return false;
+  return existing.occupantWithNickLike(nick) !== undefined || existing.nickHolder(nick) !== undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * PRECIS (RFC 8264) and the two RFC 8265 profiles that XMPP addresses use (RFC 7622):
  * UsernameCaseMapped for localparts and OpaqueString for resourceparts. OpaqueString is also the
- * profile SCRAM passwords use, so this file knows nothing about JIDs.
+ * profile SCRAM passwords use, so this file knows nothing about JIDs. The RFC 8266 Nickname
+ * profile's comparison tells when two room nicknames are the same.
  *
  * Hand-written, because no maintained npm package exists. Rather than shipping the IANA PRECIS
  * tables we derive a code point's property with the RFC 8264 §8 algorithm from JS Unicode
@@ -45,6 +46,35 @@ export function opaqueString(input: string): string {
   const problem = freeformClassViolation(value);
   if (problem) throw new PrecisError(problem);
   return value;
+}
+
+/**
+ * The form in which two nicknames are compared (RFC 8266 §2.4): FreeformClass, non-ASCII
+ * spaces mapped to U+0020, leading and trailing spaces removed and inner runs collapsed,
+ * toLowerCase, NFKC. "Alice", "ALICE", "Ａｌｉｃｅ" and "alice " compare equal. Rooms show a
+ * nickname as typed and use this only to compare (enforcement would NFKC the shown form).
+ * Throws PrecisError.
+ */
+export function nicknameComparisonKey(input: string): string {
+  if (input.length === 0) throw new PrecisError('empty');
+  if (input.length > MAX_INPUT) throw new PrecisError('too long');
+  // RFC 8264 §7: NFKC can yield characters that case mapping changes again, so the rules are
+  // applied until the result is stable, and a string still changing after three more rounds is rejected.
+  let value = input;
+  for (let round = 0; round < 4; round++) {
+    const next = nicknameComparisonRules(value);
+    if (next === value) return value;
+    value = next;
+  }
+  throw new PrecisError('unstable under the nickname rules');
+}
+
+function nicknameComparisonRules(value: string): string {
+  const problem = freeformClassViolation(value);
+  if (problem) throw new PrecisError(problem);
+  const mapped = value.replace(SPACE_SEPARATORS, ' ').replace(/ {2,}/g, ' ').replace(/^ | $/g, '').toLowerCase().normalize('NFKC');
+  if (mapped.length === 0) throw new PrecisError('empty after mapping');
+  return mapped;
 }
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;

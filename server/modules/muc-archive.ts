@@ -1,5 +1,5 @@
 import { defineModule } from '../core/module.js';
-import { createRoomArchive } from '../muc/archive/index.js';
+import { createRoomArchive, temporaryRoomArchive } from '../muc/archive/index.js';
 import { registerMamHandlers } from '../muc/archive/mam.js';
 import { ArchiveRetention } from '../muc/archive/retention.js';
 import { roomLookup } from '../muc/archive/rooms.js';
@@ -9,8 +9,9 @@ import { roomLookup } from '../muc/archive/rooms.js';
  * on the room's bare JID, and the retention job. The MUC service itself appends messages.
  *
  * Options: [muc].archive (default true) turns the archive on; [muc].archive_expires_after
- * (default 7d) is how long messages are kept. Retention runs even with the archive off, so
- * that turning it off never leaves old messages behind for ever.
+ * (default 7d) is how long messages are kept; [muc].archive_max_messages (default 10000) how
+ * many per room. Retention runs even with the archive off, so that turning it off never
+ * leaves old messages behind for ever. Temporary rooms' archive (in memory) expires alike.
  */
 export default defineModule({
   name: 'muc-archive',
@@ -18,13 +19,17 @@ export default defineModule({
   load(host, server) {
     const { archive: enabled, archive_expires_after: maxAge } = server.config.muc;
     const archive = createRoomArchive(server);
-    if (enabled) registerMamHandlers(host, server, archive, roomLookup(host));
-    const retention = new ArchiveRetention(archive, { maxAge, now: server.now, log: server.log });
-    retention.start();
-    server.events.on('shutdown', () => retention.stop());
+    if (enabled) registerMamHandlers(host, server, roomLookup(host));
+    const stores = enabled ? [archive, temporaryRoomArchive(server)] : [archive];
+    const retentions = stores.map((store) => new ArchiveRetention(store, { maxAge, now: server.now, log: server.log }));
+    for (const retention of retentions) retention.start();
+    const stop = () => {
+      for (const retention of retentions) retention.stop();
+    };
+    server.events.on('shutdown', stop);
     // Module cleanups run before the database closes: the last turn's messages are kept.
     return () => {
-      retention.stop();
+      stop();
       archive.flush();
     };
   },

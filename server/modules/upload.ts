@@ -3,7 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
-import { uploadService } from '../upload/service.js';
+import { uploadService, type UploadService } from '../upload/service.js';
 import { requestSlot, type Uploader } from '../upload/slots.js';
 import { startSweeper } from '../upload/sweeper.js';
 
@@ -20,22 +20,19 @@ export default defineModule({
     host.identities.push({ category: 'store', type: 'file', name: 'HTTP File Upload' });
     host.features.add(NS.upload);
     host.infoExtensions.push(maxFileSizeForm(server.config.upload.max_size));
-    host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => requestSlot(service, uploaderOf(ctx), request));
-    // A guest's JID is only needed for its quota, which ends with its session.
-    server.events.on('session-closed', (session) => {
-      if (session.isGuest && !server.sessions.isOnline(session.bare)) service.store.forgetUploader(session.bare.toString());
-    });
+    host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => requestSlot(service, uploaderOf(service, ctx), request));
     return startSweeper(service, server);
   },
 });
 
 /** Only clients signed in to this server may upload; components and other hosts may not. */
-function uploaderOf(ctx: StanzaContext): Uploader {
+function uploaderOf(service: UploadService, ctx: StanzaContext): Uploader {
   const session = ctx.origin;
   if (!session || !session.host.acceptsClients) {
     throw new StanzaError('cancel', 'not-allowed', 'Only clients of this server may upload files');
   }
-  return { bare: session.bare.toString(), isGuest: session.isGuest };
+  if (session.isGuest) return { quotaKey: service.guestQuotaKey(session.remoteAddress), isGuest: true };
+  return { quotaKey: session.bare.toString(), isGuest: false };
 }
 
 /** XEP-0363 §2 / XEP-0128: the size limit in the service's disco#info. */

@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { normaliseAddress } from '../access/address.js';
+import type { Jid } from '../jid/jid.js';
+import type { Room } from './room.js';
+
+/** What a ban check needs of a client session: guests are also banned by address. */
+export interface BanSubject {
+  isGuest: boolean;
+  remoteAddress: string;
+}
 
 /**
  * Keeps banned guests out after a reload (which gives them a new JID) without keeping their
@@ -9,7 +17,33 @@ import { normaliseAddress } from '../access/address.js';
  * or phone usually owns entirely, so that hopping between addresses of it does not help.
  */
 export function addressHash(serverSecret: Buffer, room: string, remoteAddress: string): Buffer {
-  return createHmac('sha256', serverSecret).update(`${room}\0${addressKey(remoteAddress)}`).digest();
+  return keyedAddress(serverSecret, room, remoteAddress);
+}
+
+/**
+ * The same keyed hash for a purpose other than one room's bans (e.g. counting the rooms an
+ * address created). Scopes contain no '@', so they never collide with a room's JID.
+ */
+export function keyedAddress(serverSecret: Buffer, scope: string, remoteAddress: string): Buffer {
+  return createHmac('sha256', serverSecret).update(`${scope}\0${addressKey(remoteAddress)}`).digest();
+}
+
+/**
+ * Whether a user is kept out of a room, whichever way they come in (join, archive, the
+ * landing page's questions): banned by JID, or a guest whose address a ban covers.
+ */
+export function isBanned(serverSecret: Buffer, room: Room, jid: Jid, session: BanSubject | undefined): boolean {
+  if (room.affiliationOf(jid) === 'outcast') return true;
+  return session?.isGuest === true && isAddressBanned(serverSecret, room, session.remoteAddress);
+}
+
+/** Whether a guest at this address is banned from the room. */
+export function isAddressBanned(serverSecret: Buffer, room: Room, remoteAddress: string): boolean {
+  const hash = addressHash(serverSecret, room.jid.toString(), remoteAddress);
+  for (const entry of room.affiliations.values()) {
+    if (entry.affiliation === 'outcast' && entry.addressHash?.equals(hash)) return true;
+  }
+  return false;
 }
 
 function addressKey(remoteAddress: string): string {

@@ -2,6 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
 import type { Host } from '../core/host.js';
 import type { Jid } from '../jid/jid.js';
+import { isLocked } from './room-lock.js';
 import type { Room } from './room.js';
 import { NS_MODERATE, NS_MODERATE_0 } from './moderation.js';
 import { archiveFeatures } from './archive/index.js';
@@ -53,7 +54,7 @@ function field(name: string, value: string, type?: string): Element {
 
 /** The service's disco#items (§6.3): public rooms, kept in the host's item list as rooms change. */
 export function listPublicRooms(host: Host, rooms: Iterable<Room>): void {
-  const listed = [...rooms].filter((room) => room.config.public)
+  const listed = [...rooms].filter((room) => room.config.public && !isLocked(room))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((room) => ({ jid: room.jid.toString(), name: room.title }));
   host.items.splice(0, host.items.length, ...listed);

@@ -4,7 +4,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { Session } from '../core/session.js';
-import { addressHash } from './address-ban.js';
+import { isBanned } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { parseHistoryRequest, sendHistory } from './history.js';
 import { LIMITS } from './limits.js';
@@ -82,7 +82,7 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   const { room, nick, from, session } = attempt;
   const affiliation = room.affiliationOf(from);
   const rank = affiliationRank(affiliation);
-  if (affiliation === 'outcast' || (session.isGuest && addressBanned(muc, room, session))) {
+  if (isBanned(muc.addressSecret, room, from, session)) {
     throw new StanzaError('auth', 'forbidden', 'you are banned from this room');
   }
   if (room.config.membersOnly && rank < affiliationRank('member')) {
@@ -91,9 +91,12 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   if (room.config.password !== '' && rank < affiliationRank('admin') && !passwordMatches(room, mucX)) {
     throw new StanzaError('auth', 'not-authorized', 'this room needs a password');
   }
-  const existing = room.occupantByNick(nick);
-  if (existing && !existing.bare.equals(from.bare())) {
-    throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname');
+  // Another resource of the same user may share the exact nickname; nobody may take a look-alike.
+  const existing = room.occupantWithNickLike(nick);
+  if (existing && (!existing.bare.equals(from.bare()) || existing.nick !== nick)) {
+    throw new StanzaError('cancel', 'conflict', existing.nick === nick
+      ? 'someone in this room already uses this nickname'
+      : 'someone in this room uses a nickname that looks the same');
   }
   const holder = room.nickHolder(nick);
   if (holder !== undefined && holder !== from.bare().toString()) {
@@ -125,12 +128,4 @@ function passwordMatches(room: Room, mucX: Element | undefined): boolean {
   const given = mucX?.getChildText('password') ?? '';
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(room.config.password));
-}
-
-function addressBanned(muc: MucContext, room: Room, session: Session): boolean {
-  const hash = addressHash(muc.addressSecret, room.jid.toString(), session.remoteAddress);
-  for (const entry of room.affiliations.values()) {
-    if (entry.affiliation === 'outcast' && entry.addressHash?.equals(hash)) return true;
-  }
-  return false;
 }

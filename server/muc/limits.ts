@@ -24,6 +24,8 @@ export const LIMITS = {
   /** In-memory history: characters of stored stanzas per room, and over all rooms. */
   historyChars: 512 * 1024,
   historyCharsTotal: 64 * 1024 * 1024,
+  /** The archive of temporary rooms (in memory): bytes over all rooms, the oldest messages going first. */
+  temporaryArchiveBytes: 64 * 1024 * 1024,
   /** Reasons given for kicks and bans. */
   reason: 500,
 } as const;

@@ -3,6 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
+import { tooFast, tryToken } from './flood-limits.js';
 import { occupantIdElement } from './occupant-id.js';
 import { broadcast } from './presence.js';
 import type { Room } from './room.js';
@@ -19,6 +20,11 @@ export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: 
   if (!sender) throw new StanzaError('cancel', 'not-acceptable', 'you are not in this room');
   if (sender.role === 'visitor' || sender.role === 'none') {
     throw new StanzaError('auth', 'forbidden', 'you have no voice in this room');
+  }
+  if (!tryToken(muc, room, sender.bare.toString(), sender, 'message')) {
+    // Chat states, markers and the like are best-effort (XEP-0085): over the limit they go quietly.
+    if (!worthKeeping(stanza) && !stanza.getChild('subject')) return;
+    throw tooFast('message');
   }
   if (stanza.getChild('subject') && !stanza.getChild('body')) {
     changeSubject(muc, room, sender, stanza);
@@ -48,7 +54,7 @@ const KEPT_PAYLOADS = new Set(['urn:xmpp:message-retract:1', 'urn:xmpp:message-r
 
 /**
  * Messages with content go to history and the archive; chat states, markers and the like
- * only pass through (XEP-0334 hints can say otherwise).
+ * only pass through (XEP-0334 hints can say otherwise). Asked of the client's message too.
  */
 function worthKeeping(message: Element): boolean {
   if (message.getChild('no-store', NS.hints) || message.getChild('no-permanent-store', NS.hints)) return false;

@@ -12,8 +12,8 @@ import type { Room } from './room.js';
  * role is kept.
  */
 export function changeNick(muc: MucContext, room: Room, occupant: Occupant, from: Jid, nick: string, requestedNick: string, stanza: Element): void {
-  const other = room.occupantByNick(nick);
-  if (other && other !== occupant) throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname');
+  const other = room.occupantWithNickLike(nick);
+  if (other && other !== occupant) throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname, or one that looks the same');
   const holder = room.nickHolder(nick);
   if (holder !== undefined && holder !== occupant.bare.toString()) throw new StanzaError('cancel', 'conflict', 'this nickname is reserved');
   const entry = occupant.sessions.get(from.toString());

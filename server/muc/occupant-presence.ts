@@ -3,10 +3,13 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { StanzaContext } from '../core/host.js';
 import { presenceError } from './errors.js';
+import { tooFast, tryToken } from './flood-limits.js';
 import { join, rejoin } from './join.js';
 import { errorDeparture, leave, leavePayload } from './leave.js';
 import { changeNick } from './nick.js';
+import { destroyRoom } from './owner.js';
 import { broadcastPresence, clientPayload, occupantPresence } from './presence.js';
+import { checkNotLocked, lockNewRoom } from './room-lock.js';
 import type { Room } from './room.js';
 import type { MucService } from './service.js';
 import { checkNick } from './validation.js';
@@ -37,6 +40,8 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
     const requestedNick = rawResource(stanza.attrs.to) ?? to.resource!;
     const nick = checkNick(to.bare(), requestedNick);
     if (nick instanceof StanzaError) throw nick;
+    // Every presence change counts, a join too: leaving and rejoining must not dodge the limit.
+    if (room && !tryToken(service, room, from.bare().toString(), occupant, 'presence')) throw tooFast('presence');
     if (room && occupant) {
       const entry = occupant.sessions.get(from.toString())!;
       // A client that took over this full JID (a reconnection) is the one to deliver to.
@@ -54,6 +59,7 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
       }
       return true;
     }
+    if (room) checkNotLocked(room, from);
     const created = !room;
     room ??= service.createRoom(to.local!, from, origin);
     try {
@@ -63,6 +69,7 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
       if (created && room.isEmpty) service.removeRoom(room);
       throw error;
     }
+    if (created) lockNewRoom(service, room, (locked) => destroyRoom(service, locked, { reason: 'The room was not configured in time.' }));
   } catch (error) {
     if (!(error instanceof StanzaError)) throw error;
     presenceError(service, ctx, error);

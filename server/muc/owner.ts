@@ -7,6 +7,7 @@ import type { MucContext } from './context.js';
 import { expel, forgetIfEmpty } from './leave.js';
 import { broadcast, sendSelfPresence, STATUS, statusMessage } from './presence.js';
 import { maxHistoryLength } from './room-config.js';
+import { isLocked, unlock } from './room-lock.js';
 import type { Room } from './room.js';
 import type { RoomConfig } from './types.js';
 import { capText } from './validation.js';
@@ -43,12 +44,16 @@ export function ownerSet(muc: MucContext, room: Room, from: Jid, query: Element)
   }
   const form = query.getChild('x', NS.dataForms);
   if (!form) throw new StanzaError('modify', 'bad-request', 'send a form or a destroy request');
-  if (form.attrs.type === 'cancel') return () => {};
+  if (form.attrs.type === 'cancel') {
+    // §10.1.3: cancelling the initial configuration destroys the new room.
+    return isLocked(room) ? () => destroyRoom(muc, room, {}) : () => {};
+  }
   if (form.attrs.type !== 'submit') throw new StanzaError('modify', 'bad-request', 'the form must be of type submit');
   const next = applyConfigForm(room.config, form, formLimits(muc));
   if (next.persistent && !room.config.persistent && muc.server.hosts.get(from.domain)?.kind === 'anonymous') {
     throw new StanzaError('cancel', 'not-allowed', 'guests cannot keep rooms; sign in with an account to make a room persistent');
   }
+  unlock(room);
   const previous = room.config;
   room.setConfig(next);
   muc.roomChanged(room);
@@ -74,6 +79,7 @@ function announceConfigChange(muc: MucContext, room: Room, previous: RoomConfig,
 
 /** §10.9: every occupant leaves with the reason (and the room to go to), then the room is gone. */
 export function destroyRoom(muc: MucContext, room: Room, destroy: { jid?: string; reason?: string }): void {
+  unlock(room);
   for (const occupant of [...room.occupants.values()]) {
     const affiliation = room.affiliationOf(occupant.bare);
     room.removeOccupant(occupant);

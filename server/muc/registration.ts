@@ -49,7 +49,7 @@ export function register(muc: MucContext, room: Room, from: Jid, query: Element)
   const nick = checkNick(room.jid, fields.get(NICK_FIELD)!);
   if (nick instanceof StanzaError) throw nick;
   const holder = room.nickHolder(nick);
-  const user = room.occupantByNick(nick);
+  const user = room.occupantWithNickLike(nick);
   if ((holder !== undefined && holder !== bare) || (user && user.bare.toString() !== bare)) {
     throw new StanzaError('cancel', 'conflict', 'this nickname is taken');
   }

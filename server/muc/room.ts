@@ -1,5 +1,6 @@
 import { Jid } from '../jid/jid.js';
 import type { StoredAffiliationKind } from '../storage/rooms.js';
+import { nickKeys } from './nick-key.js';
 import { Occupant } from './occupant.js';
 import type { Affiliation, Role, RoomConfig } from './types.js';
 
@@ -30,7 +31,16 @@ export class Room {
   /** By bare JID. */
   readonly affiliations = new Map<string, AffiliationEntry>();
   subject: { text: string; nick: string | null } = { text: '', nick: null };
+  /**
+   * A guest creator's keyed address hash, counted for [muc].max_rooms_per_user. Kept in
+   * memory only: after a restart a guest's JID is gone, and so is what linked rooms to them.
+   */
+  creatorAddress: Buffer | null = null;
   private readonly byRealJid = new Map<string, Occupant>();
+  /** By both nick keys (nick-key.ts). */
+  private readonly byNickKey = new Map<string, Occupant>();
+  /** Reserved nicknames' keys → bare JID; built on first use, dropped when an affiliation changes. */
+  private reservedNickKeys: Map<string, string> | null = null;
 
   constructor(
     readonly name: string,
@@ -68,8 +78,18 @@ export class Room {
     return this.byRealJid.get(full.toString());
   }
 
+  /** The occupant with exactly this nickname: for addressing an occupant. */
   occupantByNick(nick: string): Occupant | undefined {
     return this.occupants.get(nick);
+  }
+
+  /** The occupant whose nickname is the same as this one to the room (case, width, look-alikes). */
+  occupantWithNickLike(nick: string): Occupant | undefined {
+    for (const key of nickKeys(nick)) {
+      const occupant = this.byNickKey.get(key);
+      if (occupant) return occupant;
+    }
+    return undefined;
   }
 
   /** Occupants of a real bare JID (normally one). */
@@ -100,10 +120,18 @@ export class Room {
     }
   }
 
-  /** The bare JID that reserved this nickname, if any. */
+  /** The bare JID that reserved this nickname, or one the room takes for the same (nick-key.ts), if any. */
   nickHolder(nick: string): string | undefined {
-    for (const [jid, entry] of this.affiliations) {
-      if (entry.nick === nick && entry.affiliation !== 'outcast') return jid;
+    if (!this.reservedNickKeys) {
+      this.reservedNickKeys = new Map();
+      for (const [jid, entry] of this.affiliations) {
+        if (entry.nick === null || entry.affiliation === 'outcast') continue;
+        for (const key of nickKeys(entry.nick)) this.reservedNickKeys.set(key, jid);
+      }
+    }
+    for (const key of nickKeys(nick)) {
+      const holder = this.reservedNickKeys.get(key);
+      if (holder !== undefined) return holder;
     }
     return undefined;
   }
@@ -123,6 +151,7 @@ export class Room {
 
   addOccupant(occupant: Occupant): void {
     this.occupants.set(occupant.nick, occupant);
+    this.indexNick(occupant);
     for (const key of occupant.sessions.keys()) this.byRealJid.set(key, occupant);
   }
 
@@ -137,7 +166,7 @@ export class Room {
     occupant.sessions.delete(key);
     if (this.byRealJid.get(key) === occupant) this.byRealJid.delete(key);
     if (occupant.sessions.size > 0) return false;
-    if (this.occupants.get(occupant.nick) === occupant) this.occupants.delete(occupant.nick);
+    this.forgetNick(occupant);
     return true;
   }
 
@@ -145,19 +174,22 @@ export class Room {
     for (const key of occupant.sessions.keys()) {
       if (this.byRealJid.get(key) === occupant) this.byRealJid.delete(key);
     }
-    if (this.occupants.get(occupant.nick) === occupant) this.occupants.delete(occupant.nick);
+    this.forgetNick(occupant);
   }
 
   rename(occupant: Occupant, nick: string): void {
-    this.occupants.delete(occupant.nick);
+    this.forgetNick(occupant);
     occupant.nick = nick;
     this.occupants.set(nick, occupant);
+    this.indexNick(occupant);
   }
 
+  /** Stored first: a change the store refuses (it throws) leaves the room as it was. */
   setAffiliation(bare: string, entry: AffiliationEntry | null): void {
+    this.persistence.saveAffiliation(this, bare, entry);
     if (entry) this.affiliations.set(bare, entry);
     else this.affiliations.delete(bare);
-    this.persistence.saveAffiliation(this, bare, entry);
+    this.reservedNickKeys = null;
   }
 
   setSubject(text: string, nick: string | null): void {
@@ -168,6 +200,17 @@ export class Room {
   setConfig(config: RoomConfig): void {
     this.config = config;
     this.persistence.saveRoom(this);
+  }
+
+  private indexNick(occupant: Occupant): void {
+    for (const key of nickKeys(occupant.nick)) this.byNickKey.set(key, occupant);
+  }
+
+  private forgetNick(occupant: Occupant): void {
+    if (this.occupants.get(occupant.nick) === occupant) this.occupants.delete(occupant.nick);
+    for (const key of nickKeys(occupant.nick)) {
+      if (this.byNickKey.get(key) === occupant) this.byNickKey.delete(key);
+    }
   }
 }
 

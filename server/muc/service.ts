@@ -6,7 +6,9 @@ import type { Host } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { SessionKey, type Session } from '../core/session.js';
 import type { RoomStore } from '../storage/rooms.js';
+import type { RoomArchiveStore } from './archive/store.js';
 import type { RoomArchive } from './archive/types.js';
+import { isBanned, keyedAddress } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { listPublicRooms } from './disco.js';
 import { MemoryHistory } from './history-memory.js';
@@ -16,8 +18,17 @@ import { defaultRoomConfig, maxHistoryLength, parseStoredConfig } from './room-c
 import { Room, type AffiliationEntry, type RoomPersistence } from './room.js';
 import { checkRoomName } from './validation.js';
 
-/** A room archive with the optional extra that lets a destroyed room's messages go too. */
-type Archive = RoomArchive & { deleteRoom?(room: string): void };
+/**
+ * Where archiving rooms keep their messages: persistent rooms in the lasting archive (the
+ * database), temporary rooms in memory only, so that nothing they said outlives the process.
+ */
+export interface RoomArchives {
+  lasting: RoomArchiveStore;
+  temporary: RoomArchiveStore;
+}
+
+/** The scope of the keyed address hash that counts the rooms a guest's address created. */
+const CREATOR_SCOPE = 'rooms-created';
 
 const services = new WeakMap<Host, MucService>();
 
@@ -45,9 +56,9 @@ export class MucService implements MucContext, RoomPersistence {
     readonly host: Host,
     readonly server: ServerContext,
     private readonly store: RoomStore,
-    private readonly archive: Archive | null,
+    private readonly archives: RoomArchives | null,
   ) {
-    this.archiveAvailable = archive !== null;
+    this.archiveAvailable = archives !== null;
     this.addressSecret = store.secret(host.name);
     this.memory = new MemoryHistory(maxHistoryLength(server.config.muc), LIMITS.historyChars, LIMITS.historyCharsTotal, server.now);
     this.admins = new Set(server.config.server.admins);
@@ -61,7 +72,8 @@ export class MucService implements MucContext, RoomPersistence {
 
   /**
    * Creates a room for its first joiner, who owns it, within [muc] policy (guests creating
-   * rooms, rooms per user) and the service's caps. Throws a StanzaError.
+   * rooms, rooms per user) and the service's caps. Throws a StanzaError. A guest's rooms are
+   * counted by their address (keyed hash, IPv6 by /64), since every sign-in is a new JID.
    */
   createRoom(name: string, creator: Jid, session: Session): Room {
     const nameProblem = checkRoomName(name);
@@ -73,10 +85,12 @@ export class MucService implements MucContext, RoomPersistence {
       throw new StanzaError('cancel', 'not-allowed', 'guests cannot create rooms here; join an existing one');
     }
     if (this.rooms.size >= LIMITS.rooms) throw new StanzaError('wait', 'resource-constraint', 'no more rooms can be created now');
-    if (!exempt && this.roomsCreatedBy(bare) >= policy.max_rooms_per_user) {
+    const creatorAddress = session.isGuest ? keyedAddress(this.addressSecret, CREATOR_SCOPE, session.remoteAddress) : null;
+    if (!exempt && this.roomsCreatedBy(bare, creatorAddress) >= policy.max_rooms_per_user) {
       throw new StanzaError('cancel', 'not-allowed', `you may create at most ${policy.max_rooms_per_user} rooms`);
     }
     const room = this.newRoom(name, defaultRoomConfig(policy), randomBytes(32), bare, this.server.now());
+    room.creatorAddress = creatorAddress;
     room.setAffiliation(bare, { affiliation: 'owner', nick: null, reason: null, addressHash: null });
     this.roomChanged(room);
     return room;
@@ -95,15 +109,25 @@ export class MucService implements MucContext, RoomPersistence {
     }
   }
 
-  /**
-   * The server is stopping: temporary rooms end here, so their archived messages go now,
-   * while the database is open; the departures that follow touch memory only.
-   */
+  /** The server is stopping: the departures that follow touch memory only, never the store. */
   shutdown(): void {
-    for (const room of this.rooms.values()) {
-      if (!room.config.persistent) this.archive?.deleteRoom?.(room.jid.toString());
-    }
     this.stopping = true;
+  }
+
+  /** The archive that holds a room's messages, when the room archives and the server has an archive. */
+  archiveOf(room: Room): RoomArchiveStore | null {
+    if (!this.archives || !room.config.archive) return null;
+    return room.config.persistent ? this.archives.lasting : this.archives.temporary;
+  }
+
+  /** Whether this user (a full JID of a local session, or any JID) is banned from the room. */
+  isBanned(room: Room, jid: Jid): boolean {
+    return isBanned(this.addressSecret, room, jid, this.server.sessions.get(jid));
+  }
+
+  /** The bare JIDs of the rooms kept in the store. */
+  storedRoomJids(): string[] {
+    return [...this.stored].map((name) => Jid.of(name, this.host.name).toString());
   }
 
   /** A closed session leaves every room at once (XEP-0045 §7.14 on its behalf). */
@@ -127,19 +151,28 @@ export class MucService implements MucContext, RoomPersistence {
   }
 
   historyOf(room: Room): RoomArchive {
-    return room.config.archive && this.archive ? this.archive : this.memory;
+    return this.archiveOf(room) ?? this.memory;
   }
 
+  /**
+   * A room that becomes persistent archives on disk from then on; what it said while
+   * temporary was said under the promise of memory only, and is forgotten rather than
+   * written. A persistent room made temporary loses its stored archive (temporary rooms keep
+   * nothing on disk). Either way its history starts afresh.
+   */
   roomChanged(room: Room): void {
     if (!this.rooms.has(room.name)) return;
     const persistent = room.config.persistent;
+    const jid = room.jid.toString();
     if (persistent && !this.stored.has(room.name)) {
       this.stored.add(room.name);
       this.saveRoom(room);
-      for (const [jid, entry] of room.affiliations) this.saveAffiliation(room, jid, entry);
+      for (const [bare, entry] of room.affiliations) this.saveAffiliation(room, bare, entry);
+      this.archives?.temporary.deleteRoom(jid);
     } else if (!persistent && this.stored.has(room.name)) {
       this.stored.delete(room.name);
       this.store.deleteRoom(this.host.name, room.name);
+      this.archives?.lasting.deleteRoom(jid);
     }
     listPublicRooms(this.host, this.rooms.values());
   }
@@ -150,9 +183,10 @@ export class MucService implements MucContext, RoomPersistence {
     const jid = room.jid.toString();
     this.memory.deleteRoom(jid);
     listPublicRooms(this.host, this.rooms.values());
+    this.archives?.temporary.deleteRoom(jid);
     if (this.stopping) return;
     if (this.stored.delete(room.name)) this.store.deleteRoom(this.host.name, room.name);
-    this.archive?.deleteRoom?.(jid);
+    this.archives?.lasting.deleteRoom(jid);
   }
 
   track(session: Session, room: Room, inRoom: boolean): void {
@@ -179,10 +213,19 @@ export class MucService implements MucContext, RoomPersistence {
     });
   }
 
+  /**
+   * A change that cannot be stored is refused (the room changes it in memory only after
+   * this returns): a ban that lived in memory alone would vanish at the next restart.
+   */
   saveAffiliation(room: Room, jid: string, entry: AffiliationEntry | null): void {
     if (!this.stored.has(room.name)) return;
-    if (entry) this.store.setAffiliation(this.host.name, room.name, { jid, ...entry });
-    else this.store.removeAffiliation(this.host.name, room.name, jid);
+    try {
+      if (entry) this.store.setAffiliation(this.host.name, room.name, { jid, ...entry });
+      else this.store.removeAffiliation(this.host.name, room.name, jid);
+    } catch (error) {
+      this.server.log.error({ err: error, room: room.name }, 'an affiliation change could not be stored');
+      throw new StanzaError('wait', 'internal-server-error', 'the change could not be saved; nothing was changed, try again later');
+    }
   }
 
   // --- Internals ---------------------------------------------------------------------------
@@ -193,9 +236,11 @@ export class MucService implements MucContext, RoomPersistence {
     return room;
   }
 
-  private roomsCreatedBy(bare: string): number {
+  private roomsCreatedBy(bare: string, address: Buffer | null): number {
     let count = 0;
-    for (const room of this.rooms.values()) if (room.creator === bare) count++;
+    for (const room of this.rooms.values()) {
+      if (room.creator === bare || (address !== null && room.creatorAddress?.equals(address))) count++;
+    }
     return count;
   }
 

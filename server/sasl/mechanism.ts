@@ -20,11 +20,19 @@ export interface SaslContext {
   accounts: AccountStore;
   /** "insecure" test mode: any username, any password. */
   insecure: boolean;
+  /**
+   * Whether attempts on this account (a normalised localpart of `host`) are refused for now
+   * after too many failures. Mechanisms ask before checking any credential, and answer
+   * temporary-auth-failure alike for existing and unknown accounts.
+   */
+  accountBlocked(username: string): boolean;
 }
 
 /** One SASL exchange in progress. data is the decoded client payload (empty Buffer for '='). */
 export interface SaslExchange {
   step(data: Buffer): Promise<SaslStep>;
+  /** The account (normalised localpart) this attempt named, once the client said it. */
+  readonly account?: string;
 }
 
 export interface SaslMechanism {

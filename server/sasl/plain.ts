@@ -9,7 +9,7 @@ import { Jid } from '../jid/jid.js';
 import type { ScramCredentials, ScramHash } from '../storage/types.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from './mechanism.js';
 import { verifyPassword } from './scram-credentials.js';
-import { authzidMatches, decodeUtf8, fail } from './util.js';
+import { accountThrottled, authzidMatches, decodeUtf8, fail } from './util.js';
 
 export interface PlainOptions {
   /** Iterations of the dummy check run for unknown users (to match a real check's cost). */
@@ -31,6 +31,7 @@ export function plainMechanism(options: PlainOptions = {}): SaslMechanism {
 
 class PlainExchange implements SaslExchange {
   private phase: 'initial' | 'asked' | 'done' = 'initial';
+  account?: string;
 
   constructor(
     private readonly ctx: SaslContext,
@@ -65,6 +66,8 @@ class PlainExchange implements SaslExchange {
       return fail('not-authorized');
     }
     const username = jid.local as string;
+    this.account = username;
+    if (this.ctx.accountBlocked(username)) return accountThrottled();
 
     if (authzid !== '' && !authzidMatches(authzid, jid)) return fail('invalid-authzid');
 

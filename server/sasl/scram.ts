@@ -18,7 +18,7 @@ import { Jid } from '../jid/jid.js';
 import type { ScramCredentials, ScramHash } from '../storage/types.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from './mechanism.js';
 import { deriveScramCredentials, digest, hashLength, hmac, SALT_LENGTH } from './scram-credentials.js';
-import { authzidMatches, decodeBase64Strict, decodeUtf8, fail } from './util.js';
+import { accountThrottled, authzidMatches, decodeBase64Strict, decodeUtf8, fail } from './util.js';
 
 export interface ScramOptions {
   /** Test hook: the server's part of the nonce (printable, no comma). Default: 24 random bytes, base64. */
@@ -66,6 +66,7 @@ type State =
 
 class ScramExchange implements SaslExchange {
   private state: State = { phase: 'initial', askedForInitialResponse: false };
+  account?: string;
 
   constructor(
     private readonly hash: ScramHash,
@@ -116,6 +117,8 @@ class ScramExchange implements SaslExchange {
       return { step: fail('not-authorized'), next: done };
     }
     const username = jid.local as string;
+    this.account = username;
+    if (this.ctx.accountBlocked(username)) return { step: accountThrottled(), next: done };
 
     if (parsed.authzid !== null && !authzidMatches(parsed.authzid, jid)) {
       return { step: fail('invalid-authzid'), next: done };

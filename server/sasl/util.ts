@@ -6,6 +6,11 @@ export function fail(condition: SaslCondition, text?: string): SaslStep {
   return text === undefined ? { kind: 'failure', condition } : { kind: 'failure', condition, text };
 }
 
+/** The answer for an account whose attempts are refused for now (SaslContext.accountBlocked). */
+export function accountThrottled(): SaslStep {
+  return fail('temporary-auth-failure', 'too many failed attempts for this account, try again in a minute');
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Strict UTF-8 (no U+FFFD substitution); null when the bytes are not valid UTF-8. */

@@ -7,7 +7,7 @@ export interface UploadRecord {
   id: string;
   /** SHA-256 of the slot's PUT secret (the secret itself is never stored). */
   secretHash: Buffer;
-  /** Bare JID of the uploader: quotas count per uploader. */
+  /** Whom quotas count against: an account's bare JID, or a keyed hash of a guest's network (never a guest's JID or address). */
   uploader: string;
   /** The sanitised file name that appears in the URLs. */
   fileName: string;
@@ -31,11 +31,6 @@ export interface UploadStore {
   bytesBy(uploader: string, since: number, now: number): number;
   /** The creation time of the uploader's oldest live slot created at or after `since`. */
   oldestBy(uploader: string, since: number, now: number): number | undefined;
-  /**
-   * Removes the uploader's JID from its records (their files stay until they expire): a
-   * guest's identity is not kept beyond its session. Returns how many records changed.
-   */
-  forgetUploader(uploader: string): number;
   /** Bytes of every live slot (reserved or uploaded): what the disk quota counts. */
   bytesStored(now: number): number;
   /** Up to `limit` records whose expiry is at or before `now`, oldest first. */

@@ -5,6 +5,7 @@ import type { Host } from '../core/host.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from '../sasl/mechanism.js';
 import { mechanismsFor, offeredMechanisms } from '../sasl/registry.js';
 import type { StreamTransport } from './transport.js';
+import { addressField } from '../log.js';
 
 const MAX_FAILURES_PER_STREAM = 3;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -19,6 +20,7 @@ export class SaslNegotiation {
   private readonly context: SaslContext;
   private readonly mechanisms: SaslMechanism[];
   private exchange: SaslExchange | null = null;
+  private mechanismName = '';
   private busy = false;
   private failures = 0;
 
@@ -34,6 +36,7 @@ export class SaslNegotiation {
       secure: transport.secure,
       accounts: server.storage.accounts,
       insecure: config.server.auth === 'insecure',
+      accountBlocked: (username) => server.authThrottle.accountBlocked(this.accountOf(username)),
     };
     const candidates = mechanismsFor(host.kind === 'anonymous' ? 'anonymous' : 'account', {
       scramIterations: config.sasl.scram_iterations,
@@ -69,11 +72,12 @@ export class SaslNegotiation {
     // RFC 6120 §6.5.3: where TLS is required, nothing is offered before it; not a guessed password.
     if (!mechanism && this.encryptionRequired()) return this.sendFailure('encryption-required', 'use STARTTLS first');
     if (!mechanism) return this.fail('invalid-mechanism');
-    if (this.server.authThrottle.isBlocked(this.transport.remoteAddress)) {
-      return this.sendFailure('temporary-auth-failure', 'too many failed attempts, try again in a minute');
+    this.mechanismName = mechanism.name;
+    if (this.server.authThrottle.addressBlocked(this.transport.remoteAddress)) {
+      return this.refuse('too many failed attempts, try again in a minute');
     }
     if (mechanism.name === 'ANONYMOUS' && !this.server.access.takeAnonymousLogin(this.transport.remoteAddress)) {
-      return this.sendFailure('temporary-auth-failure', 'too many guest sign-ins from your network, try again in a minute');
+      return this.refuse('too many guest sign-ins from your network, try again in a minute');
     }
     this.exchange = mechanism.start(this.context);
     return this.step(this.exchange, element);
@@ -98,22 +102,56 @@ export class SaslNegotiation {
         return;
       case 'success':
         this.exchange = null;
-        this.server.authThrottle.clear(this.transport.remoteAddress);
+        // A guest's success (no account) clears nothing; see AuthThrottle.
+        if (exchange.account !== undefined) this.server.authThrottle.accountSucceeded(this.accountOf(result.username));
+        this.logOutcome('signed in', {});
         this.transport.sendElement(xml('success', { xmlns: NS.sasl }, result.data ? encode(result.data) : undefined));
         this.outcome.succeeded(result.username);
         return;
       case 'failure':
         this.exchange = null;
-        return this.fail(result.condition, result.text);
+        return this.fail(result.condition, result.text, exchange.account);
     }
   }
 
-  private fail(condition: string, text?: string): void {
+  /**
+   * Every failure but an abort or an unknown mechanism counts towards the stream's limit;
+   * towards the address's and account's limits too, except temporary-auth-failure: that is a
+   * refusal (or our storage failing) in which no password was checked, and counting it would
+   * keep a throttled account refused for as long as someone keeps asking.
+   */
+  private fail(condition: string, text?: string, account?: string): void {
     this.exchange = null;
     this.sendFailure(condition, text);
     if (condition === 'aborted' || condition === 'invalid-mechanism') return;
-    this.server.authThrottle.recordFailure(this.transport.remoteAddress);
+    this.logOutcome(condition === 'temporary-auth-failure' ? 'sign-in refused' : 'sign-in failed', { condition });
+    if (condition !== 'temporary-auth-failure') {
+      this.server.authThrottle.recordFailure(this.transport.remoteAddress, account === undefined ? undefined : this.accountOf(account));
+    }
     if (++this.failures >= MAX_FAILURES_PER_STREAM) this.outcome.failedTooOften();
+  }
+
+  /**
+   * A limit refuses the attempt before any mechanism runs. It counts towards the stream's
+   * failures (a client that keeps asking is cut off) but not towards the limits themselves.
+   */
+  private refuse(text: string): void {
+    this.fail('temporary-auth-failure', text);
+  }
+
+  private accountOf(username: string): string {
+    return `${username}@${this.context.host}`;
+  }
+
+  /** One line per sign-in outcome, with the client's address only where [log].ip_addresses allows. */
+  private logOutcome(message: string, fields: { condition?: string }): void {
+    this.server.log.info({
+      ...fields,
+      host: this.context.host,
+      mechanism: this.mechanismName || undefined,
+      transport: this.transport.kind,
+      ...addressField(this.server.config, this.transport.remoteAddress),
+    }, message);
   }
 
   private sendFailure(condition: string, text?: string): void {

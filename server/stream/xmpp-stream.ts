@@ -9,6 +9,7 @@ import type { Host } from '../core/host.js';
 import { SaslNegotiation } from './sasl-negotiation.js';
 import type { StreamTransport } from './transport.js';
 import { randomId } from '../util/random-ids.js';
+import { addressField } from '../log.js';
 
 type State = 'awaiting-header' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
 
@@ -40,6 +41,8 @@ export class XmppStream implements StanzaSink {
       server.config.limits.negotiation_timeout,
     );
     this.negotiationTimer.unref();
+    server.log.info({ stream: this.id, transport: transport.kind, ...addressField(server.config, transport.remoteAddress) },
+      'client connected');
   }
 
   get remoteAddress(): string {

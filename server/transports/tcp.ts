@@ -11,6 +11,7 @@ import { normaliseAddress } from '../access/address.js';
 import { XmppStream } from '../stream/xmpp-stream.js';
 import type { StreamTransport } from '../stream/transport.js';
 import type { ConnectionTracker } from './connections.js';
+import { readBudgetFor, ReadThrottle } from './read-budget.js';
 
 export interface TcpListenerOptions {
   host: string;
@@ -60,20 +61,33 @@ const STREAM_HEADER_PREFIX = `<?xml version='1.0'?><stream:stream xmlns='${NS.cl
 class TcpConnection implements StreamTransport {
   readonly kind = 'tcp';
   private socket: net.Socket;
-  private parser!: XmlStreamParser;
+  /**
+   * Made when the stream's first bytes arrive, not at connect: a connection that never sends
+   * anything costs no parser (about 1.8 KiB), and a new stream (STARTTLS, SASL) starts from
+   * null again, releasing the old parser's buffers at once.
+   */
+  private parser: XmlStreamParser | null = null;
   private limits: ParserLimits = DEFAULT_LIMITS;
   private stream!: XmppStream;
   private encrypted: boolean;
   private closed = false;
-  private readonly onData = (chunk: Buffer) => this.parser.write(chunk);
+  /** [limits].read_rate: past its budget the socket is paused, so a flood waits in the client's kernel. */
+  private readonly throttle: ReadThrottle;
+  private readonly onData = (chunk: Buffer): void => {
+    (this.parser ??= this.newParser()).write(chunk);
+    this.throttle.consumed(chunk.length);
+  };
   /**
    * Output of this event-loop turn, written in one socket.write: a burst to one client (a
    * newcomer's occupant list, history, negotiation steps) then costs one syscall, not one
    * per stanza (bench/RESULTS.md, "Optimisation pass 1").
    */
   private pending: string[] = [];
-  /** Length of `pending`, in the unit socket.writableLength counts queued strings in; both count against max_outgoing_buffer. */
-  private pendingLength = 0;
+  /**
+   * UTF-8 bytes in `pending`. Written data goes to the socket as a Buffer, so that
+   * socket.writableLength counts bytes too; both count against max_outgoing_buffer.
+   */
+  private pendingBytes = 0;
   private flushScheduled = false;
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
@@ -91,7 +105,7 @@ class TcpConnection implements StreamTransport {
     this.socket = socket;
     this.encrypted = encrypted;
     socket.setNoDelay(true);
-    this.newParser();
+    this.throttle = new ReadThrottle(readBudgetFor(server.config.limits), () => this.socket);
     this.stream = new XmppStream(server, this);
     this.watch(socket);
     options.connections.add(this.stream);
@@ -134,23 +148,23 @@ class TcpConnection implements StreamTransport {
     const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: this.options.secureContext });
     this.socket = secure;
     this.encrypted = true;
-    this.newParser();
+    this.parser = null;
     this.watch(secure);
   }
 
   expectRestart(): void {
-    this.newParser();
+    this.parser = null;
   }
 
   setLimits(limits: ParserLimits): void {
     this.limits = limits;
-    this.parser.setLimits(limits);
+    this.parser?.setLimits(limits);
   }
 
   private write(data: string): void {
     if (this.closed || this.socket.destroyed) return;
     this.pending.push(data);
-    this.pendingLength += data.length;
+    this.pendingBytes += Buffer.byteLength(data);
     if (this.overBufferLimit()) return;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -163,18 +177,18 @@ class TcpConnection implements StreamTransport {
     if (this.pending.length === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
-    this.pendingLength = 0;
+    this.pendingBytes = 0;
     if (this.socket.destroyed) return;
-    this.socket.write(data);
+    this.socket.write(Buffer.from(data, 'utf8'));
     this.overBufferLimit();
   }
 
   /** The client stopped reading: cut it off rather than queue without bound. */
   private overBufferLimit(): boolean {
-    if (this.socket.writableLength + this.pendingLength <= this.server.config.limits.max_outgoing_buffer) return false;
+    if (this.socket.writableLength + this.pendingBytes <= this.server.config.limits.max_outgoing_buffer) return false;
     this.server.log.debug('closing a connection whose output buffer is full');
     this.pending = [];
-    this.pendingLength = 0;
+    this.pendingBytes = 0;
     this.socket.destroy();
     return true;
   }
@@ -183,14 +197,14 @@ class TcpConnection implements StreamTransport {
    * A fresh parser for a new stream (after STARTTLS or SASL). Events from an older parser
    * are ignored, so nothing sent before a restart is processed after it.
    */
-  private newParser(): void {
+  private newParser(): XmlStreamParser {
     const parser: XmlStreamParser = new XmlStreamParser('stream', this.limits, {
       onRootOpen: (root) => this.isCurrent(parser) && this.onRootOpen(root),
       onElement: (element) => this.isCurrent(parser) && this.stream.onElement(element),
       onRootClose: () => this.isCurrent(parser) && this.stream.onClientClose(),
       onError: (error) => this.isCurrent(parser) && this.stream.onTransportError(error),
     });
-    this.parser = parser;
+    return parser;
   }
 
   private isCurrent(parser: XmlStreamParser): boolean {
@@ -225,6 +239,8 @@ class TcpConnection implements StreamTransport {
     // After STARTTLS both the plain and the TLS socket close; react once, to the current one.
     if (socket !== this.socket) return;
     this.closed = true;
+    this.parser = null;
+    this.throttle.stop();
     this.stream.onTransportClosed();
     this.admission.release();
     this.options.connections.delete(this.stream);

@@ -6,6 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ServerContext } from '../core/context.js';
 import { admitClient, isTextAnswer } from '../http/client.js';
 import { WEBSOCKET_PATH } from '../http/endpoints.js';
+import type { HttpConnectionLimit } from '../http/connection-limit.js';
 import type { OriginPolicy } from '../http/origins.js';
 import type { Element } from '../xml/element.js';
 import { StreamError } from '../xml/errors.js';
@@ -15,6 +16,7 @@ import { XmppStream } from '../stream/xmpp-stream.js';
 import type { StreamTransport } from '../stream/transport.js';
 import { serializeForClient } from './client-xml.js';
 import type { ConnectionTracker } from './connections.js';
+import { readBudgetFor, ReadThrottle } from './read-budget.js';
 
 const SUBPROTOCOL = 'xmpp';
 /** RFC 6455 close codes. */
@@ -36,6 +38,7 @@ export class WebSocketEndpoint {
     private readonly server: ServerContext,
     private readonly connections: ConnectionTracker,
     private readonly origins: OriginPolicy,
+    private readonly connectionLimit: HttpConnectionLimit,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -61,7 +64,8 @@ export class WebSocketEndpoint {
     if (!offersSubprotocol(req.headers['sec-websocket-protocol'])) {
       return refuseUpgrade(socket, 400, `The "${SUBPROTOCOL}" WebSocket subprotocol is required (RFC 7395).`);
     }
-    const admission = this.server.access.admit(client.address);
+    // Counted already when its connection opened, unless it came through a proxy.
+    const admission = this.connectionLimit.admissionOf(socket, client.address) ?? this.server.access.admit(client.address);
     if (!admission) return refuseUpgrade(socket, 429, 'Too many connections from your address.');
     // Also covers a handshake that `ws` rejects (bad key or version) and never hands over.
     socket.once('close', () => admission.release());
@@ -118,6 +122,10 @@ class WebSocketConnection implements StreamTransport {
         this.stream.onTransportError(new StreamError('connection-timeout', 'idle for too long'));
       });
     }
+    // Every byte off the wire counts, frame headers and pings included; ws.pause() pauses the socket.
+    const throttle = new ReadThrottle(readBudgetFor(server.config.limits), () => ws);
+    socket.on('data', (chunk: Buffer) => throttle.consumed(chunk.length));
+    ws.once('close', () => throttle.stop());
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', (error) => {
       // Oversized or malformed frames: `ws` has already sent its close code and closes the socket.
@@ -188,7 +196,9 @@ class WebSocketConnection implements StreamTransport {
     // An earlier element of the same message may have ended the stream.
     if (this.closed) return;
     if (element.attrs.xmlns !== NS.framing) {
-      this.stream.onElement(element);
+      // RFC 7395 §3.4: an <open/> in another namespace is a framing mistake, not a stanza.
+      if (element.name === 'open') this.stream.onTransportError(new StreamError('invalid-namespace', `<open/> belongs in ${NS.framing}`));
+      else this.stream.onElement(element);
     } else if (element.name === 'open') {
       const { xmlns: _framing, ...attrs } = element.attrs as Record<string, string>;
       this.stream.onHeader(attrs);

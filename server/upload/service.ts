@@ -1,6 +1,8 @@
 import type { ServerContext } from '../core/context.js';
 import type { UploadStore } from '../storage/uploads.js';
 import { SqliteUploadStore } from '../storage/sqlite/uploads.js';
+import { SqliteSecretStore } from '../storage/sqlite/secrets.js';
+import { keyedAddressHash } from '../access/address-hash.js';
 import { UploadFiles } from './files.js';
 import { encodeNameForUrl } from './names.js';
 import { sweep, type SweepResult } from './sweeper.js';
@@ -16,10 +18,21 @@ export class UploadService {
   readonly receiving = new Set<string>();
   private running: Promise<SweepResult> | null = null;
   private stopped = false;
+  /** Kept in the database, so guests' quotas survive a restart. */
+  private readonly guestQuotaSecret: Buffer;
 
   constructor(readonly ctx: ServerContext) {
     this.store = new SqliteUploadStore(ctx.database);
     this.files = new UploadFiles(ctx.config.server.data_dir);
+    this.guestQuotaSecret = new SqliteSecretStore(ctx.database).secret(GUEST_QUOTA_SECRET);
+  }
+
+  /**
+   * Whom a guest's uploads count against: their network (IPv4 address or IPv6 /64) as a
+   * keyed hash, not their JID, which is new at every sign-in. The address is never stored.
+   */
+  guestQuotaKey(remoteAddress: string): string {
+    return `guest:${keyedAddressHash(this.guestQuotaSecret, GUEST_QUOTA_SECRET, remoteAddress).toString('base64url')}`;
   }
 
   /** Where the file of a slot is downloaded from. */
@@ -41,6 +54,8 @@ export class UploadService {
     this.stopped = true;
   }
 }
+
+const GUEST_QUOTA_SECRET = 'upload-guest-quota';
 
 const services = new WeakMap<ServerContext, UploadService>();
 

@@ -12,9 +12,13 @@ const DAY_MS = 24 * 60 * 60_000;
 /** Sizes are bytes; no real file has more than 15 digits of them. */
 const SIZE = /^\d{1,15}$/;
 
-/** Who asks for a slot: a client of this server. Guests have one bare JID per session. */
+/** Who asks for a slot: a client of this server. */
 export interface Uploader {
-  bare: string;
+  /**
+   * What quotas count: an account's bare JID, or for a guest UploadService.guestQuotaKey
+   * (their network's keyed hash: a guest's JID is new at every sign-in).
+   */
+  quotaKey: string;
   isGuest: boolean;
 }
 
@@ -43,7 +47,7 @@ export function requestSlot(service: UploadService, uploader: Uploader, request:
   service.store.add({
     id,
     secretHash: hashSecret(secret),
-    uploader: uploader.bare,
+    uploader: uploader.quotaKey,
     fileName,
     size,
     contentType,
@@ -66,23 +70,23 @@ function fileTooLarge(maxSize: number): StanzaError {
 }
 
 /**
- * Guests may hold quota_per_guest during their session (their bare JID lives as long as it);
- * accounts may upload quota_per_account_per_day in any 24 hours; and all live uploads
+ * Guests from one network (IPv4 address or IPv6 /64) may hold quota_per_guest of live
+ * uploads together, however often they sign in; accounts may upload quota_per_account_per_day in any 24 hours; and all live uploads
  * together (slots handed out count, as their bytes may arrive any moment) stay within
  * disk_quota. Slot requests are handled synchronously, so check and insert cannot interleave.
  */
 function checkQuota(service: UploadService, uploader: Uploader, size: number, now: number): void {
   const { store, ctx: { config } } = service;
   if (uploader.isGuest) {
-    if (store.bytesBy(uploader.bare, 0, now) + size > config.upload.quota_per_guest) {
-      throw new StanzaError('wait', 'resource-constraint', 'Quota reached: guests may upload '
-        + `${config.upload.quota_per_guest} bytes per session`);
+    if (store.bytesBy(uploader.quotaKey, 0, now) + size > config.upload.quota_per_guest) {
+      throw new StanzaError('wait', 'resource-constraint', 'Quota reached: guests from one network may keep '
+        + `${config.upload.quota_per_guest} bytes of uploads at a time`);
     }
   } else {
     // A slot counts for 24 hours: at created_at + DAY_MS it no longer does.
     const since = now - DAY_MS + 1;
-    if (store.bytesBy(uploader.bare, since, now) + size > config.upload.quota_per_account_per_day) {
-      const oldest = store.oldestBy(uploader.bare, since, now);
+    if (store.bytesBy(uploader.quotaKey, since, now) + size > config.upload.quota_per_account_per_day) {
+      const oldest = store.oldestBy(uploader.quotaKey, since, now);
       throw new StanzaError('wait', 'resource-constraint', 'Quota reached: accounts may upload '
         + `${config.upload.quota_per_account_per_day} bytes per day`,
         oldest === undefined ? undefined : xml('retry', { xmlns: NS.upload, stamp: stamp(oldest + DAY_MS) }));

@@ -80,6 +80,12 @@ export class XmlStreamParser {
     shared.on('closetag', (tag) => parser().onCloseTag(tag));
     shared.on('text', (text) => parser().onText(text));
     shared.on('cdata', (text) => parser().onText(text));
+    shared.on('xmldecl', (declaration) => {
+      // RFC 6120 §11.6: UTF-8 only, and a declaration that says otherwise is refused, not ignored.
+      if (declaration.encoding !== undefined && declaration.encoding.toLowerCase() !== 'utf-8') {
+        parser().fail(new StreamError('unsupported-encoding', 'XMPP streams are UTF-8'));
+      }
+    });
     shared.on('doctype', () => parser().fail(new StreamError('restricted-xml', 'DTDs are not allowed')));
     shared.on('comment', () => parser().fail(new StreamError('restricted-xml', 'comments are not allowed')));
     shared.on('processinginstruction', () =>
@@ -92,6 +98,8 @@ export class XmlStreamParser {
   private depth = 0;
   /** The innermost open element of the current stanza (its ancestors are its `parent`s). */
   private current: Element | null = null;
+  /** The namespace of `current` and of each of its ancestors, innermost last. */
+  private readonly namespaces: string[] = [];
   private elementsInStanza = 0;
   private attributesOnElement = 0;
   /** Input position where the current unit (stanza or inter-stanza text) began. */
@@ -185,6 +193,7 @@ export class XmlStreamParser {
     if (this.failed) return;
     this.depth = 0;
     this.current = null;
+    this.namespaces.length = 0;
     this.elementsInStanza = 0;
     this.attributesOnElement = 0;
     this.unitStart = 0;
@@ -279,10 +288,9 @@ export class XmlStreamParser {
   }
 
   private onOpenTag(tag: SaxesTagNS): void {
-    const attrs: Record<string, string> = {};
-    for (const attr of Object.values(tag.attributes)) attrs[attr.name] = attr.value;
-
     if (this.depth === this.rootDepth && this.mode === 'stream') {
+      const attrs: Record<string, string> = {};
+      for (const attr of Object.values(tag.attributes)) attrs[attr.name] = attr.value;
       this.handlers.onRootOpen?.({
         name: tag.name,
         uri: tag.uri,
@@ -293,19 +301,14 @@ export class XmlStreamParser {
       return;
     }
 
-    let element: Element;
-    if (this.current === null) {
-      // A top-level element: name it by its local name and make its namespace explicit,
-      // leaving jabber:client implicit, so routing code never deals with prefixes.
-      element = new Element(tag.local, attrs);
-      delete element.attrs[`xmlns:${tag.prefix}`];
-      if (tag.uri === NS.client) delete element.attrs.xmlns;
-      else element.attrs.xmlns = tag.uri;
-    } else {
-      element = new Element(tag.name, attrs);
-      this.current.cnode(element);
-    }
+    const topLevel = this.current === null;
+    // A top-level element leaves jabber:client implicit (routing code never sees prefixes or
+    // the stream's namespace); a child states its namespace where it differs from its parent's.
+    const inherited = topLevel ? NS.client : this.namespaces[this.namespaces.length - 1]!;
+    const element = new Element(tag.local, namespaceWellFormed(tag, inherited, !topLevel));
+    if (!topLevel) this.current!.cnode(element);
     this.current = element;
+    this.namespaces.push(tag.uri);
   }
 
   private onCloseTag(tag: SaxesTagNS): void {
@@ -317,7 +320,8 @@ export class XmlStreamParser {
     const element = this.current;
     if (element === null) return;
     this.current = element.parent;
-    if (element.name.split(':').pop() !== tag.local) return;
+    this.namespaces.pop();
+    if (element.name !== tag.local) return;
     if (this.current === null) {
       // A stanza that began and ended within one chunk is never seen by the check in write().
       if (this.sax.position - this.unitStart > this.limits.maxStanzaSize) {
@@ -383,6 +387,26 @@ function secondByteFits(lead: number, second: number): boolean {
     case 0xf4: return second <= 0x8f;
     default: return true;
   }
+}
+
+/**
+ * The attributes of an element named by its local name, such that it reads the same wherever
+ * it ends up: an element is copied out of its stanza (a room's broadcast, the archive) away
+ * from the declarations its prefixes relied on, so prefixes are resolved here once, while
+ * parsing, and nothing has to be repaired per recipient. The element's namespace becomes its
+ * default namespace (stated unless it is `inherited` and the sender left it implicit); a
+ * prefixed attribute keeps its prefix, declared on the element itself. Declarations the
+ * sender wrote stay, for prefixes used in content.
+ */
+function namespaceWellFormed(tag: SaxesTagNS, inherited: string, keepExplicit: boolean): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  if (tag.uri !== inherited || (keepExplicit && tag.attributes.xmlns !== undefined)) attrs.xmlns = tag.uri;
+  for (const attr of Object.values(tag.attributes)) {
+    if (attr.name === 'xmlns') continue;
+    attrs[attr.name] = attr.value;
+    if (attr.prefix !== '' && attr.prefix !== 'xml' && attr.prefix !== 'xmlns') attrs[`xmlns:${attr.prefix}`] = attr.uri;
+  }
+  return attrs;
 }
 
 function translateSaxError(error: Error): StreamError {

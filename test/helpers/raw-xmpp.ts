@@ -207,6 +207,11 @@ export class RawXmpp {
     this.socket.destroy();
   }
 
+  /** Stops reading from the socket: the server's writes then pile up (a client that never reads). */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
   private attach(socket: net.Socket): void {
     this.socket = socket;
     socket.setNoDelay(true);
@@ -316,6 +321,30 @@ export async function scramAuth(raw: RawXmpp, username: string, password: string
   const serverFinal = Buffer.from(outcome.getText(), 'base64').toString('utf8');
   const expected = hmac(hmac(salted, 'Server Key'), authMessage).toString('base64');
   return { success: outcome.name === 'success', serverVerified: serverFinal === `v=${expected}` };
+}
+
+/** One SCRAM attempt on a fresh connection (so a stream's failure cap never interferes), then hang up. */
+export async function scramAttempt(options: RawConnectOptions, username: string, password: string): Promise<ScramOutcome> {
+  const raw = await RawXmpp.connect(options);
+  try {
+    await raw.open();
+    return await scramAuth(raw, username, password);
+  } finally {
+    raw.destroy();
+  }
+}
+
+/** SASL ANONYMOUS on a fresh connection, then hang up: 'success' or the failure condition. */
+export async function anonymousAttempt(options: RawConnectOptions): Promise<string> {
+  const raw = await RawXmpp.connect(options);
+  try {
+    await raw.open({ to: 'anon.localhost' });
+    raw.write(`<auth xmlns='${NS_SASL}' mechanism='ANONYMOUS'/>`);
+    const answer = await raw.next(['success', 'failure']);
+    return answer.name === 'success' ? 'success' : failureCondition(answer);
+  } finally {
+    raw.destroy();
+  }
 }
 
 export function failureCondition(failure: Element): string {

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import type { DestinationStream } from 'pino';
 import { configFromObject, type ConfigInput } from '../../server/config/load.js';
 import { startServer, type RunningServer } from '../../server/core/server.js';
+import type { Config } from '../../server/config/types.js';
+import { createLogger } from '../../server/log.js';
 import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 
 export interface TestServer {
@@ -35,7 +37,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * A Palaver on ephemeral loopback ports with its own temporary data directory.
  * Defaults: plain TCP allowed (require_encryption false), real accounts (auth internal).
  */
-export async function startTestServer(overrides: ConfigInput = {}, options: { now?: () => number; dataDir?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  now?: () => number;
+  dataDir?: string;
+  /** Where the server's log goes, at the config's [log].level; by default nowhere (or stdout at $PALAVER_TEST_LOG). */
+  logTo?: DestinationStream;
+}
+
+export async function startTestServer(overrides: ConfigInput = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-test-'));
   const input = merge({
     server: { data_dir: dataDir },
@@ -44,7 +53,8 @@ export async function startTestServer(overrides: ConfigInput = {}, options: { no
     log: { level: 'silent' },
   }, overrides as Record<string, unknown>);
   const config = configFromObject(input as ConfigInput, dataDir);
-  const log = pino({ level: process.env.PALAVER_TEST_LOG ?? 'silent' });
+  const level = (process.env.PALAVER_TEST_LOG ?? 'silent') as Config['log']['level'];
+  const log = options.logTo ? createLogger(config, options.logTo) : createLogger({ log: { ...config.log, level } });
   const server = await startServer(config, { log, now: options.now });
   return {
     server,

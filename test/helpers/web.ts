@@ -55,6 +55,26 @@ export class RawWebSocket {
     this.ws.send(data);
   }
 
+  /** Opens the stream and signs in as a guest (ANONYMOUS, restart, bind), each step awaited; returns the full JID. */
+  async signInAsGuest(to = 'anon.localhost'): Promise<string> {
+    const open = `<open xmlns='${FRAMING}' to='${to}' version='1.0'/>`;
+    const steps: [frame: string, answered: (message: string) => boolean][] = [
+      [open, (m) => m.startsWith('<stream:features')],
+      ["<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>", (m) => m.startsWith('<success')],
+      [open, (m) => m.includes('urn:ietf:params:xml:ns:xmpp-bind')],
+      ["<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>", (m) => m.startsWith('<iq')],
+    ];
+    let answer = '';
+    for (const [frame, answered] of steps) {
+      const from = this.messages.length;
+      this.send(frame);
+      answer = await this.waitFor(answered, from);
+    }
+    const jid = /<jid>([^<]+)<\/jid>/.exec(answer)?.[1];
+    if (jid === undefined) throw new Error(`no bind result: ${answer}`);
+    return jid;
+  }
+
   /** Resolves with the first received message (from index `from` on) that matches. */
   async waitFor(predicate: (message: string) => boolean, from = 0, timeoutMs = 5000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
@@ -69,6 +89,24 @@ export class RawWebSocket {
       });
     }
   }
+}
+
+/** A guest signed in over a raw WebSocket (ANONYMOUS, restart, bind), for tests that read frames as sent. */
+export async function signInOverWebSocket(httpPort: number): Promise<{ ws: RawWebSocket; jid: string }> {
+  const ws = await RawWebSocket.open(`ws://127.0.0.1:${httpPort}/xmpp-websocket`);
+  const open = `<open xmlns='${FRAMING}' to='anon.localhost' version='1.0'/>`;
+  ws.send(open);
+  await ws.waitFor((m) => m.startsWith('<stream:features'));
+  ws.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>");
+  await ws.waitFor((m) => m.startsWith('<success'));
+  const restarted = ws.messages.length;
+  ws.send(open);
+  await ws.waitFor((m) => m.includes('urn:ietf:params:xml:ns:xmpp-bind'), restarted);
+  ws.send("<iq xmlns='jabber:client' type='set' id='ws-bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+  const bound = await ws.waitFor((m) => m.startsWith('<iq') && m.includes('ws-bind'));
+  const jid = /<jid>([^<]+)<\/jid>/.exec(bound)?.[1];
+  if (!jid) throw new Error(`no bind result: ${bound}`);
+  return { ws, jid };
 }
 
 export class UpgradeRefused extends Error {

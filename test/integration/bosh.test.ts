@@ -28,9 +28,10 @@ describe('XMPP over BOSH (XEP-0124, XEP-0206)', () => {
     expect(received.getChildText('body')).toBe('hello from BOSH');
     expect(received.attrs.from).toBe(jid);
 
-    // A new request releases the held one (empty) and is held in its place.
-    const second = bosh.send();
-    expect((await first).children).toHaveLength(0);
+    // A new request releases the held one and is held in its place. It carries a ping: an
+    // empty request while the only other one is held would be overactive (XEP-0124 §11).
+    const second = bosh.send(PING);
+    expect((await first).getChild('iq')?.attrs).toMatchObject({ type: 'result', id: 'p1' });
     await tcp.send(xml('message', { to: jid, type: 'chat' }, xml('body', {}, 'hello from TCP')));
     const message = (await second).getChild('message');
     expect(message?.attrs.xmlns).toBe('jabber:client');
@@ -89,6 +90,38 @@ describe('XMPP over BOSH (XEP-0124, XEP-0206)', () => {
     const bodies = (await Promise.all([earlier, later])).map((result) => result.text).join('');
     // Both were processed, p1 (the lower rid) first, whatever the arrival order.
     expect(bodies).toMatch(/id="p1".*id="p2"/s);
+  });
+
+  it('an empty request while every other allowed request is held ends the session with policy-violation (XEP-0124 §11)', async () => {
+    const sessions = server.server.context.sessions;
+    const bosh = new RawBosh(url);
+    await bosh.signIn();
+    const count = sessions.count;
+    const held = bosh.send();
+    const overactive = await bosh.send();
+    expect(overactive.attrs).toMatchObject({ type: 'terminate', condition: 'policy-violation' });
+    expect((await held).attrs).toMatchObject({ type: 'terminate', condition: 'policy-violation' });
+    expect(sessions.count).toBe(count - 1);
+  });
+
+  it('a polling session (hold 0) polling again sooner than polling seconds is ended with policy-violation (XEP-0124 §12)', async () => {
+    const bosh = new RawBosh(url);
+    await bosh.signIn({ hold: '0' });
+    // A payload is not a poll, however soon it comes.
+    expect((await bosh.send(PING)).getChild('iq')?.attrs.type).toBe('result');
+    expect((await bosh.send()).attrs.type).toBeUndefined();
+    expect((await bosh.send()).attrs).toMatchObject({ type: 'terminate', condition: 'policy-violation' });
+  });
+
+  it('a polling session that waits the polling interval between empty requests is served', async () => {
+    const bosh = new RawBosh(url);
+    await bosh.signIn({ hold: '0' });
+    // Two requests may be open at once if the second carries a payload, an empty one after the polling interval.
+    expect((await bosh.send()).attrs.type).toBeUndefined();
+    const polling = Number((await new RawBosh(url).create({ hold: '0' })).attrs.polling);
+    await new Promise((resolve) => setTimeout(resolve, polling * 1000));
+    expect((await bosh.send()).attrs.type).toBeUndefined();
+    expect((await bosh.send(PING)).getChild('iq')?.attrs.type).toBe('result');
   });
 
   it('an unknown sid gets item-not-found', async () => {

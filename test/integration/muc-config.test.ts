@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import {
   admin, configure, errorCondition, groupchatFrom, guest, hasStatus, iq, item, join, NS_DATA, NS_MUC_ADMIN, NS_MUC_OWNER,
-  presenceFrom, roomJid, say, signIn, startMucServer, statusCodes, stopAll, xml, type User,
+  presenceFrom, roomJid, say, settle, signIn, startMucServer, statusCodes, stopAll, xml, type User,
 } from './muc-helpers.js';
 
 let server: TestServer;
@@ -100,6 +100,7 @@ describe('configuring a room', () => {
     const removed = await visitor.inbox.next(presenceFrom('club', 'Visitor', 'unavailable'));
     expect(statusCodes(removed)).toEqual(expect.arrayContaining([322, 110]));
     await alice.inbox.next(presenceFrom('club', 'Visitor', 'unavailable'));
+    await settle(bob);
     expect(bob.inbox.has(presenceFrom('club', 'Bob', 'unavailable'))).toBe(false);
     expect(errorCondition(await join(visitor, 'club', 'Visitor'))).toBe('registration-required');
     await stopAll(alice, bob, visitor);

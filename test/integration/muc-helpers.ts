@@ -89,7 +89,7 @@ export async function signIn(server: TestServer, name: string, resource?: string
 }
 
 /** A guest with a fresh anonymous JID. */
-export async function guest(server: TestServer): Promise<User> {
+export async function guest(server: Pick<TestServer, 'c2sPort'>): Promise<User> {
   return wrap(await connectClient({ port: server.c2sPort }));
 }
 
@@ -108,11 +108,17 @@ export interface JoinOptions {
   history?: Record<string, string>;
   /** Wait for the subject (the end of the join); false to return at the self-presence. */
   untilSubject?: boolean;
+  /**
+   * When the join creates the room (201), accept the default configuration (an instant room,
+   * as Converse.js does) so that others may enter; false leaves the room locked.
+   */
+  instant?: boolean;
 }
 
 /**
  * Sends the join presence and waits for the self-presence (status 110) or an error presence;
- * returns it. Everything received before the subject stays in the inbox unless taken.
+ * returns it. Everything received before the subject stays in the inbox unless taken. A room
+ * the join created is made an instant room (XEP-0045 §10.1.2) unless `instant` is false.
  */
 export async function join(user: User, room: string, nick: string, options: JoinOptions = {}): Promise<Stanza> {
   const to = `${roomJid(room)}/${nick}`;
@@ -126,7 +132,13 @@ export async function join(user: User, room: string, nick: string, options: Join
   if (presence.attrs.type !== 'error' && options.untilSubject !== false) {
     await user.inbox.next((stanza) => stanza.is('message') && stanza.getChild('subject') !== undefined && !stanza.getChild('body'));
   }
+  if (hasStatus(presence, 201) && options.instant !== false) await instantRoom(user, room);
   return presence;
+}
+
+/** Accepts a new room's default configuration: the empty form submit of XEP-0045 §10.1.2. */
+export function instantRoom(user: User, room: string): Promise<Stanza> {
+  return iq(user, 'set', roomJid(room), xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: NS_DATA, type: 'submit' })));
 }
 
 export function mucUser(stanza: Stanza): Stanza | undefined {
@@ -179,6 +191,33 @@ export function configure(user: User, room: string, fields: Record<string, strin
 export function admin(user: User, room: string, ...items: Record<string, string>[]): Promise<Stanza> {
   return iq(user, 'set', roomJid(room), xml('query', { xmlns: NS_MUC_ADMIN },
     ...items.map(({ reason, ...attrs }) => xml('item', attrs, reason !== undefined && xml('reason', {}, reason)))));
+}
+
+const NS_MAM = 'urn:xmpp:mam:2';
+
+/** The bodies of every message a room's archive (MAM) gives this user, oldest first; rejects with the iq error. */
+export async function archivedBodies(user: User, room: string): Promise<string[]> {
+  const queryid = `all-${Math.random().toString(36).slice(2)}`;
+  const bodies: string[] = [];
+  const collect = (stanza: Stanza) => {
+    const forwarded = stanza.getChild('result', NS_MAM)?.getChild('forwarded', 'urn:xmpp:forward:0');
+    if (stanza.getChild('result', NS_MAM)?.attrs.queryid === queryid) bodies.push(forwarded?.getChild('message')?.getChildText('body') ?? '');
+  };
+  user.client.on('stanza', collect);
+  try {
+    await iq(user, 'set', roomJid(room), xml('query', { xmlns: NS_MAM, queryid }));
+    return bodies;
+  } finally {
+    user.client.removeListener('stanza', collect);
+  }
+}
+
+/**
+ * A round trip (ping) on this user's own connection: whatever the server sent them before it
+ * has arrived. Negative checks ("X never reached them") wait for this first, not for time.
+ */
+export async function settle(user: User): Promise<void> {
+  await iq(user, 'get', user.client.jid!.domain, xml('ping', { xmlns: 'urn:xmpp:ping' }));
 }
 
 export async function stopAll(...users: (User | undefined)[]): Promise<void> {

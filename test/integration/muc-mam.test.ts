@@ -42,13 +42,19 @@ function room(name: string): Room {
   return mucServiceFor(host)!.getRoom(name)!;
 }
 
-/** Joins without history and waits for the self-presence (status 110). */
+/**
+ * Joins without history and waits for the self-presence (status 110); a room the join created
+ * is made an instant room (XEP-0045 §10.1.2), so that others may enter.
+ */
 async function join(client: XmppClient, name: string, nick: string): Promise<void> {
-  const self = nextStanza(client, (s) => s.is('presence') && s.attrs.from === `${roomJid(name)}/${nick}` &&
-    (s.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChildren('status') ?? []).some((st: Stanza) => st.attrs.code === '110'));
+  const codes = (s: Stanza): string[] => (s.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChildren('status') ?? []).map((st: Stanza) => st.attrs.code);
+  const self = nextStanza(client, (s) => s.is('presence') && s.attrs.from === `${roomJid(name)}/${nick}` && codes(s).includes('110'));
   await client.send(xml('presence', { to: `${roomJid(name)}/${nick}` },
     xml('x', { xmlns: 'http://jabber.org/protocol/muc' }, xml('history', { maxstanzas: '0' }))));
-  await self;
+  if (codes(await self).includes('201')) {
+    await client.iqCaller.request(xml('iq', { type: 'set', to: roomJid(name) },
+      xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
+  }
 }
 
 /** Says something in the room; resolves with the stanza-id the room gave it on its live copy. */
@@ -287,7 +293,8 @@ describe('moderation', () => {
 describe('retention', () => {
   it('messages older than [muc].archive_expires_after are gone once the server starts again later', async () => {
     let now = Date.UTC(2024, 0, 1);
-    const config = { muc: { archive_expires_after: '1h' } };
+    // A persistent room: only those keep an archive in the database across restarts.
+    const config = { muc: { archive_expires_after: '1h' }, channels: [{ name: 'kept' }] };
     const first = await startTestServer(config, { now: () => now });
     const archive = createRoomArchive(first.server.context);
     const message = (id: string) => xml('message', { from: `${roomJid('kept')}/a`, type: 'groupchat' }, xml('body', {}, id));

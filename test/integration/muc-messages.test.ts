@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import {
-  admin, configure, errorCondition, groupchatFrom, guest, join, mucUser, NS_MUC_USER, roomJid, say, signIn, startMucServer, stopAll, xml,
+  admin, configure, errorCondition, groupchatFrom, guest, join, mucUser, NS_MUC_USER, roomJid, say, settle, signIn, startMucServer, stopAll, xml,
   type Stanza,
 } from './muc-helpers.js';
 
@@ -145,6 +145,7 @@ describe('private messages', () => {
     await configure(alice, 'whisper', { 'muc#roomconfig_allowpm': 'none' });
     await bob.client.send(xml('message', { to: `${roomJid('whisper')}/Alice`, type: 'chat' }, xml('body', {}, 'still there?')));
     expect(errorCondition(await bob.inbox.next((s) => s.is('message') && s.attrs.type === 'error'))).toBe('forbidden');
+    await settle(alice);
     expect(alice.inbox.has((s) => s.getChildText?.('body') === 'still there?')).toBe(false);
     await stopAll(alice, bob);
   });

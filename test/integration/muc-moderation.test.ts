@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import {
   admin, configure, errorCondition, groupchatFrom, guest, hasStatus, iq, item, join, mucUser, NS_MUC_ADMIN,
-  presenceFrom, roomJid, say, signIn, startMucServer, statusCodes, stopAll, xml,
+  presenceFrom, roomJid, say, settle, signIn, startMucServer, statusCodes, stopAll, xml, type Stanza,
 } from './muc-helpers.js';
 
 let server: TestServer;
@@ -29,6 +29,7 @@ describe('kicking and banning', () => {
     expect(hasStatus(seen, 307)).toBe(true);
     await say(carol, 'kick', 'after');
     await alice.inbox.next(groupchatFrom('kick', 'Carol', 'after'));
+    await settle(bob);
     expect(bob.inbox.has(groupchatFrom('kick', 'Carol', 'after'))).toBe(false);
     await stopAll(alice, bob, carol);
   });
@@ -39,7 +40,8 @@ describe('kicking and banning', () => {
     const bob = await guest(server);
     await join(bob, 'no-kick', 'Bob');
     await expect(admin(bob, 'no-kick', { nick: 'Alice', role: 'none' })).rejects.toMatchObject({ condition: 'forbidden' });
-    await admin(alice, 'no-kick', { nick: 'Bob', role: 'moderator' }).catch(() => {});
+    await admin(alice, 'no-kick', { nick: 'Bob', role: 'moderator' });
+    expect(item(await bob.inbox.next(presenceFrom('no-kick', 'Bob')))!.attrs.role).toBe('moderator');
     await expect(admin(bob, 'no-kick', { nick: 'Alice', role: 'none' })).rejects.toMatchObject({ condition: expect.stringMatching(/forbidden|not-allowed/) });
     await stopAll(alice, bob);
   });
@@ -98,6 +100,40 @@ describe('kicking and banning', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('a ban the database cannot store', () => {
+  it('is refused with internal-server-error (wait), and the room stays exactly as it was', async () => {
+    const alice = await signIn(server, 'alice');
+    await join(alice, 'fragile', 'Alice');
+    await configure(alice, 'fragile', { 'muc#roomconfig_persistentroom': '1' });
+    const bob = await signIn(server, 'bob');
+    await join(bob, 'fragile', 'Bob');
+    const database = server.server.context.database;
+    // A write that fails as a full disk would, through the real store.
+    database.exec(`CREATE TEMP TRIGGER fragile_full BEFORE INSERT ON muc_affiliations
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    try {
+      const error = await admin(alice, 'fragile', { jid: bob.bare, affiliation: 'outcast' }).then(() => undefined, (e: { condition: string; element: Stanza }) => e);
+      expect(error?.condition).toBe('internal-server-error');
+      expect(error?.element?.attrs.type).toBe('wait');
+    } finally {
+      database.exec('DROP TRIGGER fragile_full');
+    }
+    // Nothing changed in memory: Bob is still in, on no list, and can still hear and speak.
+    const outcasts = await iq(alice, 'get', roomJid('fragile'), xml('query', { xmlns: NS_MUC_ADMIN }, xml('item', { affiliation: 'outcast' })));
+    expect(outcasts.getChild('query').getChildren('item')).toHaveLength(0);
+    await say(alice, 'fragile', 'still here, Bob?');
+    await bob.inbox.next(groupchatFrom('fragile', 'Alice', 'still here, Bob?'));
+    await settle(bob);
+    expect(bob.inbox.has(presenceFrom('fragile', 'Bob', 'unavailable'))).toBe(false);
+    // Once the database takes writes again, the same ban works and is stored.
+    await admin(alice, 'fragile', { jid: bob.bare, affiliation: 'outcast' });
+    await bob.inbox.next(presenceFrom('fragile', 'Bob', 'unavailable'));
+    const stored = database.prepare("SELECT count(*) AS n FROM muc_affiliations WHERE room = 'fragile' AND affiliation = 'outcast'").get() as { n: number };
+    expect(stored.n).toBe(1);
+    await stopAll(alice, bob);
   });
 });
 

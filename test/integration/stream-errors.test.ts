@@ -170,6 +170,15 @@ describe('a stream header the server cannot accept', () => {
     expect((await provoke(streamHeader(attrs), 'connected')).condition).toBe(condition);
   });
 
+  it('an XML declaration naming an encoding other than UTF-8 gets unsupported-encoding (RFC 6120 §4.9.3.22)', async () => {
+    const latin1 = streamHeader().replace("<?xml version='1.0'?>", "<?xml version='1.0' encoding='ISO-8859-1'?>");
+    expect((await provoke(latin1, 'connected')).condition).toBe('unsupported-encoding');
+    const utf8 = await RawXmpp.connect({ port: server.c2sPort });
+    utf8.write(streamHeader({ to: 'anon.localhost' }).replace("<?xml version='1.0'?>", "<?xml version='1.0' encoding='UTF-8'?>"));
+    await utf8.next('stream:features');
+    utf8.destroy();
+  });
+
   it('the stream error comes in a stream opened by the server', async () => {
     const raw = await RawXmpp.connect({ port: server.c2sPort });
     raw.write(streamHeader({ to: 'nowhere.example' }));

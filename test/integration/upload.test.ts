@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { uploadRoutes, type UploadRoutesOptions } from '../../server/upload/http
 import { uploadService } from '../../server/upload/service.js';
 import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, xml, type XmppClient } from '../helpers/clients.js';
+import { signIn } from '../helpers/raw-xmpp.js';
 
 const UPLOAD = 'urn:xmpp:http:upload:0';
 const HOUR = 3_600_000;
@@ -81,6 +83,22 @@ async function requestSlot(target: UploadServer, client: XmppClient, attrs: Reco
   const headers: Record<string, string> = {};
   for (const header of slot.getChild('put').getChildren('header')) headers[header.attrs.name] = header.getText();
   return { put: local(target, slot.getChild('put').attrs.url), get: local(target, slot.getChild('get').attrs.url), headers };
+}
+
+/**
+ * A fresh guest from `localAddress` asks for a slot of `size` bytes and leaves: 'slot' when
+ * it got one, else the error condition.
+ */
+async function rawSlotAnswer(port: number, localAddress: string, size: number): Promise<string> {
+  const { raw } = await signIn({ port, localAddress });
+  try {
+    raw.write(`<iq type='get' id='slot' to='upload.localhost'><request xmlns='${UPLOAD}' filename='f.txt' size='${size}' content-type='text/plain'/></iq>`);
+    const reply = await raw.next('iq');
+    if (reply.attrs.type === 'result') return reply.getChild('slot', UPLOAD) ? 'slot' : 'empty result';
+    return reply.getChild('error')?.getChildElements().find((child) => child.name !== 'text')?.name ?? 'no condition';
+  } finally {
+    raw.destroy();
+  }
 }
 
 /** The error condition of a refused slot request. */
@@ -164,16 +182,18 @@ describe('sharing a file over HTTP upload', () => {
     expectSafeHeaders(range);
   });
 
-  it("a guest's JID is removed from its upload records when it leaves, and its files stay", async () => {
+  it("a guest's upload record holds neither its JID nor its address, and its files stay after it leaves", async () => {
     const client = await guest(target);
     const bare = client.jid!.bare().toString();
     const slot = await requestSlot(target, client, { filename: 'note.txt', size: 5, 'content-type': 'text/plain' });
     expect((await put(slot, Buffer.from('hello'), 'text/plain')).status).toBe(201);
     const store = uploadService(target.server.server.context).store;
     const id = new URL(slot.get).pathname.split('/')[2]!;
-    expect(store.get(id)?.uploader).toBe(bare);
+    const uploader = store.get(id)?.uploader ?? '';
+    expect(uploader).toMatch(/^guest:[A-Za-z0-9_-]{43}$/);
+    expect(uploader).not.toContain(bare.split('@')[0]);
+    expect(uploader).not.toContain('127.0.0.1');
     await client.stop();
-    await expect.poll(() => store.get(id)?.uploader).toBe('');
     expect(await (await fetch(slot.get)).text()).toBe('hello');
   });
 
@@ -326,14 +346,27 @@ describe('sharing a file over HTTP upload', () => {
 });
 
 describe('quotas', () => {
-  it('a guest who used their quota gets resource-constraint, and other guests can still upload', async () => {
+  it('a guest who used their quota gets resource-constraint', async () => {
     const target = await startUploadServer({ upload: { max_size: '1KiB', quota_per_guest: '1KiB' } });
     const client = await guest(target);
     await requestSlot(target, client, { filename: 'a.txt', size: 1000, 'content-type': 'text/plain' });
     const error = await slotRefusal(client, { filename: 'b.txt', size: 100, 'content-type': 'text/plain' });
     expect(error.condition).toBe('resource-constraint');
     expect(error.type).toBe('wait');
-    await requestSlot(target, await guest(target), { filename: 'b.txt', size: 100, 'content-type': 'text/plain' });
+  });
+
+  it('guests from one address share one quota however often they sign in, across a restart; another address is unaffected', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-quota-'));
+    const first = await startUploadServer({ upload: { max_size: '1KiB', quota_per_guest: '1KiB' } }, { dataDir });
+    const port = () => first.server.c2sPort;
+    expect(await rawSlotAnswer(port(), '127.0.0.31', 600)).toBe('slot');
+    for (let signIn = 0; signIn < 5; signIn++) expect(await rawSlotAnswer(port(), '127.0.0.31', 500)).toBe('resource-constraint');
+    expect(await rawSlotAnswer(port(), '127.0.0.32', 600)).toBe('slot');
+
+    await first.stop();
+    const again = await startUploadServer({ upload: { max_size: '1KiB', quota_per_guest: '1KiB' } }, { dataDir, clock: first.clock });
+    expect(await rawSlotAnswer(again.server.c2sPort, '127.0.0.31', 500)).toBe('resource-constraint');
+    expect(await rawSlotAnswer(again.server.c2sPort, '127.0.0.33', 600)).toBe('slot');
   });
 
   it('an account holder is limited per day', async () => {

@@ -100,6 +100,15 @@ describe('XMPP over WebSocket (RFC 7395)', () => {
     expect((await ws.closed).code).toBe(1000);
   });
 
+  it('an <open/> in another namespace gets invalid-namespace (RFC 7395 §3.4)', async () => {
+    const ws = await RawWebSocket.open(wsUrl);
+    ws.send("<open xmlns='jabber:client' to='anon.localhost' version='1.0'/>");
+    const error = await ws.waitFor((m) => m.startsWith('<stream:error'));
+    expect(error).toMatch(/<invalid-namespace xmlns=["']urn:ietf:params:xml:ns:xmpp-streams["']/);
+    await ws.waitFor((m) => m.startsWith('<close'));
+    expect((await ws.closed).code).toBe(1000);
+  });
+
   it('an element split across two messages is a stream error', async () => {
     const ws = await RawWebSocket.open(wsUrl);
     ws.send(OPEN);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
 import { requirePythonModules, runPythonScript, scriptResult } from '../helpers/python.js';
-import { createRoomArchive } from '../../server/muc/archive/index.js';
+import { temporaryRoomArchive } from '../../server/muc/archive/index.js';
 
 const python = requirePythonModules(['nbxmpp', 'gi'], 'python3-nbxmpp');
 
@@ -38,6 +38,9 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
     const joined = nextStanza(romeo, (s) => s.is('presence') && s.attrs.from === `${ROOM}/romeo`);
     await romeo.send(xml('presence', { to: `${ROOM}/romeo` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
     await joined;
+    // The new room opens to others once its creator accepts the default configuration (XEP-0045 §10.1.2).
+    await romeo.iqCaller.request(xml('iq', { type: 'set', to: ROOM },
+      xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
     for (const body of EARLIER) {
       const echo = nextStanza(romeo, (s) => s.is('message') && s.getChildText('body') === body);
       await romeo.send(xml('message', { to: ROOM, type: 'groupchat' }, xml('body', {}, body)));
@@ -72,7 +75,8 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
       expect(message.archive).toBe(ROOM);
       expect(message.type).toBe('groupchat');
       // The <delay/> stamp (nbxmpp gives seconds) is when the room archived the message.
-      const stored = createRoomArchive(server.server.context).get(ROOM, message.mam_id);
+      // A temporary room: its archive is the one in memory.
+      const stored = temporaryRoomArchive(server.server.context).get(ROOM, message.mam_id);
       expect(message.timestamp * 1000).toBeCloseTo(stored!.timestamp, -1);
     }
     expect(result.archived[0]!.from).toBe(`${ROOM}/romeo`);

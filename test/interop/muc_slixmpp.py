@@ -1,6 +1,7 @@
 """slixmpp in Palaver's rooms, driven by muc-slixmpp.test.ts.
 
-An account holder creates a room and talks in it; a guest joins and gets the history (with
+An account holder creates a room (accepting the configuration form the room offers, as a
+reserved room, XEP-0045 §10.1.3, so that it opens to others) and talks in it; a guest joins and gets the history (with
 delays from the room and the live messages' stanza-ids), then talks back; a second guest
 asks for no history (maxchars=0). Prints one JSON line; every wait has a timeout.
 
@@ -65,6 +66,10 @@ async def scenario(result, clients):
     owner = await sign_in(Client, account_jid, account_password, host, port)
     clients.append(owner)
     result['owner_join'] = await join(owner, room, 'Owner')
+    if 201 in result['owner_join']['codes']:
+        muc = owner.plugin['xep_0045']
+        form = await muc.get_room_config(room, timeout=STEP_TIMEOUT)
+        await muc.set_room_config(room, form, timeout=STEP_TIMEOUT)
     owner.send_message(mto=room, mbody='first message', mtype='groupchat')
     first = await next_groupchat(owner)
     owner.send_message(mto=room, mbody='second message', mtype='groupchat')

@@ -25,7 +25,7 @@ function makeConfig(dataDir: string, domains: Partial<{ server: string; anon: st
     anonymous: { enabled: true, domain: domains.anon ?? 'anon.chat.example' },
     muc: {
       domain: domains.muc ?? 'conference.chat.example', history_length: 20, archive: true,
-      archive_expires_after: 7 * 86_400_000, anonymous_can_create_rooms: true, max_occupants: 100, max_rooms_per_user: 10,
+      archive_expires_after: 7 * 86_400_000, archive_max_messages: 10_000, anonymous_can_create_rooms: true, max_occupants: 100, max_rooms_per_user: 10,
     },
     upload: {
       enabled: true, domain: domains.upload ?? 'upload.chat.example', max_size: 10 * 1024 * 1024,
@@ -36,7 +36,7 @@ function makeConfig(dataDir: string, domains: Partial<{ server: string; anon: st
     access: { allow: [], trusted_proxies: ['127.0.0.1', '::1'], max_connections_per_address: 10, anonymous_logins_per_minute: 10 },
     limits: {
       max_stanza_size: 262_144, preauth_max_stanza_size: 10_000, max_depth: 64, negotiation_timeout: 30_000,
-      idle_timeout: 300_000, max_outgoing_buffer: 1_048_576, sasl_failures_per_minute: 5,
+      idle_timeout: 300_000, max_outgoing_buffer: 1_048_576, sasl_failures_per_minute: 5, sasl_failures_per_account_per_minute: 10,
     },
     sasl: { scram_iterations: 4096 },
     http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2 },

@@ -118,11 +118,18 @@ describe('defaults', () => {
         history_length: 20,
         archive: true,
         archive_expires_after: 7 * 86_400_000,
+        archive_max_messages: 10_000,
         archive_commit_delay: 0,
         archive_fsync: false,
         anonymous_can_create_rooms: true,
         max_occupants: 500,
         max_rooms_per_user: 20,
+        message_burst: 10,
+        messages_per_minute: 60,
+        presence_burst: 5,
+        presence_changes_per_minute: 12,
+        lock_new_rooms: true,
+        room_lock_timeout: 300_000,
       },
       upload: {
         enabled: true,
@@ -143,10 +150,13 @@ describe('defaults', () => {
         negotiation_timeout: 30_000,
         idle_timeout: 600_000,
         max_outgoing_buffer: 4 * 1024 ** 2,
+        read_rate: 10 * 1024,
+        read_burst: 64 * 1024,
         sasl_failures_per_minute: 5,
+        sasl_failures_per_account_per_minute: 10,
       },
       sasl: { scram_iterations: 10000 },
-      http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2 },
+      http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2, header_timeout: 10_000, body_timeout: 10_000 },
       landing: { title: 'Palaver', greeting: 'Pick a name and start chatting', info: '' },
       channels: [],
       log: { level: 'info', ip_addresses: false },
@@ -221,6 +231,11 @@ describe('errors name the file, the key, what was expected and what was found', 
     expect(problems({ muc: { history_length: -1 } })).toEqual(['config: [muc].history_length: expected a whole number ≥ 0, found -1']);
     expect(problems({ muc: 5 })).toEqual(['config: [muc]: expected a table, found 5']);
     expect(problems({ sasl: { scram_iterations: 1000 } })).toEqual(['config: [sasl].scram_iterations: expected a whole number ≥ 4096, found 1000']);
+    expect(problems({ muc: { message_burst: 0, presence_changes_per_minute: 1.5, lock_new_rooms: 'no' } })).toEqual([
+      'config: [muc].message_burst: expected a whole number from 1 to 10000, found 0',
+      'config: [muc].presence_changes_per_minute: expected a whole number from 0 to 600000, found 1.5',
+      'config: [muc].lock_new_rooms: expected true or false, found "no"',
+    ]);
   });
 
   it('reports bad sizes and durations, which must be strings', () => {

@@ -347,6 +347,67 @@ describe('appends with a commit delay are committed together, shortly after', ()
   });
 });
 
+describe('an archive keeps a bounded number of messages', () => {
+  it('keeps the newest [muc].archive_max_messages per room, dropping the oldest first, room by room', () => {
+    archive = new SqliteRoomArchive(db, () => clock, undefined, { maxMessagesPerRoom: 3 });
+    seed(5);
+    seed(2, OTHER);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
+    expect(archive.query(ROOM, {}, { max: 10 }).count).toBe(3);
+    expect(archive.recent(OTHER, 10)).toHaveLength(2);
+    // What was dropped is gone from search too.
+    expect(archive.query(ROOM, { search: 'number 1' }, { max: 10 }).messages).toEqual([]);
+  });
+
+  it('in memory, a full database makes way for new messages by dropping the oldest of any room', () => {
+    const lost: number[] = [];
+    archive = fillSmallArchive(true, lost);
+    expect(lost).toEqual([]);
+    const kept = archive.recent(ROOM, 1000).map((m) => m.id);
+    expect(kept.at(-1)).toBe('b400');
+    expect(kept.length).toBeLessThan(400);
+  });
+
+  it('on disk, a full database refuses the new message to its sender (reported), never drops older messages', () => {
+    const lost: number[] = [];
+    const refusals: unknown[] = [];
+    archive = fillSmallArchive(false, lost, refusals);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(refusals).toHaveLength(lost.length);
+    expect(refusals[0]).toMatchObject({ type: 'wait', condition: 'resource-constraint' });
+    expect(archive.recent(ROOM, 1000).map((m) => m.id)[0]).toBe('b1');
+  });
+});
+
+/** 400 messages of 2 kB into a database capped at 64 pages (256 KiB): it fills up. */
+function fillSmallArchive(evictOldestWhenFull: boolean, lost: number[], refusals: unknown[] = []): SqliteRoomArchive {
+  const small = new BetterSqlite3(':memory:');
+  small.exec(roomArchive.up as string);
+  small.pragma('max_page_count = 64');
+  const store = new SqliteRoomArchive(small, () => clock, (_error, n) => lost.push(n), { evictOldestWhenFull });
+  const big = 'x'.repeat(2000);
+  for (let i = 1; i <= 400; i++) {
+    try {
+      store.append(ROOM, { id: `b${i}`, stanza: groupchat(ROOM, 'alice', `b${i}`, `${i} ${big}`), nick: 'alice', occupantId: 'o', timestamp: T0 + i });
+    } catch (refusal) {
+      refusals.push(refusal);
+    }
+  }
+  return store;
+}
+
+describe('rooms that are not persistent leave nothing behind', () => {
+  it('deleteRoomsExcept forgets every room of the domain but those kept, and no other domain', () => {
+    seed(2);
+    seed(2, OTHER);
+    archive.append('x@elsewhere.example', { id: 'e1', stanza: groupchat('x@elsewhere.example', 'a', 'e1', 'hi'), nick: 'a', occupantId: 'o', timestamp: T0 });
+    expect(archive.deleteRoomsExcept('conference.localhost', [ROOM])).toBe(2);
+    expect(archive.recent(ROOM, 10)).toHaveLength(2);
+    expect(archive.recent(OTHER, 10)).toHaveLength(0);
+    expect(archive.recent('x@elsewhere.example', 10)).toHaveLength(1);
+  });
+});
+
 describe('appends without a commit delay (the default) are stored before append returns', () => {
   const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
 

@@ -63,7 +63,7 @@ class MapAccountStore implements AccountStore {
 }
 
 function context(accounts: AccountStore, overrides: Partial<SaslContext> = {}): SaslContext {
-  return { host: 'example.com', secure: true, accounts, insecure: false, ...overrides };
+  return { host: 'example.com', secure: true, accounts, insecure: false, accountBlocked: () => false, ...overrides };
 }
 
 function challengeText(step: SaslStep): string {
@@ -360,6 +360,26 @@ describe('SCRAM failures', () => {
     expect(failureOf(await exchange.step(Buffer.from(tampered)))).toBe('not-authorized');
   });
 
+  it('a throttled account (known or not) gets temporary-auth-failure before any credential is looked up', async () => {
+    const store = storeWithAlice();
+    const asked: string[] = [];
+    const ctx = context(store, { accountBlocked: (username) => { asked.push(username); return true; } });
+    for (const user of ['Alice', 'nobody']) {
+      const exchange = scramMechanism('SHA-256').start(ctx);
+      expect(failureOf(await exchange.step(Buffer.from(`n,,n=${user},r=abc`)))).toBe('temporary-auth-failure');
+      expect(exchange.account).toBe(user.toLowerCase());
+    }
+    expect(asked).toEqual(['alice', 'nobody']);
+    expect(store.lookups).toBe(0);
+  });
+
+  it('the exchange names the account it was about once the client said it', async () => {
+    const exchange = scramMechanism('SHA-256').start(context(storeWithAlice()));
+    expect(exchange.account).toBeUndefined();
+    challengeText(await exchange.step(Buffer.from('n,,n=ALICE,r=abc')));
+    expect(exchange.account).toBe('alice');
+  });
+
   it('a store that throws gives temporary-auth-failure, not an exception', async () => {
     const store = makeStore();
     store.getCredentials = () => {
@@ -426,6 +446,16 @@ describe('PLAIN', () => {
     expect(failureOf(await plainMechanism().start(context(storeWithAlice())).step(plain('', 'alice', 'wrong')))).toBe('not-authorized');
     expect(failureOf(await plainMechanism().start(context(storeWithAlice())).step(plain('', 'nobody', 'secret')))).toBe('not-authorized');
     expect(failureOf(await plainMechanism().start(context(storeWithAlice())).step(plain('', 'a b', 'secret')))).toBe('not-authorized');
+  });
+
+  it('a throttled account gets temporary-auth-failure, even with the right password, without a check', async () => {
+    const store = storeWithAlice();
+    const exchange = plainMechanism().start(context(store, { accountBlocked: (username) => username === 'alice' }));
+    expect(failureOf(await exchange.step(plain('', 'Alice', 'secret')))).toBe('temporary-auth-failure');
+    expect(exchange.account).toBe('alice');
+    expect(store.lookups).toBe(0);
+    const other = await plainMechanism().start(context(store, { accountBlocked: (username) => username === 'bob' })).step(plain('', 'alice', 'secret'));
+    expect(other).toEqual({ kind: 'success', username: 'alice' });
   });
 
   it('uses SHA-1 or SHA-512 credentials when those are all the account has', async () => {

@@ -26,8 +26,8 @@ function setup(upload: Record<string, unknown> = {}) {
   return { ...fixture, service: uploadService(fixture.ctx) };
 }
 
-const guest: Uploader = { bare: 'x1@anon.localhost', isGuest: true };
-const alice: Uploader = { bare: 'alice@localhost', isGuest: false };
+const guest: Uploader = { quotaKey: 'guest:network-1', isGuest: true };
+const alice: Uploader = { quotaKey: 'alice@localhost', isGuest: false };
 
 function request(attrs: Record<string, string | number | undefined>): Element {
   return xml('request', { xmlns: NS.upload, ...attrs });
@@ -60,7 +60,7 @@ describe('asking for an upload slot', () => {
 
     const id = new URL(getUrl).pathname.split('/')[3]!;
     const record = service.store.get(id)!;
-    expect(record).toMatchObject({ uploader: guest.bare, fileName: 'très cool.jpg', size: 1234, contentType: 'image/jpeg', completedAt: null });
+    expect(record).toMatchObject({ uploader: guest.quotaKey, fileName: 'très cool.jpg', size: 1234, contentType: 'image/jpeg', completedAt: null });
     expect(record.expiresAt).toBe(clock.now + SLOT_LIFETIME_MS);
     expect(secretMatches(secret, record.secretHash)).toBe(true);
     expect(record.secretHash.equals(hashSecret(secret))).toBe(true);
@@ -97,14 +97,14 @@ describe('asking for an upload slot', () => {
     }
   });
 
-  it('stops a guest at the per-session quota, and another guest is not affected', () => {
+  it('stops a guest network at its quota, and another network is not affected', () => {
     const { service } = setup({ max_size: '1MiB', quota_per_guest: '2MiB' });
     requestSlot(service, guest, request({ filename: 'a', size: 1024 * 1024 }));
     requestSlot(service, guest, request({ filename: 'b', size: 1024 * 1024 }));
     const error = refusal(() => requestSlot(service, guest, request({ filename: 'c', size: 1 })));
     expect(error.type).toBe('wait');
     expect(error.condition).toBe('resource-constraint');
-    expect(() => requestSlot(service, { bare: 'x2@anon.localhost', isGuest: true }, request({ filename: 'c', size: 1 }))).not.toThrow();
+    expect(() => requestSlot(service, { quotaKey: 'guest:network-2', isGuest: true }, request({ filename: 'c', size: 1 }))).not.toThrow();
   });
 
   it('stops an account at the daily quota and says when to retry; a day later it may upload again', () => {
@@ -161,7 +161,7 @@ describe('the upload service host', () => {
 
   it('gives slots to clients of this server only', () => {
     const { ask } = loaded();
-    const guestSession = { bare: parseJid('x1@anon.localhost'), isGuest: true, host: new Host('anon.localhost', 'anonymous') } as unknown as Session;
+    const guestSession = { bare: parseJid('x1@anon.localhost'), isGuest: true, remoteAddress: '192.0.2.1', host: new Host('anon.localhost', 'anonymous') } as unknown as Session;
     expect((ask(guestSession, 'x1@anon.localhost/r') as ReturnType<typeof xml>).name).toBe('slot');
     let error: unknown;
     try {

@@ -13,26 +13,30 @@ import { parseMamQuery, queryForm } from './query.js';
 import { fin, resultMessage, stamp } from './results.js';
 import type { ArchiveRoom, RoomLookup } from './rooms.js';
 
-export function registerMamHandlers(host: Host, server: ServerContext, archive: RoomArchiveStore, rooms: RoomLookup): void {
+export function registerMamHandlers(host: Host, server: ServerContext, rooms: RoomLookup): void {
   host.onIq('get', NS.mam, 'query', 'bare', (ctx) => {
     readableRoom(ctx, rooms);
     return queryForm();
   });
-  host.onIq('set', NS.mam, 'query', 'bare', (ctx, query) => runQuery(server, archive, readableRoom(ctx, rooms), ctx, query));
-  host.onIq('get', NS.mam, 'metadata', 'bare', (ctx) => metadata(archive, readableRoom(ctx, rooms)));
+  host.onIq('set', NS.mam, 'query', 'bare', (ctx, query) => runQuery(server, readableRoom(ctx, rooms), ctx, query));
+  host.onIq('get', NS.mam, 'metadata', 'bare', (ctx) => metadata(readableRoom(ctx, rooms)));
 }
+
+type ReadableRoom = ArchiveRoom & { store: RoomArchiveStore };
 
 /** The room the iq is addressed to, if it exists, archives, and the requester may read it. */
-function readableRoom(ctx: StanzaContext, rooms: RoomLookup): ArchiveRoom {
+function readableRoom(ctx: StanzaContext, rooms: RoomLookup): ReadableRoom {
   const room = rooms(ctx.to);
   if (!room) throw new StanzaError('cancel', 'item-not-found', 'no such room');
-  if (!room.archiving) throw new StanzaError('cancel', 'service-unavailable', 'this room keeps no archive');
+  const { store } = room;
+  if (!store) throw new StanzaError('cancel', 'service-unavailable', 'this room keeps no archive');
   // XEP-0313 §6.1.2: only those who may enter the room may read its archive.
   if (!room.mayQuery(ctx.from)) throw new StanzaError('auth', 'forbidden', 'only those who may enter this room may read its archive');
-  return room;
+  return { ...room, store };
 }
 
-function runQuery(server: ServerContext, archive: RoomArchiveStore, room: ArchiveRoom, ctx: StanzaContext, payload: Element): Element {
+function runQuery(server: ServerContext, room: ReadableRoom, ctx: StanzaContext, payload: Element): Element {
+  const archive = room.store;
   const query = parseMamQuery(payload, ctx.to);
   let page: ArchivePage;
   try {
@@ -58,8 +62,8 @@ function send(server: ServerContext, ctx: StanzaContext, stanza: Element): void 
   else server.router.route(stanza);
 }
 
-function metadata(archive: RoomArchiveStore, room: ArchiveRoom): Element {
-  const edges = archive.edges(room.key);
+function metadata(room: ReadableRoom): Element {
+  const edges = room.store.edges(room.key);
   return xml('metadata', { xmlns: NS.mam },
     edges && xml('start', { id: edges.start.id, timestamp: stamp(edges.start.timestamp) }),
     edges && xml('end', { id: edges.end.id, timestamp: stamp(edges.end.timestamp) }));

@@ -6,13 +6,15 @@
 import type { Host } from '../../core/host.js';
 import type { Jid } from '../../jid/jid.js';
 import { mucServiceFor } from '../service.js';
+import type { RoomArchiveStore } from './store.js';
 
 export interface ArchiveRoom {
   /** The room's bare JID, as results carry it in 'from'. */
   jid: string;
   /** What the room's messages are appended under. */
   key: string;
-  archiving: boolean;
+  /** Where the room's messages are: on disk for persistent rooms, in memory for temporary ones; null when it does not archive. */
+  store: RoomArchiveStore | null;
   /** XEP-0313 §6.1.2: whoever may enter the room may read its archive. */
   mayQuery(requester: Jid): boolean;
 }
@@ -24,7 +26,8 @@ const AFFILIATED = new Set(['owner', 'admin', 'member']);
 /**
  * Who reads a room's archive: its occupants; owners, admins and members; and, in a room
  * that is neither members-only nor password-protected, anyone who is not banned, since they
- * could join and read along. Outcasts never.
+ * could join and read along. Outcasts never, nor guests whose address a ban covers: the
+ * ban of a guest outlives their JID (address-ban.ts).
  */
 export function roomLookup(host: Host): RoomLookup {
   return (jid) => {
@@ -35,10 +38,10 @@ export function roomLookup(host: Host): RoomLookup {
     return {
       jid: bare,
       key: bare,
-      archiving: room.config.archive,
+      store: service!.archiveOf(room),
       mayQuery(requester) {
+        if (service!.isBanned(room, requester)) return false;
         const affiliation = room.affiliationOf(requester.bare());
-        if (affiliation === 'outcast') return false;
         if (room.canRead(requester) || AFFILIATED.has(affiliation)) return true;
         return !room.config.membersOnly && !room.config.password;
       },

@@ -92,6 +92,8 @@ export interface RoomArchiveStore extends RoomArchive {
   expire(cutoff: number, limit: number): number;
   /** Forgets a destroyed room's archive. */
   deleteRoom(room: string): void;
+  /** Forgets every room of a MUC domain except `keep` (bare JIDs); returns how many messages went. */
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number;
   /** Commits appends still queued; call it before the database is closed. */
   flush(): void;
 }
@@ -102,6 +104,18 @@ export const MAX_RECENT = 1000;
 const MAX_QUEUED = 1000;
 /** Distinct query shapes kept prepared; there are a few hundred possible at most. */
 const QUERY_CACHE_SIZE = 128;
+/** A database that is full (max_page_count) is freed this many times at most before a batch is lost. */
+const EVICTION_ATTEMPTS = 8;
+
+export interface ArchiveLimits {
+  /** Messages kept per room; past it the oldest go. Default: no cap. */
+  maxMessagesPerRoom?: number;
+  /**
+   * When the database is full, drop the oldest messages of all rooms to make room instead of
+   * losing the new ones: for a store in memory whose size is the cap, never for the one on disk.
+   */
+  evictOldestWhenFull?: boolean;
+}
 
 /** How appends reach the disk ([muc].archive_commit_delay and archive_fsync). */
 export interface ArchiveDurability {
@@ -132,7 +146,11 @@ export class SqliteRoomArchive implements RoomArchiveStore {
   private readonly stLast: Statement<[string], ArchiveEdge>;
   private readonly stExpire: Statement<[number, number]>;
   private readonly stDeleteRoom: Statement<[string]>;
+  private readonly stTrimRoom: Statement<[string, string, number]>;
+  private readonly stEvictOldest: Statement<[number]>;
+  private readonly stDeleteOthers: Statement<[string, string]>;
   private readonly commit: (entries: readonly QueuedAppend[]) => void;
+  private readonly durability: ArchiveDurability;
   private queued: QueuedAppend[] = [];
   private flushScheduled = false;
   private readonly flushSoon = (): void => {
@@ -146,7 +164,7 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     private readonly db: Database,
     private readonly now: () => number = Date.now,
     private readonly onFlushError: ArchiveWriteFailure = (error) => { throw error; },
-    private readonly durability: ArchiveDurability = { commitDelayMs: 0, fsync: false },
+    private readonly options: ArchiveLimits & Partial<ArchiveDurability> = {},
   ) {
     this.stInsert = db.prepare(
       `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
@@ -165,6 +183,15 @@ export class SqliteRoomArchive implements RoomArchiveStore {
       `DELETE FROM room_archive WHERE seq IN
          (SELECT seq FROM room_archive WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
     this.stDeleteRoom = db.prepare('DELETE FROM room_archive WHERE room = ?');
+    // Everything at or before the newest message beyond the cap; nothing while under it (NULL).
+    this.stTrimRoom = db.prepare(
+      `DELETE FROM room_archive WHERE room = ? AND seq <=
+         (SELECT seq FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`);
+    this.stEvictOldest = db.prepare(
+      'DELETE FROM room_archive WHERE seq IN (SELECT seq FROM room_archive ORDER BY seq LIMIT ?)');
+    this.stDeleteOthers = db.prepare(
+      `DELETE FROM room_archive WHERE substr(room, instr(room, '@') + 1) = ?
+         AND room NOT IN (SELECT value FROM json_each(?))`);
 
     const commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
       for (const entry of entries) {
@@ -172,9 +199,14 @@ export class SqliteRoomArchive implements RoomArchiveStore {
         // A repeated id keeps the first message: MAM ids are never reused.
         if (result.changes !== 0 && entry.text) this.stIndex.run(Number(result.lastInsertRowid), entry.text);
       }
+      const cap = options.maxMessagesPerRoom;
+      if (cap !== undefined) {
+        for (const room of new Set(entries.map((entry) => entry.room))) this.stTrimRoom.run(room, room, cap);
+      }
     });
+    this.durability = { commitDelayMs: options.commitDelayMs ?? 0, fsync: options.fsync ?? false };
     const relaxed = relaxedSync(db);
-    this.commit = durability.fsync ? commitTx : (entries) => relaxed(() => commitTx(entries));
+    this.commit = this.durability.fsync ? commitTx : (entries) => relaxed(() => commitTx(entries));
     this.retractTx = db.transaction((room: string, id: string, by: string, reason?: string) => {
       const row = this.stGet.get(room, id);
       if (!row || row.retracted) return;
@@ -221,12 +253,17 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     if (this.queued.length === 0) return undefined;
     const entries = this.queued;
     this.queued = [];
-    try {
-      this.commit(entries);
-      return undefined;
-    } catch (error) {
-      this.onFlushError(error, entries.length, delivered);
-      return error ?? new Error('commit failed');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.commit(entries);
+        return undefined;
+      } catch (error) {
+        const mayEvict = this.options.evictOldestWhenFull === true && isFull(error) && attempt < EVICTION_ATTEMPTS;
+        // Each attempt frees more: the full-text index does not give pages back row for row.
+        if (mayEvict && this.stEvictOldest.run(entries.length * 2 ** (attempt + 2)).changes > 0) continue;
+        this.onFlushError(error, entries.length, delivered);
+        return error ?? new Error('commit failed');
+      }
     }
   }
 
@@ -336,6 +373,11 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     this.stDeleteRoom.run(room);
   }
 
+  deleteRoomsExcept(domain: string, keep: readonly string[]): number {
+    this.flush();
+    return this.stDeleteOthers.run(domain, JSON.stringify(keep)).changes;
+  }
+
   private seqOf(room: string, id: string): number {
     const row = this.stSeq.get(room, id);
     if (!row) throw new ArchiveIdNotFound(id);
@@ -357,6 +399,10 @@ export class SqliteRoomArchive implements RoomArchiveStore {
     }
     return statement;
   }
+}
+
+function isFull(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { code?: unknown }).code === 'SQLITE_FULL';
 }
 
 type AppendEntry = Parameters<RoomArchive['append']>[1];

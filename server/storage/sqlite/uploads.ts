@@ -24,7 +24,6 @@ export class SqliteUploadStore implements UploadStore {
   private readonly stBytesBy: Statement<[string, number, number], { total: number }>;
   private readonly stOldestBy: Statement<[string, number, number], { oldest: number | null }>;
   private readonly stBytesStored: Statement<[number], { total: number }>;
-  private readonly stForgetUploader: Statement<[string]>;
   private readonly stExpired: Statement<[number, number], Row>;
 
   constructor(db: Database) {
@@ -37,7 +36,6 @@ export class SqliteUploadStore implements UploadStore {
       'SELECT COALESCE(SUM(size), 0) AS total FROM uploads WHERE uploader = ? AND created_at >= ? AND expires_at > ?');
     this.stOldestBy = db.prepare(
       'SELECT MIN(created_at) AS oldest FROM uploads WHERE uploader = ? AND created_at >= ? AND expires_at > ?');
-    this.stForgetUploader = db.prepare("UPDATE uploads SET uploader = '' WHERE uploader = ?");
     this.stBytesStored = db.prepare('SELECT COALESCE(SUM(size), 0) AS total FROM uploads WHERE expires_at > ?');
     this.stExpired = db.prepare(
       `SELECT ${COLUMNS} FROM uploads WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`);
@@ -70,10 +68,6 @@ export class SqliteUploadStore implements UploadStore {
 
   oldestBy(uploader: string, since: number, now: number): number | undefined {
     return this.stOldestBy.get(uploader, since, now)?.oldest ?? undefined;
-  }
-
-  forgetUploader(uploader: string): number {
-    return this.stForgetUploader.run(uploader).changes;
   }
 
   bytesStored(now: number): number {

@@ -17,6 +17,8 @@ export const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 export interface BoshBody {
   attrs: Record<string, string>;
   children: Element[];
+  /** Its size on the wire, charged to the session's read budget. */
+  bytes: number;
 }
 
 export interface BodyFailure {
@@ -75,7 +77,7 @@ export async function readBody(
   }
   parser.end();
   if (failure || attrs === null || !rootClosed) return malformed;
-  return { attrs, children };
+  return { attrs, children, bytes: size };
 }
 
 export function isBodyFailure(result: BoshBody | BodyFailure): result is BodyFailure {

@@ -10,7 +10,7 @@ export interface BoshParams {
   requests: number;
   /** Longest the client may go without a request open before the session ends. */
   inactivity: number;
-  /** Shortest interval between empty requests when hold is 0. Advertised, not enforced. */
+  /** Shortest interval between empty requests (XEP-0124 §11, §12; see overactivity.ts). */
   polling: number;
   /** The client asked for acknowledgements (ack='1'): the creation response echoes the rid. */
   ack: boolean;

@@ -8,7 +8,9 @@ import { XmppStream } from '../../stream/xmpp-stream.js';
 import type { StreamTransport } from '../../stream/transport.js';
 import { serializeForClient } from '../client-xml.js';
 import type { ConnectionTracker } from '../connections.js';
+import { readBudgetFor, type ReadBudget } from '../read-budget.js';
 import { bodyXml, writeBody, xboshAttr, type BoshBody, type TerminateCondition } from './body.js';
+import { OveractivityGuard } from './overactivity.js';
 import type { BoshParams } from './params.js';
 
 export interface BoshSessionOptions {
@@ -29,7 +31,7 @@ interface HeldRequest {
   timer: NodeJS.Timeout;
 }
 
-/** A request that arrived ahead of a missing rid; processed once the gap is filled. */
+/** A request not processed yet: ahead of a missing rid, or waiting for the read budget. */
 interface EarlyRequest {
   body: BoshBody;
   res: ServerResponse;
@@ -48,6 +50,11 @@ const BOSH_CONDITIONS = new Set<string>(['host-unknown', 'host-gone', 'system-sh
  * old to be cached, ends the session with item-not-found. Outgoing elements are queued (up
  * to [limits].max_outgoing_buffer) and sent in one body to the oldest held request.
  * With no request open for `inactivity` seconds the session ends, as a closed socket would.
+ * A client polling faster than `polling` allows is cut off with policy-violation.
+ *
+ * Bodies are charged to a read budget ([limits].read_rate and read_burst) as a socket's
+ * bytes are: while it is spent, the next body waits unprocessed and unanswered, and as a
+ * client may have only `requests` bodies open, a flooding client is slowed to the budget.
  */
 export class BoshSession implements StreamTransport {
   readonly kind = 'bosh';
@@ -73,12 +80,17 @@ export class BoshSession implements StreamTransport {
   private ended = false;
   private flushScheduled = false;
   private inactivityTimer: NodeJS.Timeout | null = null;
+  private readonly overactivity: OveractivityGuard;
+  private readonly budget: ReadBudget;
+  private budgetTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly server: ServerContext, private readonly options: BoshSessionOptions) {
     this.sid = options.sid;
     this.params = options.params;
+    this.overactivity = new OveractivityGuard(options.params, server.now);
     this.remoteAddress = options.remoteAddress;
     this.secure = options.secure;
+    this.budget = readBudgetFor(server.config.limits);
     this.stream = new XmppStream(server, this);
     options.connections.add(this.stream);
   }
@@ -91,6 +103,7 @@ export class BoshSession implements StreamTransport {
   /** The session creation request: opens the stream and answers at once with the features. */
   start(rid: number, body: BoshBody, res: ServerResponse): void {
     this.lastRid = rid;
+    this.budget.charge(body.bytes);
     const header = streamHeader(body.attrs, {});
     this.streamDefaults = { to: header.to ?? '', version: header.version ?? '' };
     this.stream.onHeader(header);
@@ -127,9 +140,12 @@ export class BoshSession implements StreamTransport {
       this.repeated(rid, res);
     } else if (rid > this.lastRid + this.params.requests) {
       this.terminate('item-not-found', res);
+    } else if (!this.closing && this.overactivity.isOveractive(rid, body, this.held.length + this.early.size)) {
+      this.server.log.debug('ending a BOSH session that polls faster than allowed');
+      this.terminate('policy-violation', res);
     } else if (this.closing) {
       this.hold(rid, res);
-    } else if (rid !== this.lastRid + 1) {
+    } else {
       const previous = this.early.get(rid);
       if (previous) writeBody(previous.res, bodyXml({}));
       this.early.set(rid, { body, res });
@@ -137,12 +153,24 @@ export class BoshSession implements StreamTransport {
         if (this.early.get(rid)?.res === res) this.early.delete(rid);
         this.checkIdle();
       });
-    } else {
-      this.process(rid, body, res);
-      for (let next = this.early.get(this.lastRid + 1); next && !this.ended; next = this.early.get(this.lastRid + 1)) {
-        this.early.delete(this.lastRid + 1);
-        this.process(this.lastRid + 1, next.body, next.res);
+      this.processInOrder();
+    }
+  }
+
+  /** Processes the waiting requests that follow lastRid, while the read budget allows. */
+  private processInOrder(): void {
+    for (let next = this.early.get(this.lastRid + 1); next && !this.ended; next = this.early.get(this.lastRid + 1)) {
+      const wait = this.budget.delay();
+      if (wait > 0) {
+        this.budgetTimer ??= setTimeout(() => {
+          this.budgetTimer = null;
+          this.processInOrder();
+        }, wait).unref();
+        return;
       }
+      this.early.delete(this.lastRid + 1);
+      this.budget.charge(next.body.bytes);
+      this.process(this.lastRid + 1, next.body, next.res);
     }
   }
 
@@ -158,7 +186,7 @@ export class BoshSession implements StreamTransport {
     if (element.name === 'stream:error') this.streamError = boshConditionOf(element);
     const text = serializeForClient(element);
     this.queue.push(text);
-    this.queuedSize += text.length;
+    this.queuedSize += Buffer.byteLength(text);
     if (this.queuedSize > this.server.config.limits.max_outgoing_buffer) {
       // The client stopped collecting: drop the backlog and end the session.
       this.server.log.debug('ending a BOSH session whose output queue is full');
@@ -275,6 +303,7 @@ export class BoshSession implements StreamTransport {
 
   private respond(res: ServerResponse, rid: number, attrs: Record<string, string | number | undefined>, payload: string): void {
     const text = bodyXml(attrs, payload);
+    this.overactivity.answered(rid, payload);
     this.responses.set(rid, text);
     // Responses are kept for the rid window, so a lost one can be fetched again.
     for (const old of this.responses.keys()) {
@@ -339,6 +368,7 @@ export class BoshSession implements StreamTransport {
     this.ended = true;
     this.closing ??= {};
     this.clearInactivity();
+    if (this.budgetTimer) clearTimeout(this.budgetTimer);
     for (const entry of this.held) {
       clearTimeout(entry.timer);
       writeBody(entry.res, bodyXml(this.closingAttrs()));

@@ -10,6 +10,7 @@ import { userData } from './003-user-data.js';
 import { rooms } from './004-rooms.js';
 import { roomArchive } from './005-room-archive.js';
 import { uploads } from './006-uploads.js';
+import { serverSecrets } from './007-server-secrets.js';
 
 export type { Migration } from './types.js';
 
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   rooms,
   roomArchive,
   uploads,
+  serverSecrets,
 ];

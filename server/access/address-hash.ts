@@ -1,0 +1,13 @@
+import { createHmac } from 'node:crypto';
+import { addressLimitKey } from './limit-key.js';
+
+/**
+ * Recognises a client's network (its IPv4 address or IPv6 /64, see addressLimitKey) without
+ * keeping its address: an HMAC-SHA-256 under a random server key, mixed with a scope (a room,
+ * a purpose) so that one address gives unrelated values in different scopes. Without the
+ * key, the hash cannot be turned back into the address by trying every address.
+ * The input is the one server/muc/address-ban.ts hashes (`scope \0 key`), so bans can share it.
+ */
+export function keyedAddressHash(secret: Buffer, scope: string, address: string): Buffer {
+  return createHmac('sha256', secret).update(`${scope}\0${addressLimitKey(address)}`).digest();
+}

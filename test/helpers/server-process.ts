@@ -28,11 +28,17 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** A config body for startServerProcess: data in ./data, plain TCP allowed, one channel "lobby". */
+/**
+ * A config body for startServerProcess: data in ./data, plain TCP allowed, one channel
+ * "lobby", and no per-occupant flood limit, so that a few guests can make heavy traffic.
+ */
 export function lobbyConfig(logLevel: 'warn' | 'info'): string {
   return `
 [server]
 data_dir = "data"
+
+[muc]
+messages_per_minute = 0
 
 [tls]
 require_encryption = false

@@ -85,6 +85,9 @@ function rooms(config: Config): string[] {
       'network address (as for bans, below), kept in memory only with the room, never in the database.',
     'Occupant ids (XEP-0421) are a keyed hash of the user\'s address under a random key per room, so they cannot be linked ' +
       'across rooms or turned back into the address.',
+    (config.muc.messages_per_minute > 0 || config.muc.presence_changes_per_minute > 0) &&
+      'Flood counters (how many messages and presence changes a user may still send in a room) live in memory only, per room ' +
+      'and user, and are forgotten once the user has left and the counters have filled up again (seconds later).',
   ])];
 }
 

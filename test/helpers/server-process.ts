@@ -29,14 +29,17 @@ export function canConnect(port: number): Promise<boolean> {
 }
 
 /**
- * A config body for startServerProcess: data in ./data, plain TCP allowed, one channel "lobby";
- * `floodLimits: false` lifts the per-occupant message limits for tests that write fast on purpose.
+ * A config body for startServerProcess: data in ./data, plain TCP allowed, one channel
+ * "lobby", and no per-occupant flood limit, so that a few guests can make heavy traffic.
  */
-export function lobbyConfig(logLevel: 'warn' | 'info', { floodLimits = true } = {}): string {
+export function lobbyConfig(logLevel: 'warn' | 'info'): string {
   return `
 [server]
 data_dir = "data"
-${floodLimits ? '' : '\n[muc]\nmessages_per_minute = 0\n'}
+
+[muc]
+messages_per_minute = 0
+
 [tls]
 require_encryption = false
 

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 async function start(): Promise<ServerProcess> {
-  const server = await startServerProcess(dir, lobbyConfig('warn', { floodLimits: false }));
+  const server = await startServerProcess(dir, lobbyConfig('warn'));
   running.push(server);
   return server;
 }

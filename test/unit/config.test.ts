@@ -249,6 +249,14 @@ describe('errors name the file, the key, what was expected and what was found', 
     expect(configFromObject({ muc: { archive_expires_after: '2s' } }, dir).muc.archive_expires_after).toBe(2000);
   });
 
+  it('takes an archive commit delay from 0 (commit before delivery) to 1s', () => {
+    expect(configFromObject({ muc: { archive_commit_delay: '25ms', archive_fsync: true } }, dir).muc)
+      .toMatchObject({ archive_commit_delay: 25, archive_fsync: true });
+    expect(problems({ muc: { archive_commit_delay: '2s' } })).toEqual([
+      'config: [muc].archive_commit_delay: expected a duration like "30s", "10m", "24h" or "7d", found "2s" (must be at most 1s)',
+    ]);
+  });
+
   it('reports a bad CIDR', () => {
     expect(problems({ access: { allow: ['10.0.0.0/8', '10.0.0.0/33', 'fd00::/8', 'nonsense'] } })).toEqual([
       'config: [access].allow[1]: expected an IP address or CIDR range like "10.0.0.0/8" or "::1", found "10.0.0.0/33"',

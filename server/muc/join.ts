@@ -85,6 +85,7 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   if (isBanned(muc.addressSecret, room, from, session)) {
     throw new StanzaError('auth', 'forbidden', 'you are banned from this room');
   }
+  muc.events.emit('pre-join', { room, from, session, nick, affiliation, mucX });
   if (room.config.membersOnly && rank < affiliationRank('member')) {
     throw new StanzaError('auth', 'registration-required', 'this room is for members only');
   }

@@ -20,6 +20,7 @@ export function leave(muc: MucContext, room: Room, occupant: Occupant, full: Jid
   const departure: PresenceChange = { ...change, type: 'unavailable', session: entry, selfOnly: full };
   if (gone) {
     sendPresenceToRoom(muc, room, occupant, departure);
+    muc.events.emit('occupant-left', { room, occupant });
     forgetIfEmpty(muc, room);
   } else {
     sendSelfPresence(muc, room, occupant, departure);
@@ -52,6 +53,7 @@ export function expel(muc: MucContext, room: Room, occupant: Occupant, change: P
   room.removeOccupant(occupant);
   for (const entry of occupant.sessions.values()) muc.track(entry.session, room, false);
   sendPresenceToRoom(muc, room, occupant, { ...change, type: 'unavailable' });
+  muc.events.emit('occupant-left', { room, occupant });
   forgetIfEmpty(muc, room);
 }
 

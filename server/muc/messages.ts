@@ -30,6 +30,7 @@ export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: 
     changeSubject(muc, room, sender, stanza);
     return;
   }
+  muc.events.emit('groupchat', { room, sender, stanza });
   const message = xml('message', {
     type: 'groupchat',
     from: room.jid.withResource(sender.nick).toString(),

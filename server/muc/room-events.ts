@@ -13,11 +13,14 @@ import type { Affiliation, RoomConfig } from './types.js';
  * Prosody's module:hook). A handler refuses (a join, a message) by throwing a StanzaError.
  */
 export interface RoomEventMap {
-  /** Before someone enters: refuse by throwing (bans, membership, password, capacity). */
+  /** Before someone enters, once they are known not to be banned: refuse by throwing (membership, password). */
   'pre-join': { room: Room; from: Jid; session: Session; nick: string; affiliation: Affiliation; mucX: Element | undefined };
   /** The status codes the joiner's self-presence carries (beside 110). */
   'join-status-codes': { room: Room; codes: number[] };
-  /** A groupchat message from an occupant, before it is kept and fanned out: refuse by throwing. */
+  /**
+   * A groupchat message from an occupant with voice (not a subject change), before it is
+   * stamped, kept and fanned out: refuse by throwing, or change the stanza in place.
+   */
   'groupchat': { room: Room; sender: Occupant; stanza: Element };
   /** Keep a message for history. */
   'history-append': { room: Room; entry: HistoryEntry };

@@ -22,10 +22,14 @@ export interface ConfigField {
   aliases?: readonly string[];
   type: FieldType;
   label: string;
+  /** Where the field is shown: fields come in increasing position, whichever feature adds them. */
+  position: number;
   options?: (limits: FormLimits, config: RoomConfig) => { label: string; value: string }[];
   get(config: RoomConfig): string;
   /** Returns the changed config or throws a StanzaError for a bad value. */
   set(config: RoomConfig, value: string, limits: FormLimits): RoomConfig;
+  /** For a submitted value whose meaning depends on other fields: runs once every field is set. */
+  settle?(config: RoomConfig, value: string): RoomConfig;
 }
 
 export const bool = (value: boolean) => (value ? '1' : '0');
@@ -36,23 +40,27 @@ export function parseBoolean(field: string, value: string): boolean {
   throw new StanzaError('modify', 'bad-request', `${field} must be true or false`);
 }
 
-function parseCount(field: string, value: string, min: number, max: number): number {
+export function parseCount(field: string, value: string, min: number, max: number): number {
   if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new StanzaError('modify', 'not-acceptable', `${field} must be a number from ${min} to ${max}`);
   }
   return Number(value);
 }
 
-function text(field: string, value: string, max: number): string {
+export function parseText(field: string, value: string, max: number): string {
   if (value.length > max) throw new StanzaError('modify', 'not-acceptable', `${field} is longer than ${max} characters`);
   return value;
 }
 
-function booleanField(name: string, label: string, key: 'persistent' | 'public' | 'membersOnly' | 'moderated' | 'changeSubject' | 'allowInvites'): ConfigField {
+type BooleanKey = { [K in keyof RoomConfig]: RoomConfig[K] extends boolean ? K : never }[keyof RoomConfig];
+
+/** A muc#roomconfig_<name> switch for one boolean key of the configuration. */
+export function booleanField(name: string, label: string, key: BooleanKey, position: number): ConfigField {
   return {
     var: `muc#roomconfig_${name}`,
     type: 'boolean',
     label,
+    position,
     get: (config) => bool(config[key]),
     set: (config, value) => ({ ...config, [key]: parseBoolean(name, value) }),
   };
@@ -63,32 +71,36 @@ const USER_LIMIT_CHOICES = [5, 10, 20, 30, 50, 100, 200, 500, 1000];
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   {
-    var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title',
+    var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title', position: 10,
     get: (config) => config.name,
-    set: (config, value) => ({ ...config, name: text('roomname', value, LIMITS.roomTitle) }),
+    set: (config, value) => ({ ...config, name: parseText('roomname', value, LIMITS.roomTitle) }),
   },
   {
-    var: 'muc#roomconfig_roomdesc', type: 'text-single', label: 'Description',
+    var: 'muc#roomconfig_roomdesc', type: 'text-single', label: 'Description', position: 20,
     get: (config) => config.description,
-    set: (config, value) => ({ ...config, description: text('roomdesc', value, LIMITS.roomDescription) }),
+    set: (config, value) => ({ ...config, description: parseText('roomdesc', value, LIMITS.roomDescription) }),
   },
-  booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent'),
-  booleanField('publicroom', 'List the room in the directory', 'public'),
-  booleanField('membersonly', 'Only members may enter', 'membersOnly'),
-  booleanField('moderatedroom', 'Only participants with voice may speak', 'moderated'),
+  booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
+  booleanField('membersonly', 'Only members may enter', 'membersOnly', 50),
+  booleanField('moderatedroom', 'Only participants with voice may speak', 'moderated', 60),
   {
-    var: 'muc#roomconfig_passwordprotectedroom', type: 'boolean', label: 'A password is needed to enter',
+    var: 'muc#roomconfig_passwordprotectedroom', type: 'boolean', label: 'A password is needed to enter', position: 70,
     get: (config) => bool(config.password !== ''),
-    // Decided after the password field, in applyConfigForm.
     set: (config, value) => (parseBoolean('passwordprotectedroom', value), config),
+    // Off clears the password; on needs one, from this form or from before.
+    settle: (config, value) => {
+      if (!parseBoolean('passwordprotectedroom', value)) return { ...config, password: '' };
+      if (config.password === '') throw new StanzaError('modify', 'not-acceptable', 'a password-protected room needs a password');
+      return config;
+    },
   },
   {
-    var: 'muc#roomconfig_roomsecret', type: 'text-private', label: 'Password',
+    var: 'muc#roomconfig_roomsecret', type: 'text-private', label: 'Password', position: 80,
     get: (config) => config.password,
-    set: (config, value) => ({ ...config, password: text('roomsecret', value, LIMITS.password) }),
+    set: (config, value) => ({ ...config, password: parseText('roomsecret', value, LIMITS.password) }),
   },
   {
-    var: 'muc#roomconfig_whois', type: 'list-single', label: 'Who may see real addresses',
+    var: 'muc#roomconfig_whois', type: 'list-single', label: 'Who may see real addresses', position: 90,
     options: () => [{ label: 'Moderators only', value: 'moderators' }, { label: 'Anyone', value: 'anyone' }],
     get: (config) => config.whois,
     set: (config, value) => {
@@ -97,7 +109,7 @@ export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
     },
   },
   {
-    var: 'muc#roomconfig_allowpm', type: 'list-single', label: 'Who may send private messages',
+    var: 'muc#roomconfig_allowpm', type: 'list-single', label: 'Who may send private messages', position: 100,
     options: () => [
       { label: 'Anyone', value: 'anyone' },
       { label: 'Participants and moderators', value: 'participants' },
@@ -112,10 +124,10 @@ export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
       return { ...config, allowPm: mapped };
     },
   },
-  booleanField('changesubject', 'Participants may change the subject', 'changeSubject'),
-  booleanField('allowinvites', 'Members may invite others (who become members)', 'allowInvites'),
+  booleanField('changesubject', 'Participants may change the subject', 'changeSubject', 110),
+  booleanField('allowinvites', 'Members may invite others (who become members)', 'allowInvites', 120),
   {
-    var: 'muc#roomconfig_maxusers', type: 'list-single', label: 'Most people in the room',
+    var: 'muc#roomconfig_maxusers', type: 'list-single', label: 'Most people in the room', position: 130,
     options: (limits, config) => [...new Set([...USER_LIMIT_CHOICES.filter((n) => n < limits.maxUsers), config.maxUsers, limits.maxUsers])]
       .sort((a, b) => a - b).map((n) => ({ label: String(n), value: String(n) })),
     get: (config) => String(config.maxUsers),
@@ -125,7 +137,7 @@ export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
     }),
   },
   {
-    var: 'muc#roomconfig_historylength', type: 'text-single', label: 'Messages shown to people who enter',
+    var: 'muc#roomconfig_historylength', type: 'text-single', label: 'Messages shown to people who enter', position: 140,
     get: (config) => String(config.historyLength),
     set: (config, value, limits) => ({ ...config, historyLength: parseCount('historylength', value, 0, limits.maxHistoryLength) }),
   },
@@ -162,10 +174,9 @@ export function applyConfigForm(current: RoomConfig, form: Element, limits: Form
     const value = values.get(field.var);
     if (value !== undefined) config = field.set(config, value, limits);
   }
-  const protectedValue = values.get('muc#roomconfig_passwordprotectedroom');
-  if (protectedValue !== undefined) {
-    if (!parseBoolean('passwordprotectedroom', protectedValue)) return { ...config, password: '' };
-    if (config.password === '') throw new StanzaError('modify', 'not-acceptable', 'a password-protected room needs a password');
+  for (const field of fields) {
+    const value = values.get(field.var);
+    if (value !== undefined && field.settle) config = field.settle(config, value);
   }
   return config;
 }

@@ -23,7 +23,7 @@ export function formLimits(muc: MucContext): FormLimits {
 function configFields(muc: MucContext, room: Room): ConfigField[] {
   const fields = [...CORE_CONFIG_FIELDS];
   muc.events.emit('config-form', { room, fields });
-  return fields;
+  return fields.sort((a, b) => a.position - b.position);
 }
 
 function requireOwner(room: Room, from: Jid): void {

@@ -10,7 +10,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
     name: '',
     description: '',
     persistent: false,
-    public: true,
     membersOnly: false,
     moderated: false,
     password: '',
@@ -42,15 +41,11 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
     // keep the defaults
   }
   const pick = <K extends keyof RoomConfig>(key: K, valid: (value: unknown) => boolean): RoomConfig[K] =>
-    (valid(stored[key]) ? stored[key] : defaults[key]) as RoomConfig[K];
-  const isString = (value: unknown) => typeof value === 'string';
-  const isBoolean = (value: unknown) => typeof value === 'boolean';
-  const isCount = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+    storedOr(stored, defaults, key, valid)[key];
   const core: CoreRoomConfig = {
     name: pick('name', isString),
     description: pick('description', isString),
     persistent: pick('persistent', isBoolean),
-    public: pick('public', isBoolean),
     membersOnly: pick('membersOnly', isBoolean),
     moderated: pick('moderated', isBoolean),
     password: pick('password', isString),
@@ -63,6 +58,17 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
   };
   return Object.assign(core, ...features.map((feature) => feature.readStored?.(stored, defaults) ?? {})) as RoomConfig;
 }
+
+/** One key of a stored configuration, or its default when it is missing or fails `valid`. */
+export function storedOr<K extends keyof RoomConfig>(
+  stored: Readonly<Record<string, unknown>>, defaults: RoomConfig, key: K, valid: (value: unknown) => boolean,
+): Pick<RoomConfig, K> {
+  return { [key]: valid(stored[key]) ? stored[key] : defaults[key] } as Pick<RoomConfig, K>;
+}
+
+export const isString = (value: unknown): value is string => typeof value === 'string';
+export const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+export const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
 export function isWhois(value: unknown): value is Whois {
   return value === 'moderators' || value === 'anyone';

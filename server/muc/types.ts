@@ -36,7 +36,6 @@ export interface CoreRoomConfig {
   name: string;
   description: string;
   persistent: boolean;
-  public: boolean;
   membersOnly: boolean;
   moderated: boolean;
   /** '' = no password. */

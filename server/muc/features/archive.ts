@@ -12,6 +12,7 @@ import { ArchiveHistory } from '../archive/index.js';
 import { NS_FULLTEXT, NS_MAM_EXTENDED } from '../archive/query.js';
 import { bool, parseBoolean } from '../config-form.js';
 import { STATUS } from '../outgoing-presence.js';
+import { isBoolean, storedOr } from '../room-config.js';
 import type { Room } from '../room.js';
 import type { RoomFeature } from './feature.js';
 
@@ -38,7 +39,7 @@ const BEFORE_MEMORY = 10;
 export const archive: RoomFeature = {
   name: 'archive',
   defaults: (policy) => ({ archive: policy.archive }),
-  readStored: (stored, defaults) => ({ archive: typeof stored.archive === 'boolean' ? stored.archive : defaults.archive }),
+  readStored: (stored, defaults) => storedOr(stored, defaults, 'archive', isBoolean),
   install(service) {
     const { server, host, events } = service;
     const { storage } = server;
@@ -61,6 +62,7 @@ export const archive: RoomFeature = {
         aliases: ['muc#roomconfig_enablelogging'],
         type: 'boolean',
         label: 'Archive messages (searchable history)',
+        position: 150,
         get: (config) => bool(config.archive),
         // Without an archive on the server ([muc].archive = false) it stays off.
         set: (config, value) => ({ ...config, archive: parseBoolean('enablearchiving', value) && enabled }),

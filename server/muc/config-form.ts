@@ -70,16 +70,6 @@ const USER_LIMIT_CHOICES = [5, 10, 20, 30, 50, 100, 200, 500, 1000];
 
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
-  {
-    var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title', position: 10,
-    get: (config) => config.name,
-    set: (config, value) => ({ ...config, name: parseText('roomname', value, LIMITS.roomTitle) }),
-  },
-  {
-    var: 'muc#roomconfig_roomdesc', type: 'text-single', label: 'Description', position: 20,
-    get: (config) => config.description,
-    set: (config, value) => ({ ...config, description: parseText('roomdesc', value, LIMITS.roomDescription) }),
-  },
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
   booleanField('membersonly', 'Only members may enter', 'membersOnly', 50),
   booleanField('moderatedroom', 'Only participants with voice may speak', 'moderated', 60),

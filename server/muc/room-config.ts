@@ -7,8 +7,6 @@ import type { AllowPm, CoreRoomConfig, RoomConfig, Whois } from './types.js';
 export function defaultRoomConfig(config: Config['muc'], features: readonly RoomFeature[]): RoomConfig {
   // The core's keys here, the features' from them: together every key of RoomConfig.
   const core: CoreRoomConfig = {
-    name: '',
-    description: '',
     persistent: false,
     membersOnly: false,
     moderated: false,
@@ -43,8 +41,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
   const pick = <K extends keyof RoomConfig>(key: K, valid: (value: unknown) => boolean): RoomConfig[K] =>
     storedOr(stored, defaults, key, valid)[key];
   const core: CoreRoomConfig = {
-    name: pick('name', isString),
-    description: pick('description', isString),
     persistent: pick('persistent', isBoolean),
     membersOnly: pick('membersOnly', isBoolean),
     moderated: pick('moderated', isBoolean),

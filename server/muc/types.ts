@@ -32,9 +32,6 @@ export type AllowPm = 'anyone' | 'participants' | 'moderators' | 'none';
 
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
-  /** Shown name; '' means the localpart. */
-  name: string;
-  description: string;
   persistent: boolean;
   membersOnly: boolean;
   moderated: boolean;

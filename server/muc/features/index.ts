@@ -1,5 +1,6 @@
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { nameAndDescription } from './name.js';
 import { memoryHistory } from './memory-history.js';
 import { publicRoom } from './public.js';
 
@@ -8,4 +9,5 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   memoryHistory,
   archive,
   publicRoom,
+  nameAndDescription,
 ];

@@ -66,8 +66,6 @@ export function booleanField(name: string, label: string, key: BooleanKey, posit
   };
 }
 
-const USER_LIMIT_CHOICES = [5, 10, 20, 30, 50, 100, 200, 500, 1000];
-
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
@@ -116,16 +114,6 @@ export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   },
   booleanField('changesubject', 'Participants may change the subject', 'changeSubject', 110),
   booleanField('allowinvites', 'Members may invite others (who become members)', 'allowInvites', 120),
-  {
-    var: 'muc#roomconfig_maxusers', type: 'list-single', label: 'Most people in the room', position: 130,
-    options: (limits, config) => [...new Set([...USER_LIMIT_CHOICES.filter((n) => n < limits.maxUsers), config.maxUsers, limits.maxUsers])]
-      .sort((a, b) => a - b).map((n) => ({ label: String(n), value: String(n) })),
-    get: (config) => String(config.maxUsers),
-    set: (config, value, limits) => ({
-      ...config,
-      maxUsers: value === '' || value === 'none' ? limits.maxUsers : parseCount('maxusers', value, 1, limits.maxUsers),
-    }),
-  },
   {
     var: 'muc#roomconfig_historylength', type: 'text-single', label: 'Messages shown to people who enter', position: 140,
     get: (config) => String(config.historyLength),

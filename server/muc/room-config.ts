@@ -15,7 +15,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
     allowPm: 'anyone',
     changeSubject: false,
     allowInvites: false,
-    maxUsers: config.max_occupants,
     historyLength: Math.min(config.history_length, maxHistoryLength(config)),
   };
   return Object.assign(core, ...features.map((feature) => feature.defaults?.(config) ?? {})) as RoomConfig;
@@ -49,7 +48,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
     allowPm: pick('allowPm', (value) => isAllowPm(value)),
     changeSubject: pick('changeSubject', isBoolean),
     allowInvites: pick('allowInvites', isBoolean),
-    maxUsers: pick('maxUsers', isCount),
     historyLength: pick('historyLength', isCount),
   };
   return Object.assign(core, ...features.map((feature) => feature.readStored?.(stored, defaults) ?? {})) as RoomConfig;

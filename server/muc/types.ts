@@ -43,7 +43,6 @@ export interface CoreRoomConfig {
   changeSubject: boolean;
   /** Members may invite others into a members-only room, which makes them members. */
   allowInvites: boolean;
-  maxUsers: number;
   /** Messages sent to a joiner by default. */
   historyLength: number;
 }

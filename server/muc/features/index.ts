@@ -1,5 +1,6 @@
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { maxUsers } from './max-users.js';
 import { nameAndDescription } from './name.js';
 import { memoryHistory } from './memory-history.js';
 import { publicRoom } from './public.js';
@@ -10,4 +11,5 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   archive,
   publicRoom,
   nameAndDescription,
+  maxUsers,
 ];

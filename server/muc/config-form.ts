@@ -2,7 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { LIMITS } from './limits.js';
-import { isAllowPm, isWhois } from './room-config.js';
+import { isWhois } from './room-config.js';
 import type { RoomConfig } from './types.js';
 
 export const ROOMCONFIG_FORM_TYPE = 'http://jabber.org/protocol/muc#roomconfig';
@@ -94,22 +94,6 @@ export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
     set: (config, value) => {
       if (!isWhois(value)) throw new StanzaError('modify', 'not-acceptable', 'whois is moderators or anyone');
       return { ...config, whois: value };
-    },
-  },
-  {
-    var: 'muc#roomconfig_allowpm', type: 'list-single', label: 'Who may send private messages', position: 100,
-    options: () => [
-      { label: 'Anyone', value: 'anyone' },
-      { label: 'Participants and moderators', value: 'participants' },
-      { label: 'Moderators only', value: 'moderators' },
-      { label: 'Nobody', value: 'none' },
-    ],
-    get: (config) => config.allowPm,
-    set: (config, value) => {
-      // Some clients send this field as a boolean.
-      const mapped = value === '1' || value === 'true' ? 'anyone' : value === '0' || value === 'false' ? 'none' : value;
-      if (!isAllowPm(mapped)) throw new StanzaError('modify', 'not-acceptable', 'allowpm is anyone, participants, moderators or none');
-      return { ...config, allowPm: mapped };
     },
   },
   booleanField('changesubject', 'Participants may change the subject', 'changeSubject', 110),

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
 import type { RoomFeature } from './features/feature.js';
 import { LIMITS } from './limits.js';
-import type { AllowPm, CoreRoomConfig, RoomConfig, Whois } from './types.js';
+import type { CoreRoomConfig, RoomConfig, Whois } from './types.js';
 
 /** A new room's configuration: instant, temporary, public, open, unmoderated, semi-anonymous. */
 export function defaultRoomConfig(config: Config['muc'], features: readonly RoomFeature[]): RoomConfig {
@@ -12,7 +12,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
     moderated: false,
     password: '',
     whois: 'moderators',
-    allowPm: 'anyone',
     changeSubject: false,
     allowInvites: false,
     historyLength: Math.min(config.history_length, maxHistoryLength(config)),
@@ -45,7 +44,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
     moderated: pick('moderated', isBoolean),
     password: pick('password', isString),
     whois: pick('whois', (value) => isWhois(value)),
-    allowPm: pick('allowPm', (value) => isAllowPm(value)),
     changeSubject: pick('changeSubject', isBoolean),
     allowInvites: pick('allowInvites', isBoolean),
     historyLength: pick('historyLength', isCount),
@@ -66,8 +64,4 @@ export const isCount = (value: unknown): value is number => typeof value === 'nu
 
 export function isWhois(value: unknown): value is Whois {
   return value === 'moderators' || value === 'anyone';
-}
-
-export function isAllowPm(value: unknown): value is AllowPm {
-  return value === 'anyone' || value === 'participants' || value === 'moderators' || value === 'none';
 }

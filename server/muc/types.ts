@@ -28,7 +28,6 @@ export function isRole(value: string | undefined): value is Role {
 }
 
 export type Whois = 'moderators' | 'anyone';
-export type AllowPm = 'anyone' | 'participants' | 'moderators' | 'none';
 
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
@@ -38,7 +37,6 @@ export interface CoreRoomConfig {
   /** '' = no password. */
   password: string;
   whois: Whois;
-  allowPm: AllowPm;
   /** Participants (not only moderators) may change the subject. */
   changeSubject: boolean;
   /** Members may invite others into a members-only room, which makes them members. */

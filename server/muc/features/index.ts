@@ -1,5 +1,6 @@
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { allowPm } from './allow-pm.js';
 import { maxUsers } from './max-users.js';
 import { nameAndDescription } from './name.js';
 import { memoryHistory } from './memory-history.js';
@@ -12,4 +13,5 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   publicRoom,
   nameAndDescription,
   maxUsers,
+  allowPm,
 ];

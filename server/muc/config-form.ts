@@ -72,22 +72,6 @@ export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('membersonly', 'Only members may enter', 'membersOnly', 50),
   booleanField('moderatedroom', 'Only participants with voice may speak', 'moderated', 60),
   {
-    var: 'muc#roomconfig_passwordprotectedroom', type: 'boolean', label: 'A password is needed to enter', position: 70,
-    get: (config) => bool(config.password !== ''),
-    set: (config, value) => (parseBoolean('passwordprotectedroom', value), config),
-    // Off clears the password; on needs one, from this form or from before.
-    settle: (config, value) => {
-      if (!parseBoolean('passwordprotectedroom', value)) return { ...config, password: '' };
-      if (config.password === '') throw new StanzaError('modify', 'not-acceptable', 'a password-protected room needs a password');
-      return config;
-    },
-  },
-  {
-    var: 'muc#roomconfig_roomsecret', type: 'text-private', label: 'Password', position: 80,
-    get: (config) => config.password,
-    set: (config, value) => ({ ...config, password: parseText('roomsecret', value, LIMITS.password) }),
-  },
-  {
     var: 'muc#roomconfig_whois', type: 'list-single', label: 'Who may see real addresses', position: 90,
     options: () => [{ label: 'Moderators only', value: 'moderators' }, { label: 'Anyone', value: 'anyone' }],
     get: (config) => config.whois,

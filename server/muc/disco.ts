@@ -25,7 +25,6 @@ export function roomInfo(room: Room, events: RoomEvents): Element {
     config.membersOnly ? 'muc_membersonly' : 'muc_open',
     config.moderated ? 'muc_moderated' : 'muc_unmoderated',
     config.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
-    config.password !== '' ? 'muc_passwordprotected' : 'muc_unsecured',
   ];
   events.emit('disco-info', { room, features });
   return xml('query', { xmlns: NS.discoInfo },

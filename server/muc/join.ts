@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
@@ -85,13 +84,10 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   if (isBanned(muc.addressSecret, room, from, session)) {
     throw new StanzaError('auth', 'forbidden', 'you are banned from this room');
   }
-  muc.events.emit('pre-join', { room, from, session, nick, affiliation, mucX });
   if (room.config.membersOnly && rank < affiliationRank('member')) {
     throw new StanzaError('auth', 'registration-required', 'this room is for members only');
   }
-  if (room.config.password !== '' && rank < affiliationRank('admin') && !passwordMatches(room, mucX)) {
-    throw new StanzaError('auth', 'not-authorized', 'this room needs a password');
-  }
+  muc.events.emit('pre-join', { room, from, session, nick, affiliation, mucX });
   // Another resource of the same user may share the exact nickname; nobody may take a look-alike.
   const existing = room.occupantWithNickLike(nick);
   if (existing && (!existing.bare.equals(from.bare()) || existing.nick !== nick)) {
@@ -123,10 +119,4 @@ function joinCodes(muc: MucContext, attempt: JoinAttempt): number[] {
   if (attempt.created) codes.push(STATUS.created);
   if (attempt.requestedNick !== attempt.nick) codes.push(STATUS.nickModified);
   return codes;
-}
-
-function passwordMatches(room: Room, mucX: Element | undefined): boolean {
-  const given = mucX?.getChildText('password') ?? '';
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(room.config.password));
 }

@@ -34,8 +34,6 @@ export interface CoreRoomConfig {
   persistent: boolean;
   membersOnly: boolean;
   moderated: boolean;
-  /** '' = no password. */
-  password: string;
   whois: Whois;
   /** Participants (not only moderators) may change the subject. */
   changeSubject: boolean;

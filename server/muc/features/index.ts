@@ -1,5 +1,6 @@
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { password } from './password.js';
 import { allowPm } from './allow-pm.js';
 import { maxUsers } from './max-users.js';
 import { nameAndDescription } from './name.js';
@@ -14,4 +15,5 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   nameAndDescription,
   maxUsers,
   allowPm,
+  password,
 ];

@@ -69,7 +69,6 @@ export function booleanField(name: string, label: string, key: BooleanKey, posit
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
-  booleanField('membersonly', 'Only members may enter', 'membersOnly', 50),
   booleanField('moderatedroom', 'Only participants with voice may speak', 'moderated', 60),
   {
     var: 'muc#roomconfig_whois', type: 'list-single', label: 'Who may see real addresses', position: 90,

@@ -84,9 +84,6 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   if (isBanned(muc.addressSecret, room, from, session)) {
     throw new StanzaError('auth', 'forbidden', 'you are banned from this room');
   }
-  if (room.config.membersOnly && rank < affiliationRank('member')) {
-    throw new StanzaError('auth', 'registration-required', 'this room is for members only');
-  }
   muc.events.emit('pre-join', { room, from, session, nick, affiliation, mucX });
   // Another resource of the same user may share the exact nickname; nobody may take a look-alike.
   const existing = room.occupantWithNickLike(nick);

@@ -8,7 +8,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
   // The core's keys here, the features' from them: together every key of RoomConfig.
   const core: CoreRoomConfig = {
     persistent: false,
-    membersOnly: false,
     moderated: false,
     whois: 'moderators',
     changeSubject: false,
@@ -39,7 +38,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
     storedOr(stored, defaults, key, valid)[key];
   const core: CoreRoomConfig = {
     persistent: pick('persistent', isBoolean),
-    membersOnly: pick('membersOnly', isBoolean),
     moderated: pick('moderated', isBoolean),
     whois: pick('whois', (value) => isWhois(value)),
     changeSubject: pick('changeSubject', isBoolean),

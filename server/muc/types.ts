@@ -32,7 +32,6 @@ export type Whois = 'moderators' | 'anyone';
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
   persistent: boolean;
-  membersOnly: boolean;
   moderated: boolean;
   whois: Whois;
   /** Participants (not only moderators) may change the subject. */

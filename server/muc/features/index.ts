@@ -1,10 +1,11 @@
+import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
-import { password } from './password.js';
-import { allowPm } from './allow-pm.js';
 import { maxUsers } from './max-users.js';
-import { nameAndDescription } from './name.js';
+import { membersOnly } from './members-only.js';
 import { memoryHistory } from './memory-history.js';
+import { nameAndDescription } from './name.js';
+import { password } from './password.js';
 import { publicRoom } from './public.js';
 
 /** The room features every MUC host has, in the order their hooks and form fields come. */
@@ -15,5 +16,6 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   nameAndDescription,
   maxUsers,
   allowPm,
+  membersOnly,
   password,
 ];

@@ -46,11 +46,14 @@ export function fanOut(stanza: Element, recipients: Iterable<Jid>, deliver: (to:
   }
 }
 
-/** Sends a stanza built once to every occupant resource (that `filter` accepts). */
+/**
+ * Sends a stanza built once to every occupant resource (that `filter` accepts), straight to
+ * the router: occupants' JIDs are always full, which MucContext.deliver would check again.
+ */
 export function fanOutToRoom(muc: MucContext, room: Room, stanza: Element, filter?: (viewer: Occupant) => boolean): void {
   const to: Jid[] = [];
   for (const { occupant, jid } of room.sessions()) {
     if (!filter || filter(occupant)) to.push(jid);
   }
-  fanOut(stanza, to, (jid, copy) => muc.deliver(jid, copy));
+  fanOut(stanza, to, (jid, copy) => muc.server.router.deliverTo(jid, copy));
 }

@@ -2,7 +2,6 @@ import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { LIMITS } from './limits.js';
-import { isWhois } from './room-config.js';
 import type { RoomConfig } from './types.js';
 
 export const ROOMCONFIG_FORM_TYPE = 'http://jabber.org/protocol/muc#roomconfig';
@@ -70,15 +69,6 @@ export function booleanField(name: string, label: string, key: BooleanKey, posit
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
   booleanField('moderatedroom', 'Only participants with voice may speak', 'moderated', 60),
-  {
-    var: 'muc#roomconfig_whois', type: 'list-single', label: 'Who may see real addresses', position: 90,
-    options: () => [{ label: 'Moderators only', value: 'moderators' }, { label: 'Anyone', value: 'anyone' }],
-    get: (config) => config.whois,
-    set: (config, value) => {
-      if (!isWhois(value)) throw new StanzaError('modify', 'not-acceptable', 'whois is moderators or anyone');
-      return { ...config, whois: value };
-    },
-  },
   booleanField('changesubject', 'Participants may change the subject', 'changeSubject', 110),
   booleanField('allowinvites', 'Members may invite others (who become members)', 'allowInvites', 120),
   {

@@ -111,7 +111,6 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
 function joinCodes(muc: MucContext, attempt: JoinAttempt): number[] {
   const { room } = attempt;
   const codes: number[] = [];
-  if (room.config.whois === 'anyone') codes.push(STATUS.nonAnonymous);
   muc.events.emit('join-status-codes', { room, codes });
   if (attempt.created) codes.push(STATUS.created);
   if (attempt.requestedNick !== attempt.nick) codes.push(STATUS.nickModified);

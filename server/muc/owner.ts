@@ -73,7 +73,6 @@ function announceConfigChange(muc: MucContext, room: Room, previous: RoomConfig,
   const changed = (Object.keys(next) as (keyof RoomConfig)[]).some((key) => next[key] !== previous[key]);
   if (changed) {
     const codes: number[] = [STATUS.configChanged];
-    if (next.whois !== previous.whois) codes.push(next.whois === 'anyone' ? STATUS.nowNonAnonymous : STATUS.nowSemiAnonymous);
     muc.events.emit('config-changed', { room, previous, next, codes });
     fanOutToRoom(muc, room, statusMessage(room, codes));
   }

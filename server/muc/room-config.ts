@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
 import type { RoomFeature } from './features/feature.js';
 import { LIMITS } from './limits.js';
-import type { CoreRoomConfig, RoomConfig, Whois } from './types.js';
+import type { CoreRoomConfig, RoomConfig } from './types.js';
 
 /** A new room's configuration: instant, temporary, public, open, unmoderated, semi-anonymous. */
 export function defaultRoomConfig(config: Config['muc'], features: readonly RoomFeature[]): RoomConfig {
@@ -9,7 +9,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
   const core: CoreRoomConfig = {
     persistent: false,
     moderated: false,
-    whois: 'moderators',
     changeSubject: false,
     allowInvites: false,
     historyLength: Math.min(config.history_length, maxHistoryLength(config)),
@@ -39,7 +38,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
   const core: CoreRoomConfig = {
     persistent: pick('persistent', isBoolean),
     moderated: pick('moderated', isBoolean),
-    whois: pick('whois', (value) => isWhois(value)),
     changeSubject: pick('changeSubject', isBoolean),
     allowInvites: pick('allowInvites', isBoolean),
     historyLength: pick('historyLength', isCount),
@@ -57,7 +55,3 @@ export function storedOr<K extends keyof RoomConfig>(
 export const isString = (value: unknown): value is string => typeof value === 'string';
 export const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 export const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-
-export function isWhois(value: unknown): value is Whois {
-  return value === 'moderators' || value === 'anyone';
-}

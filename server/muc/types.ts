@@ -27,13 +27,11 @@ export function isRole(value: string | undefined): value is Role {
   return value !== undefined && (ROLES as readonly string[]).includes(value);
 }
 
-export type Whois = 'moderators' | 'anyone';
 
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
   persistent: boolean;
   moderated: boolean;
-  whois: Whois;
   /** Participants (not only moderators) may change the subject. */
   changeSubject: boolean;
   /** Members may invite others into a members-only room, which makes them members. */

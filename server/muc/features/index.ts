@@ -7,10 +7,12 @@ import { memoryHistory } from './memory-history.js';
 import { nameAndDescription } from './name.js';
 import { password } from './password.js';
 import { publicRoom } from './public.js';
+import { whois } from './whois.js';
 
 /** The room features every MUC host has, in the order their hooks and form fields come. */
 export const ROOM_FEATURES: readonly RoomFeature[] = [
   memoryHistory,
+  whois,
   archive,
   publicRoom,
   nameAndDescription,

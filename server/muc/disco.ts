@@ -22,7 +22,6 @@ export function roomInfo(room: Room, events: RoomEvents): Element {
   const features = [
     NS.discoInfo, NS.muc, NS_STABLE_ID, NS_SELF_PING, NS.occupantId, NS_MODERATE, NS_MODERATE_0, NS_REGISTER,
     config.persistent ? 'muc_persistent' : 'muc_temporary',
-    config.moderated ? 'muc_moderated' : 'muc_unmoderated',
   ];
   events.emit('disco-info', { room, features });
   return xml('query', { xmlns: NS.discoInfo },

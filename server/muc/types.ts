@@ -31,7 +31,6 @@ export function isRole(value: string | undefined): value is Role {
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
   persistent: boolean;
-  moderated: boolean;
   /** Participants (not only moderators) may change the subject. */
   changeSubject: boolean;
   /** Members may invite others into a members-only room, which makes them members. */

@@ -1,6 +1,7 @@
 import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { moderated } from './moderated.js';
 import { maxUsers } from './max-users.js';
 import { membersOnly } from './members-only.js';
 import { memoryHistory } from './memory-history.js';
@@ -19,5 +20,6 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   maxUsers,
   allowPm,
   membersOnly,
+  moderated,
   password,
 ];

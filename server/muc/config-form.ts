@@ -68,7 +68,6 @@ export function booleanField(name: string, label: string, key: BooleanKey, posit
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
-  booleanField('changesubject', 'Participants may change the subject', 'changeSubject', 110),
   booleanField('allowinvites', 'Members may invite others (who become members)', 'allowInvites', 120),
   {
     var: 'muc#roomconfig_historylength', type: 'text-single', label: 'Messages shown to people who enter', position: 140,

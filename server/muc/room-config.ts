@@ -8,7 +8,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
   // The core's keys here, the features' from them: together every key of RoomConfig.
   const core: CoreRoomConfig = {
     persistent: false,
-    changeSubject: false,
     allowInvites: false,
     historyLength: Math.min(config.history_length, maxHistoryLength(config)),
   };
@@ -36,7 +35,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
     storedOr(stored, defaults, key, valid)[key];
   const core: CoreRoomConfig = {
     persistent: pick('persistent', isBoolean),
-    changeSubject: pick('changeSubject', isBoolean),
     allowInvites: pick('allowInvites', isBoolean),
     historyLength: pick('historyLength', isCount),
   };

@@ -22,6 +22,8 @@ export interface RoomEventMap {
    * stamped, kept and fanned out: refuse by throwing, or change the stanza in place.
    */
   'groupchat': { room: Room; sender: Occupant; stanza: Element };
+  /** An occupant's groupchat <subject/> (§8.1), before it is set: refuse by throwing. */
+  'subject-change': { room: Room; sender: Occupant; stanza: Element };
   /** A private message through the room (XEP-0045 §7.5) from an occupant: refuse by throwing. */
   'private-message': { room: Room; sender: Occupant; stanza: Element };
   /** Keep a message for history. */

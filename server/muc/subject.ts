@@ -1,5 +1,4 @@
 import { xml, type Element } from '../xml/element.js';
-import { StanzaError } from '../xml/errors.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
 import { occupantIdElement } from './occupant-id.js';
@@ -19,10 +18,7 @@ export function subjectMessage(room: Room): Element {
 
 /** §8.1: a groupchat message with a <subject/> and no <body/> changes the subject. */
 export function changeSubject(muc: MucContext, room: Room, sender: Occupant, stanza: Element): void {
-  const allowed = sender.role === 'moderator' || (room.config.changeSubject && sender.role === 'participant');
-  if (!allowed) {
-    throw new StanzaError('auth', 'forbidden', 'only moderators may change the subject of this room');
-  }
+  muc.events.emit('subject-change', { room, sender, stanza });
   room.setSubject(stanza.getChildText('subject') ?? '', sender.nick);
   fanOutToRoom(muc, room, xml('message', {
     type: 'groupchat',

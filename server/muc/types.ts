@@ -27,12 +27,9 @@ export function isRole(value: string | undefined): value is Role {
   return value !== undefined && (ROLES as readonly string[]).includes(value);
 }
 
-
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
   persistent: boolean;
-  /** Participants (not only moderators) may change the subject. */
-  changeSubject: boolean;
   /** Members may invite others into a members-only room, which makes them members. */
   allowInvites: boolean;
   /** Messages sent to a joiner by default. */

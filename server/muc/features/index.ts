@@ -1,6 +1,7 @@
 import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { changeSubject } from './change-subject.js';
 import { moderated } from './moderated.js';
 import { maxUsers } from './max-users.js';
 import { membersOnly } from './members-only.js';
@@ -21,5 +22,6 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   allowPm,
   membersOnly,
   moderated,
+  changeSubject,
   password,
 ];

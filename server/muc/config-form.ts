@@ -51,7 +51,7 @@ export function parseText(field: string, value: string, max: number): string {
   return value;
 }
 
-type BooleanKey = { [K in keyof RoomConfig]: RoomConfig[K] extends boolean ? K : never }[keyof RoomConfig];
+export type BooleanKey = { [K in keyof RoomConfig]: RoomConfig[K] extends boolean ? K : never }[keyof RoomConfig];
 
 /** A muc#roomconfig_<name> switch for one boolean key of the configuration. */
 export function booleanField(name: string, label: string, key: BooleanKey, position: number): ConfigField {
@@ -68,7 +68,6 @@ export function booleanField(name: string, label: string, key: BooleanKey, posit
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
-  booleanField('allowinvites', 'Members may invite others (who become members)', 'allowInvites', 120),
   {
     var: 'muc#roomconfig_historylength', type: 'text-single', label: 'Messages shown to people who enter', position: 140,
     get: (config) => String(config.historyLength),

@@ -8,7 +8,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
   // The core's keys here, the features' from them: together every key of RoomConfig.
   const core: CoreRoomConfig = {
     persistent: false,
-    allowInvites: false,
     historyLength: Math.min(config.history_length, maxHistoryLength(config)),
   };
   return Object.assign(core, ...features.map((feature) => feature.defaults?.(config) ?? {})) as RoomConfig;
@@ -35,7 +34,6 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
     storedOr(stored, defaults, key, valid)[key];
   const core: CoreRoomConfig = {
     persistent: pick('persistent', isBoolean),
-    allowInvites: pick('allowInvites', isBoolean),
     historyLength: pick('historyLength', isCount),
   };
   return Object.assign(core, ...features.map((feature) => feature.readStored?.(stored, defaults) ?? {})) as RoomConfig;

@@ -1,7 +1,5 @@
 import { StanzaError } from '../../xml/errors.js';
-import { booleanField } from '../config-form.js';
-import { isBoolean, storedOr } from '../room-config.js';
-import type { RoomFeature } from './feature.js';
+import { booleanOption } from './boolean-option.js';
 
 declare module '../types.js' {
   interface RoomConfig {
@@ -11,17 +9,13 @@ declare module '../types.js' {
 }
 
 /** Who may change the subject (XEP-0045 §8.1): moderators, and participants where the room lets them. */
-export const changeSubject: RoomFeature = {
-  name: 'change-subject',
-  defaults: () => ({ changeSubject: false }),
-  readStored: (stored, defaults) => storedOr(stored, defaults, 'changeSubject', isBoolean),
+export const changeSubject = booleanOption('change-subject', {
+  key: 'changeSubject', default: false,
+  field: 'changesubject', label: 'Participants may change the subject', position: 110,
   install({ events }) {
-    events.on('config-form', ({ fields }) => {
-      fields.push(booleanField('changesubject', 'Participants may change the subject', 'changeSubject', 110));
-    });
     events.on('subject-change', ({ room, sender }) => {
       const allowed = sender.role === 'moderator' || (room.config.changeSubject && sender.role === 'participant');
       if (!allowed) throw new StanzaError('auth', 'forbidden', 'only moderators may change the subject of this room');
     });
   },
-};
+});

@@ -1,6 +1,7 @@
 import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { allowInvites } from './allow-invites.js';
 import { changeSubject } from './change-subject.js';
 import { moderated } from './moderated.js';
 import { maxUsers } from './max-users.js';
@@ -23,5 +24,6 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   membersOnly,
   moderated,
   changeSubject,
+  allowInvites,
   password,
 ];

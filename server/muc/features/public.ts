@@ -1,25 +1,15 @@
-import { booleanField } from '../config-form.js';
-import { isBoolean, storedOr } from '../room-config.js';
-import type { RoomFeature } from './feature.js';
+import { booleanOption } from './boolean-option.js';
 
 declare module '../types.js' {
   interface RoomConfig {
-    /** Listed in the service's disco#items (once unlocked). */
+    /** Listed in the service's disco#items (once unlocked; disco.ts listPublicRooms). */
     public: boolean;
   }
 }
 
 /** XEP-0045 public and hidden rooms: listed in the directory, or not. */
-export const publicRoom: RoomFeature = {
-  name: 'public',
-  defaults: () => ({ public: true }),
-  readStored: (stored, defaults) => storedOr(stored, defaults, 'public', isBoolean),
-  install({ events }) {
-    events.on('config-form', ({ fields }) => {
-      fields.push(booleanField('publicroom', 'List the room in the directory', 'public', 40));
-    });
-    events.on('disco-info', ({ room, features }) => {
-      features.push(room.config.public ? 'muc_public' : 'muc_hidden');
-    });
-  },
-};
+export const publicRoom = booleanOption('public', {
+  key: 'public', default: true,
+  field: 'publicroom', label: 'List the room in the directory', position: 40,
+  disco: { on: 'muc_public', off: 'muc_hidden' },
+});

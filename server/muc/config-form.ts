@@ -68,11 +68,6 @@ export function booleanField(name: string, label: string, key: BooleanKey, posit
 /** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
 export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   booleanField('persistentroom', 'Keep the room when the last person leaves', 'persistent', 30),
-  {
-    var: 'muc#roomconfig_historylength', type: 'text-single', label: 'Messages shown to people who enter', position: 140,
-    get: (config) => String(config.historyLength),
-    set: (config, value, limits) => ({ ...config, historyLength: parseCount('historylength', value, 0, limits.maxHistoryLength) }),
-  },
 ];
 
 export function configForm(roomJid: string, config: RoomConfig, limits: FormLimits, fields: readonly ConfigField[]): Element {

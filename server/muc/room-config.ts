@@ -8,7 +8,6 @@ export function defaultRoomConfig(config: Config['muc'], features: readonly Room
   // The core's keys here, the features' from them: together every key of RoomConfig.
   const core: CoreRoomConfig = {
     persistent: false,
-    historyLength: Math.min(config.history_length, maxHistoryLength(config)),
   };
   return Object.assign(core, ...features.map((feature) => feature.defaults?.(config) ?? {})) as RoomConfig;
 }
@@ -30,12 +29,7 @@ export function parseStoredConfig(json: string, defaults: RoomConfig, features: 
   } catch {
     // keep the defaults
   }
-  const pick = <K extends keyof RoomConfig>(key: K, valid: (value: unknown) => boolean): RoomConfig[K] =>
-    storedOr(stored, defaults, key, valid)[key];
-  const core: CoreRoomConfig = {
-    persistent: pick('persistent', isBoolean),
-    historyLength: pick('historyLength', isCount),
-  };
+  const core: CoreRoomConfig = storedOr(stored, defaults, 'persistent', isBoolean);
   return Object.assign(core, ...features.map((feature) => feature.readStored?.(stored, defaults) ?? {})) as RoomConfig;
 }
 

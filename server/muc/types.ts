@@ -30,8 +30,6 @@ export function isRole(value: string | undefined): value is Role {
 /** The keys of a room's configuration that the room core owns. */
 export interface CoreRoomConfig {
   persistent: boolean;
-  /** Messages sent to a joiner by default. */
-  historyLength: number;
 }
 
 /**

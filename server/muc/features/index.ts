@@ -1,6 +1,7 @@
 import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { historyLength } from './history-length.js';
 import { allowInvites } from './allow-invites.js';
 import { changeSubject } from './change-subject.js';
 import { moderated } from './moderated.js';
@@ -25,5 +26,6 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   moderated,
   changeSubject,
   allowInvites,
+  historyLength,
   password,
 ];

@@ -4,7 +4,7 @@ import { NS } from '../xml/namespaces.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
 import { applyConfigForm, configForm, CORE_CONFIG_FIELDS, type ConfigField, type FormLimits } from './config-form.js';
 import type { MucContext } from './context.js';
-import { expel, forgetIfEmpty } from './leave.js';
+import { forgetIfEmpty } from './leave.js';
 import { sendSelfPresence, STATUS, statusMessage } from './outgoing-presence.js';
 import { fanOutToRoom } from './fan-out.js';
 import { maxHistoryLength } from './room-config.js';
@@ -68,7 +68,7 @@ export function ownerSet(muc: MucContext, room: Room, from: Jid, query: Element)
   return () => announceConfigChange(muc, room, previous, next);
 }
 
-/** Status codes for occupants (§10.2.1) and the removal of non-members from a room turned members-only. */
+/** Status codes for occupants (§10.2.1), then what features do about the new configuration (who must leave). */
 function announceConfigChange(muc: MucContext, room: Room, previous: RoomConfig, next: RoomConfig): void {
   const changed = (Object.keys(next) as (keyof RoomConfig)[]).some((key) => next[key] !== previous[key]);
   if (changed) {
@@ -76,11 +76,7 @@ function announceConfigChange(muc: MucContext, room: Room, previous: RoomConfig,
     muc.events.emit('config-changed', { room, previous, next, codes });
     fanOutToRoom(muc, room, statusMessage(room, codes));
   }
-  if (next.membersOnly && !previous.membersOnly) {
-    for (const occupant of [...room.occupants.values()]) {
-      if (room.affiliationOf(occupant.bare) === 'none') expel(muc, room, occupant, { codes: [STATUS.membersOnly] });
-    }
-  }
+  muc.events.emit('config-announced', { room, previous, next });
   forgetIfEmpty(muc, room);
 }
 

@@ -38,6 +38,8 @@ export interface RoomEventMap {
   'config-form': { room: Room; fields: ConfigField[] };
   /** A submitted configuration was stored: add the status codes occupants are told (§10.2.1). */
   'config-changed': { room: Room; previous: RoomConfig; next: RoomConfig; codes: number[] };
+  /** Occupants were told of a configuration change: act on it (remove those who may no longer stay). */
+  'config-announced': { room: Room; previous: RoomConfig; next: RoomConfig };
   /** The room is now kept in the store (persistent), or no longer. */
   'persistence-changed': { room: Room; persistent: boolean };
   /** An occupant (the last of their resources) left the room. */

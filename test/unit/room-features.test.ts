@@ -64,6 +64,18 @@ describe('members-only', () => {
     expect(selfPresence(bob.send(joinStanza(room, 'bob')))).toBeDefined();
   });
 
+  it('removes non-members (322) once they have read that the room changed (104)', () => {
+    createRoom({});
+    bob.send(joinStanza(room, 'bob'));
+    const received = owner.send(configureStanza(room, { membersonly: '1' }));
+    expect(received.find((stanza) => stanza.name === 'iq')?.attrs.type).toBe('result');
+    const told = bob.received.findIndex((stanza) => stanza.name === 'message' && statusCodes(stanza).includes(104));
+    const removed = bob.received.findIndex((stanza) => stanza.attrs.type === 'unavailable' && statusCodes(stanza).includes(322));
+    expect(told).toBeGreaterThanOrEqual(0);
+    expect(removed).toBeGreaterThan(told);
+    expect(fixture.service.getRoom('talk')?.occupantByNick('bob')).toBeUndefined();
+  });
+
   it('checks membership before the password', () => {
     createRoom({ membersonly: '1', passwordprotectedroom: '1', roomsecret: 'x' });
     expect(errorCondition(bob.send(joinStanza(room, 'bob'))[0])).toBe('registration-required');

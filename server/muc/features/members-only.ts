@@ -1,4 +1,6 @@
 import { StanzaError } from '../../xml/errors.js';
+import { expel } from '../leave.js';
+import { STATUS } from '../outgoing-presence.js';
 import { affiliationRank } from '../types.js';
 import { booleanOption } from './boolean-option.js';
 
@@ -9,12 +11,20 @@ declare module '../types.js' {
   }
 }
 
-/** XEP-0045 members-only rooms (the removal of non-members when a room becomes one stays in owner.ts, after the announcement). */
+/** XEP-0045 members-only rooms. */
 export const membersOnly = booleanOption('members-only', {
   key: 'membersOnly', default: false,
   field: 'membersonly', label: 'Only members may enter', position: 50,
   disco: { on: 'muc_membersonly', off: 'muc_open' },
-  install({ events }) {
+  install(service) {
+    const { events } = service;
+    // §9.3: occupants without an affiliation leave a room that becomes members-only, after its announcement.
+    events.on('config-announced', ({ room, previous, next }) => {
+      if (!next.membersOnly || previous.membersOnly) return;
+      for (const occupant of [...room.occupants.values()]) {
+        if (room.affiliationOf(occupant.bare) === 'none') expel(service, room, occupant, { codes: [STATUS.membersOnly] });
+      }
+    });
     events.on('pre-join', ({ room, affiliation }) => {
       if (room.config.membersOnly && affiliationRank(affiliation) < affiliationRank('member')) {
         throw new StanzaError('auth', 'registration-required', 'this room is for members only');

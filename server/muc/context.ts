@@ -24,6 +24,4 @@ export interface MucContext {
   removeRoom(room: Room): void;
   /** Remembers which rooms a client session is in, so that they leave when it closes. */
   track(session: Session, room: Room, inRoom: boolean): void;
-  /** The channel's welcome text, if the room is a [[channels]] entry with one. */
-  welcome(room: Room): string | undefined;
 }

@@ -1,4 +1,4 @@
-import { xml, type Element } from '../xml/element.js';
+import type { Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
@@ -29,7 +29,7 @@ export interface JoinAttempt {
 /**
  * XEP-0045 §7.2: checks the joiner against bans, membership, password, nick and capacity
  * (throws the StanzaError to send back), then enters them: the occupant list, their own
- * presence (and everyone's news of it), history, the subject and the channel's welcome.
+ * presence (and everyone's news of it), history, the subject and what features add.
  */
 export function join(muc: MucContext, attempt: JoinAttempt): void {
   const { room, nick, from, session, stanza } = attempt;
@@ -57,16 +57,13 @@ export function join(muc: MucContext, attempt: JoinAttempt): void {
   sendRoomState(muc, room, from, mucX);
 }
 
-/** History, subject and welcome: what a joiner gets after the presences (also on a rejoin). */
+/** History, subject and what features add (a channel's welcome): what a joiner gets after the presences (also on a rejoin). */
 export function sendRoomState(muc: MucContext, room: Room, to: Jid, mucX: Element | undefined): void {
   sendHistory(muc, room, to, parseHistoryRequest(mucX));
   const subject = subjectMessage(room);
   subject.attrs.to = to.toString();
   muc.deliver(to, subject);
-  const welcome = muc.welcome(room);
-  if (welcome) {
-    muc.deliver(to, xml('message', { type: 'groupchat', from: room.jid.toString(), to: to.toString() }, xml('body', {}, welcome)));
-  }
+  muc.events.emit('room-state-sent', { room, to });
 }
 
 /** The re-sent self-presence and room state when an occupant joins again under the same nick. */

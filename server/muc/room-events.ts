@@ -26,6 +26,8 @@ export interface RoomEventMap {
   'subject-change': { room: Room; sender: Occupant; stanza: Element };
   /** A private message through the room (XEP-0045 §7.5) from an occupant: refuse by throwing. */
   'private-message': { room: Room; sender: Occupant; stanza: Element };
+  /** A joiner has had their presences, history and subject: what a feature sends after them. */
+  'room-state-sent': { room: Room; to: Jid };
   /** Keep a message for history. */
   'history-append': { room: Room; entry: HistoryEntry };
   /** The last `max` messages for a joiner: a handler fills `messages`. */

@@ -34,7 +34,6 @@ export class MucService implements MucContext, RoomPersistence {
   readonly addressSecret: Buffer;
   readonly events = new RoomEvents();
   private readonly admins: ReadonlySet<string>;
-  private readonly welcomes = new Map<string, string>();
   private readonly stored = new Set<string>();
   private readonly joined = new SessionKey<Set<Room>>('muc rooms', () => new Set());
   private stopping = false;
@@ -90,7 +89,6 @@ export class MucService implements MucContext, RoomPersistence {
       }
       room.setConfig({ ...room.config, persistent: true, name: channel.title, description: channel.description });
       this.roomChanged(room);
-      if (channel.welcome) this.welcomes.set(channel.name, channel.welcome);
     }
   }
 
@@ -158,10 +156,6 @@ export class MucService implements MucContext, RoomPersistence {
   track(session: Session, room: Room, inRoom: boolean): void {
     if (inRoom) session.get(this.joined).add(room);
     else if (!room.occupantByRealJid(session.jid)) session.get(this.joined).delete(room);
-  }
-
-  welcome(room: Room): string | undefined {
-    return this.welcomes.get(room.name);
   }
 
   // --- RoomPersistence ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
+import { channelWelcome } from './channel-welcome.js';
 import { historyLength } from './history-length.js';
 import { allowInvites } from './allow-invites.js';
 import { changeSubject } from './change-subject.js';
@@ -27,5 +28,6 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   changeSubject,
   allowInvites,
   historyLength,
+  channelWelcome,
   password,
 ];

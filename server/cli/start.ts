@@ -60,7 +60,7 @@ export async function startCommand(config: Config): Promise<void> {
 
   // Loaded only here, so that `check` and the account commands do not load the whole server.
   try {
-    const { startServer } = await import('../core/server.js');
+    const { startServer } = await import('../startup/server.js');
     running = await startServer(config);
   } catch (err) {
     throw startupError(err);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config/types.js';
-import { OriginPolicy } from '../http/origins.js';
+import { OriginPolicy } from '../access/origins.js';
 
 const PREFLIGHT_MAX_AGE_S = 86_400;
 

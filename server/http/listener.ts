@@ -23,7 +23,7 @@ export interface HttpListenerOptions {
  * times each body by its size): headers, then the largest allowed upload at MIN_BODY_RATE.
  * Held responses are not limited by it.
  */
-export function requestTimeoutFor(config: StreamContext['config']): number {
+function requestTimeoutFor(config: StreamContext['config']): number {
   const largestBody = config.upload.enabled ? config.upload.max_size : 0;
   return config.http.header_timeout + config.http.body_timeout + Math.ceil((largestBody / MIN_BODY_RATE) * 1000);
 }

@@ -5,7 +5,7 @@ import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
 import { UPLOAD, UploadService } from '../upload/service.js';
 import { requestSlot, type Uploader } from '../upload/slots.js';
-import { startSweeper } from '../upload/sweeper.js';
+import { startSweeper } from '../upload/service.js';
 
 /**
  * XEP-0363 HTTP File Upload on [upload].domain: hands out slots to this server's clients

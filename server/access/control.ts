@@ -1,8 +1,7 @@
 import type { Config } from '../config/types.js';
 import { FailureThrottle } from './failure-throttle.js';
-import { addressLimitKey } from './address.js';
+import { addressLimitKey, NetworkList } from './address.js';
 import { resolveClient, type ClientAddress, type PeerRequest } from './forwarded.js';
-import { NetworkList } from './networks.js';
 
 /** A connection admitted by access control; release() when it ends (a second call does nothing). */
 export interface Admission {

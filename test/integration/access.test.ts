@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../server/config/load.js';
-import { NetworkList } from '../../server/access/networks.js';
+import { NetworkList } from '../../server/access/address.js';
 import { resolveClient } from '../../server/access/forwarded.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient } from '../helpers/clients.js';

@@ -1,25 +1,12 @@
 /** The host handler chain (core/host.ts) and how the router runs it: the seam every feature plugs into. */
-import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { xml, type Element } from '../../server/xml/element.js';
 import { StanzaError } from '../../server/xml/errors.js';
 import { parseJid } from '../../server/jid/jid.js';
-import { Host, NO_REPLY, type StanzaContext } from '../../server/core/host.js';
-import { HostRegistry } from '../../server/core/hosts.js';
-import { Router } from '../../server/core/router.js';
-import { Session, type StanzaSink } from '../../server/core/session.js';
-import { SessionRegistry } from '../../server/core/sessions.js';
-import { createMemoryStorage } from '../../server/storage/memory/index.js';
-
-class RecordingSink implements StanzaSink {
-  readonly sent: Element[] = [];
-  readonly remoteAddress = '192.0.2.1';
-  readonly transportKind = 'tcp';
-  send(stanza: Element): void {
-    this.sent.push(stanza);
-  }
-  close(): void {}
-}
+import { NO_REPLY, type Host, type StanzaContext } from '../../server/core/host.js';
+import type { Router } from '../../server/core/router.js';
+import { Session } from '../../server/core/session.js';
+import { newCore, RecordingSink } from './core-fixture.js';
 
 let host: Host;
 let router: Router;
@@ -27,13 +14,11 @@ let alice: Session;
 let aliceSink: RecordingSink;
 
 beforeEach(() => {
-  const hosts = new HostRegistry();
-  host = hosts.add('example.org', 'account', createMemoryStorage());
-  const sessions = new SessionRegistry();
-  router = new Router(hosts, sessions, pino({ level: 'silent' }));
+  const core = newCore();
+  ({ host, router } = core);
   aliceSink = new RecordingSink();
   alice = new Session(parseJid('alice@example.org/phone'), host, aliceSink);
-  sessions.add(alice);
+  core.sessions.add(alice);
 });
 
 const FROM = 'alice@example.org/phone';

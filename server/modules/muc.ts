@@ -1,5 +1,6 @@
 import { defineModule } from '../core/module.js';
 import { registerMucHandlers } from '../muc/handlers.js';
+import { ROOM_FEATURES } from '../muc/features/index.js';
 import { MUC, MucService } from '../muc/service.js';
 
 /**
@@ -11,14 +12,8 @@ export default defineModule({
   name: 'muc',
   hostKinds: ['muc'],
   load(host, server) {
-    const { storage } = server;
-    const archives = server.config.muc.archive ? { lasting: storage.archive, temporary: storage.temporaryArchive } : null;
-    const service = new MucService(host, server, storage.rooms, archives);
+    const service = new MucService(host, server, server.storage.rooms, ROOM_FEATURES);
     server.services.provide(MUC, service, host);
-    // Messages of rooms that are not stored: left by a crash, or by releases that archived
-    // temporary rooms on disk. Whatever [muc].archive says now, they must not stay.
-    const leftovers = storage.archive.deleteRoomsExcept(host.name, service.storedRoomJids());
-    if (leftovers > 0) server.log.info({ deleted: leftovers }, 'archived messages of rooms that are not persistent deleted');
     registerMucHandlers(host, service);
     service.ensureChannels();
     server.events.on('shutdown', () => service.shutdown());

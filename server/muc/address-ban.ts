@@ -19,7 +19,7 @@ export function addressHash(serverSecret: Buffer, room: string, remoteAddress: s
 }
 
 /**
- * Whether a user is kept out of a room, whichever way they come in (join, archive, the
+ * Whether a user is kept out of a room, whichever way they come in (join, MAM queries, the
  * landing page's questions): banned by JID, or a guest whose address a ban covers.
  */
 export function isBanned(serverSecret: Buffer, room: Room, jid: Jid, session: BanSubject | undefined): boolean {

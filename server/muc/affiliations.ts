@@ -4,7 +4,8 @@ import { NS } from '../xml/namespaces.js';
 import { addressHash } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { expel } from './leave.js';
-import { broadcast, broadcastPresence, STATUS } from './presence.js';
+import { sendPresenceToRoom, STATUS } from './outgoing-presence.js';
+import { fanOutToRoom } from './fan-out.js';
 import type { AffiliationEntry, Room } from './room.js';
 import type { Actor } from './roles.js';
 import { affiliationRank, type Affiliation } from './types.js';
@@ -82,11 +83,11 @@ export function applyAffiliationChange(muc: MucContext, room: Room, actor: Actor
       expel(muc, room, occupant, { codes: [STATUS.affiliationChanged], actor: by, reason: change.reason });
     } else {
       occupant.role = room.defaultRole(change.affiliation);
-      broadcastPresence(muc, room, occupant, { actor: by, reason: change.reason });
+      sendPresenceToRoom(muc, room, occupant, { actor: by, reason: change.reason });
     }
   }
   if (occupants.length === 0) {
-    broadcast(muc, room, xml('message', { from: room.jid.toString() },
+    fanOutToRoom(muc, room, xml('message', { from: room.jid.toString() },
       xml('x', { xmlns: NS.mucUser }, xml('item', { affiliation: change.affiliation, jid: change.jid }))),
     (viewer) => room.showsRealJidsTo(viewer));
   }

@@ -7,17 +7,19 @@ import type { RoomConfig } from './types.js';
 
 export const ROOMCONFIG_FORM_TYPE = 'http://jabber.org/protocol/muc#roomconfig';
 
-/** What bounds a form's values: the server's [muc] policy and whether an archive exists. */
+/** What bounds a form's values: the server's [muc] policy. */
 export interface FormLimits {
   maxUsers: number;
   maxHistoryLength: number;
-  archiveAvailable: boolean;
 }
 
 type FieldType = 'text-single' | 'text-private' | 'boolean' | 'list-single';
 
-interface FieldSpec {
+/** One field of the room configuration form: how it shows a config, and how a submitted value changes it. */
+export interface ConfigField {
   var: string;
+  /** Other names clients submit it under. */
+  aliases?: readonly string[];
   type: FieldType;
   label: string;
   options?: (limits: FormLimits, config: RoomConfig) => { label: string; value: string }[];
@@ -26,9 +28,9 @@ interface FieldSpec {
   set(config: RoomConfig, value: string, limits: FormLimits): RoomConfig;
 }
 
-const bool = (value: boolean) => (value ? '1' : '0');
+export const bool = (value: boolean) => (value ? '1' : '0');
 
-function parseBoolean(field: string, value: string): boolean {
+export function parseBoolean(field: string, value: string): boolean {
   if (value === '1' || value === 'true') return true;
   if (value === '0' || value === 'false') return false;
   throw new StanzaError('modify', 'bad-request', `${field} must be true or false`);
@@ -46,7 +48,7 @@ function text(field: string, value: string, max: number): string {
   return value;
 }
 
-function booleanField(name: string, label: string, key: 'persistent' | 'public' | 'membersOnly' | 'moderated' | 'changeSubject' | 'allowInvites'): FieldSpec {
+function booleanField(name: string, label: string, key: 'persistent' | 'public' | 'membersOnly' | 'moderated' | 'changeSubject' | 'allowInvites'): ConfigField {
   return {
     var: `muc#roomconfig_${name}`,
     type: 'boolean',
@@ -58,8 +60,8 @@ function booleanField(name: string, label: string, key: 'persistent' | 'public' 
 
 const USER_LIMIT_CHOICES = [5, 10, 20, 30, 50, 100, 200, 500, 1000];
 
-/** The room configuration form (XEP-0045 §10.2), field by field. */
-const FIELDS: FieldSpec[] = [
+/** The room configuration form's fields of the core (XEP-0045 §10.2); features add theirs (the 'config-form' event). */
+export const CORE_CONFIG_FIELDS: readonly ConfigField[] = [
   {
     var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title',
     get: (config) => config.name,
@@ -127,22 +129,13 @@ const FIELDS: FieldSpec[] = [
     get: (config) => String(config.historyLength),
     set: (config, value, limits) => ({ ...config, historyLength: parseCount('historylength', value, 0, limits.maxHistoryLength) }),
   },
-  {
-    // Without an archive on the server ([muc].archive = false) it stays off.
-    var: 'muc#roomconfig_enablearchiving', type: 'boolean', label: 'Archive messages (searchable history)',
-    get: (config) => bool(config.archive),
-    set: (config, value, limits) => ({ ...config, archive: parseBoolean('enablearchiving', value) && limits.archiveAvailable }),
-  },
 ];
 
-/** XEP-0045's own name for the archive switch, which some clients send instead. */
-const ALIASES: Record<string, string> = { 'muc#roomconfig_enablelogging': 'muc#roomconfig_enablearchiving' };
-
-export function configForm(roomJid: string, config: RoomConfig, limits: FormLimits): Element {
+export function configForm(roomJid: string, config: RoomConfig, limits: FormLimits, fields: readonly ConfigField[]): Element {
   return xml('x', { xmlns: NS.dataForms, type: 'form' },
     xml('title', {}, `Configuration of ${roomJid}`),
     xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, ROOMCONFIG_FORM_TYPE)),
-    ...FIELDS.map((field) => xml('field', { var: field.var, type: field.type, label: field.label },
+    ...fields.map((field) => xml('field', { var: field.var, type: field.type, label: field.label },
         xml('value', {}, field.get(config)),
         ...(field.options?.(limits, config) ?? []).map((option) =>
           xml('option', { label: option.label }, xml('value', {}, option.value))))));
@@ -152,10 +145,12 @@ export function configForm(roomJid: string, config: RoomConfig, limits: FormLimi
  * Applies a submitted form (§10.2): fields not submitted keep their value, so an empty
  * submission accepts the room as it is (an instant room). Throws a StanzaError.
  */
-export function applyConfigForm(current: RoomConfig, form: Element, limits: FormLimits): RoomConfig {
+export function applyConfigForm(current: RoomConfig, form: Element, limits: FormLimits, fields: readonly ConfigField[]): RoomConfig {
+  const aliases = new Map<string, string>();
+  for (const field of fields) for (const alias of field.aliases ?? []) aliases.set(alias, field.var);
   const values = new Map<string, string>();
   for (const field of form.getChildren('field')) {
-    const name = ALIASES[field.attrs.var ?? ''] ?? field.attrs.var;
+    const name = aliases.get(field.attrs.var ?? '') ?? field.attrs.var;
     if (name) values.set(name, field.getChildText('value') ?? '');
   }
   const formType = values.get('FORM_TYPE');
@@ -163,7 +158,7 @@ export function applyConfigForm(current: RoomConfig, form: Element, limits: Form
     throw new StanzaError('modify', 'bad-request', `FORM_TYPE must be ${ROOMCONFIG_FORM_TYPE}`);
   }
   let config = current;
-  for (const field of FIELDS) {
+  for (const field of fields) {
     const value = values.get(field.var);
     if (value !== undefined) config = field.set(config, value, limits);
   }

@@ -3,7 +3,7 @@ import type { Jid } from '../jid/jid.js';
 import type { Host } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import type { Session } from '../core/session.js';
-import type { RoomArchive } from './archive/types.js';
+import type { RoomEvents } from './room-events.js';
 import type { Room } from './room.js';
 
 /** What the room behaviours (join, messages, admin, …) need from the MUC service. */
@@ -14,10 +14,8 @@ export interface MucContext {
   deliver(to: Jid, stanza: Element): void;
   /** Routes a stanza from a room (or the service) to any address. */
   route(stanza: Element): void;
-  /** Where a room's messages go for history: the archive when the room archives, else memory. */
-  historyOf(room: Room): RoomArchive;
-  /** An archive beyond memory exists ([muc].archive and the archive module). */
-  readonly archiveAvailable: boolean;
+  /** The room events the room features hook (features/). */
+  readonly events: RoomEvents;
   /** The persisted key for hashing banned guests' addresses. */
   readonly addressSecret: Buffer;
   /** The room's public listing or persistence may have changed. */

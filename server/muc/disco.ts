@@ -5,7 +5,7 @@ import type { Jid } from '../jid/jid.js';
 import { isLocked } from './room-lock.js';
 import type { Room } from './room.js';
 import { NS_MODERATE, NS_MODERATE_0 } from './moderation.js';
-import { archiveFeatures } from './archive/index.js';
+import type { RoomEvents } from './room-events.js';
 
 export const NS_SELF_PING = 'http://jabber.org/protocol/muc#self-ping-optimization';
 export const NS_STABLE_ID = 'http://jabber.org/protocol/muc#stable_id';
@@ -17,7 +17,7 @@ const ROOMINFO = 'http://jabber.org/protocol/muc#roominfo';
  * XEP-0045 §6.4: what a room is: its identity, the muc_* features that describe its
  * configuration, what it supports, and the muc#roominfo form (description, occupants, subject).
  */
-export function roomInfo(room: Room, archived: boolean): Element {
+export function roomInfo(room: Room, events: RoomEvents): Element {
   const { config } = room;
   const features = [
     NS.discoInfo, NS.muc, NS_STABLE_ID, NS_SELF_PING, NS.occupantId, NS_MODERATE, NS_MODERATE_0, NS_REGISTER,
@@ -27,8 +27,8 @@ export function roomInfo(room: Room, archived: boolean): Element {
     config.moderated ? 'muc_moderated' : 'muc_unmoderated',
     config.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
     config.password !== '' ? 'muc_passwordprotected' : 'muc_unsecured',
-    ...(archived ? archiveFeatures(room) : []),
   ];
+  events.emit('disco-info', { room, features });
   return xml('query', { xmlns: NS.discoInfo },
     xml('identity', { category: 'conference', type: 'text', name: room.title }),
     ...features.sort().map((feature) => xml('feature', { var: feature })),

@@ -8,7 +8,7 @@ import { handleInvitations } from './invitations.js';
 import { handleGroupchat } from './messages.js';
 import { moderate, NS_FASTEN, NS_MODERATE, parseApplyTo, parseModerate } from './moderation.js';
 import { forwardIq, returnIqResponse, selfPing } from './occupant-iq.js';
-import { onBarePresence, onOccupantPresence } from './occupant-presence.js';
+import { onBarePresence, onOccupantPresence } from './incoming-presence.js';
 import { ownerGet, ownerSet } from './owner.js';
 import { privateMessage } from './private-messages.js';
 import { registrationForm, register } from './registration.js';
@@ -81,7 +81,7 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     const room = roomOf(ctx);
     if (query.attrs.node === 'x-roomuser-item') return reservedNickInfo(room, ctx.from);
     if (query.attrs.node) throw new StanzaError('cancel', 'item-not-found');
-    return roomInfo(room, room.config.archive && service.archiveAvailable);
+    return roomInfo(room, service.events);
   });
   host.onIq('get', NS.discoItems, 'query', 'bare', (ctx, query) => {
     roomOf(ctx);

@@ -3,7 +3,7 @@ import { xml, type Element } from '../xml/element.js';
 import { SerializedElement } from '../xml/serialized-element.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
-import type { ArchivedMessage } from './archive/types.js';
+import type { HistoryMessage } from './room-history.js';
 import type { MucContext } from './context.js';
 import type { Room } from './room.js';
 
@@ -39,7 +39,9 @@ function count(value: string | undefined): number | undefined {
 export function sendHistory(muc: MucContext, room: Room, to: Jid, request: HistoryRequest): void {
   const max = Math.min(room.config.historyLength, request.maxStanzas ?? Infinity);
   if (max <= 0 || request.maxChars === 0) return;
-  let messages: ArchivedMessage[] = muc.historyOf(room).recent(room.jid.toString(), max);
+  const kept = { room, max, messages: [] as HistoryMessage[] };
+  muc.events.emit('history-get', kept);
+  let messages = kept.messages;
   const now = muc.server.now();
   const notBefore = Math.max(
     request.since ?? -Infinity,
@@ -67,7 +69,7 @@ const CLOSE = '</message>';
  * the store kept it as text (no parse, no rebuild); built from the element otherwise, or
  * when the stored message carries a delay of its own, which is replaced.
  */
-function delayed(room: Room, message: ArchivedMessage, to: Jid): Element {
+function delayed(room: Room, message: HistoryMessage, to: Jid): Element {
   const text = message.text;
   if (text === undefined || !text.startsWith(`${OPEN} `) || !text.endsWith(CLOSE) || text.includes(NS.delay)) {
     return rebuilt(room, message, to);
@@ -77,7 +79,7 @@ function delayed(room: Room, message: ArchivedMessage, to: Jid): Element {
   return SerializedElement.withoutChildren('message', { to: recipient }, spliced, () => rebuilt(room, message, to));
 }
 
-function rebuilt(room: Room, message: ArchivedMessage, to: Jid): Element {
+function rebuilt(room: Room, message: HistoryMessage, to: Jid): Element {
   const stored = message.stanza;
   const copy = xml('message', { ...stored.attrs, to: to.toString() });
   copy.children = stored.children.filter((child) => typeof child === 'string' || !isDelay(child));
@@ -85,7 +87,7 @@ function rebuilt(room: Room, message: ArchivedMessage, to: Jid): Element {
   return copy;
 }
 
-function delayOf(room: Room, message: ArchivedMessage): Element {
+function delayOf(room: Room, message: HistoryMessage): Element {
   return xml('delay', { xmlns: NS.delay, from: room.jid.toString(), stamp: new Date(message.timestamp).toISOString() });
 }
 

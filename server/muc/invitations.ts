@@ -3,7 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
 import { applyAffiliationChange, checkRoomForAffiliation } from './affiliations.js';
-import { fanOut } from './broadcast.js';
+import { fanOut } from './fan-out.js';
 import type { MucContext } from './context.js';
 import { LIMITS } from './limits.js';
 import type { Room } from './room.js';

@@ -10,7 +10,7 @@ import { parseHistoryRequest, sendHistory } from './history.js';
 import { LIMITS } from './limits.js';
 import { Occupant, type OccupantSession } from './occupant.js';
 import { occupantIdFor } from './occupant-id.js';
-import { broadcastPresence, clientPayload, sendOccupantList, STATUS } from './presence.js';
+import { sendPresenceToRoom, clientPayload, sendOccupantList, STATUS } from './outgoing-presence.js';
 import type { Room } from './room.js';
 import { subjectMessage } from './subject.js';
 import { affiliationRank } from './types.js';
@@ -49,7 +49,7 @@ export function join(muc: MucContext, attempt: JoinAttempt): void {
   muc.track(session, room, true);
 
   sendOccupantList(muc, room, occupant, from, occupant);
-  broadcastPresence(muc, room, occupant, {
+  sendPresenceToRoom(muc, room, occupant, {
     session: entry,
     selfOnly: from,
     selfId: stanza.attrs.id,
@@ -73,7 +73,7 @@ export function sendRoomState(muc: MucContext, room: Room, to: Jid, mucX: Elemen
 /** The re-sent self-presence and room state when an occupant joins again under the same nick. */
 export function rejoin(muc: MucContext, room: Room, occupant: Occupant, entry: OccupantSession, stanza: Element): void {
   sendOccupantList(muc, room, occupant, entry.jid, occupant);
-  broadcastPresence(muc, room, occupant, { session: entry, selfOnly: entry.jid, selfId: stanza.attrs.id });
+  sendPresenceToRoom(muc, room, occupant, { session: entry, selfOnly: entry.jid, selfId: stanza.attrs.id });
   sendRoomState(muc, room, entry.jid, stanza.getChild('x', NS.muc));
 }
 
@@ -118,7 +118,7 @@ function joinCodes(muc: MucContext, attempt: JoinAttempt): number[] {
   const { room } = attempt;
   const codes: number[] = [];
   if (room.config.whois === 'anyone') codes.push(STATUS.nonAnonymous);
-  if (room.config.archive && muc.archiveAvailable) codes.push(STATUS.logging);
+  muc.events.emit('join-status-codes', { room, codes });
   if (attempt.created) codes.push(STATUS.created);
   if (attempt.requestedNick !== attempt.nick) codes.push(STATUS.nickModified);
   return codes;

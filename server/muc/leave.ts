@@ -3,7 +3,7 @@ import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
 import { LIMITS } from './limits.js';
-import { broadcastPresence, sendSelfPresence, STATUS, type PresenceChange } from './presence.js';
+import { sendPresenceToRoom, sendSelfPresence, STATUS, type PresenceChange } from './outgoing-presence.js';
 import { capText } from './validation.js';
 import type { Room } from './room.js';
 
@@ -19,11 +19,11 @@ export function leave(muc: MucContext, room: Room, occupant: Occupant, full: Jid
   muc.track(entry.session, room, false);
   const departure: PresenceChange = { ...change, type: 'unavailable', session: entry, selfOnly: full };
   if (gone) {
-    broadcastPresence(muc, room, occupant, departure);
+    sendPresenceToRoom(muc, room, occupant, departure);
     forgetIfEmpty(muc, room);
   } else {
     sendSelfPresence(muc, room, occupant, departure);
-    broadcastPresence(muc, room, occupant, { othersOnly: true });
+    sendPresenceToRoom(muc, room, occupant, { othersOnly: true });
   }
 }
 
@@ -51,7 +51,7 @@ export function leavePayload(stanza: Element): Element[] {
 export function expel(muc: MucContext, room: Room, occupant: Occupant, change: PresenceChange): void {
   room.removeOccupant(occupant);
   for (const entry of occupant.sessions.values()) muc.track(entry.session, room, false);
-  broadcastPresence(muc, room, occupant, { ...change, type: 'unavailable' });
+  sendPresenceToRoom(muc, room, occupant, { ...change, type: 'unavailable' });
   forgetIfEmpty(muc, room);
 }
 

@@ -5,7 +5,7 @@ import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import { tooFast, tryToken } from './flood-limits.js';
 import { occupantIdElement } from './occupant-id.js';
-import { broadcast } from './presence.js';
+import { fanOutToRoom } from './fan-out.js';
 import type { Room } from './room.js';
 import { newStanzaId, stanzaIdElement, withoutRoomClaims } from './stamps.js';
 import { changeSubject } from './subject.js';
@@ -13,7 +13,7 @@ import { changeSubject } from './subject.js';
 /**
  * XEP-0045 §7.4: a groupchat message from an occupant goes to every occupant from the
  * sender's room JID, with the client's id kept (muc#stable_id), a stanza-id that is also its
- * archive id, and the sender's occupant-id. Throws a StanzaError for the sender.
+ * MAM id, and the sender's occupant-id. Throws a StanzaError for the sender.
  */
 export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: Element): void {
   const sender = room.occupantByRealJid(from);
@@ -40,20 +40,20 @@ export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: 
     const id = newStanzaId();
     message.cnode(stanzaIdElement(room, id));
     message.cnode(occupantIdElement(sender.occupantId));
-    muc.historyOf(room).append(room.jid.toString(), {
-      id, stanza: message, nick: sender.nick, occupantId: sender.occupantId, timestamp: muc.server.now(),
+    muc.events.emit('history-append', {
+      room, entry: { id, stanza: message, nick: sender.nick, occupantId: sender.occupantId, timestamp: muc.server.now() },
     });
   } else {
     message.cnode(occupantIdElement(sender.occupantId));
   }
-  broadcast(muc, room, message);
+  fanOutToRoom(muc, room, message);
 }
 
 const ENCRYPTED = new Set(['eu.siacs.conversations.axolotl', 'urn:xmpp:omemo:2', 'urn:xmpp:openpgp:0']);
 const KEPT_PAYLOADS = new Set(['urn:xmpp:message-retract:1', 'urn:xmpp:message-retract:0', 'urn:xmpp:fasten:0', 'urn:xmpp:reactions:0']);
 
 /**
- * Messages with content go to history and the archive; chat states, markers and the like
+ * Messages with content are kept for history (and MAM); chat states, markers and the like
  * only pass through (XEP-0334 hints can say otherwise). Asked of the client's message too.
  */
 function worthKeeping(message: Element): boolean {

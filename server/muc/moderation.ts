@@ -4,7 +4,7 @@ import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import { occupantIdElement } from './occupant-id.js';
-import { broadcast } from './presence.js';
+import { fanOutToRoom } from './fan-out.js';
 import type { Room } from './room.js';
 import { newStanzaId, stanzaIdElement } from './stamps.js';
 import { capText } from './validation.js';
@@ -42,7 +42,7 @@ function request(id: string | undefined, reason: string | null): ModerationReque
 }
 
 /**
- * XEP-0425: a moderator retracts a message. The archive replaces it with a tombstone, and
+ * XEP-0425: a moderator retracts a message. Its kept copy becomes a tombstone, and
  * every occupant gets the retraction in both versions of the protocol (Converse.js reads the
  * newer, Gajim and older clients the older). The retraction is kept in history too, so that
  * clients catching up later also hide the message.
@@ -51,8 +51,7 @@ export function moderate(muc: MucContext, room: Room, from: Jid, request: Modera
   const moderator = room.occupantByRealJid(from);
   if (moderator?.role !== 'moderator') throw new StanzaError('auth', 'forbidden', 'only moderators may retract messages');
   const by = room.jid.withResource(moderator.nick).toString();
-  const history = muc.historyOf(room);
-  history.retract?.(room.jid.toString(), request.id, by, request.reason);
+  muc.events.emit('history-retract', { room, id: request.id, by, reason: request.reason });
   const reason = () => (request.reason === undefined ? undefined : xml('reason', {}, request.reason));
   const id = newStanzaId();
   const announcement = xml('message', { type: 'groupchat', from: room.jid.toString(), id },
@@ -64,8 +63,8 @@ export function moderate(muc: MucContext, room: Room, from: Jid, request: Modera
         xml('retract', { xmlns: NS_RETRACT_0 }),
         reason())),
     stanzaIdElement(room, id));
-  history.append(room.jid.toString(), {
-    id, stanza: announcement, nick: moderator.nick, occupantId: moderator.occupantId, timestamp: muc.server.now(),
+  muc.events.emit('history-append', {
+    room, entry: { id, stanza: announcement, nick: moderator.nick, occupantId: moderator.occupantId, timestamp: muc.server.now() },
   });
-  broadcast(muc, room, announcement);
+  fanOutToRoom(muc, room, announcement);
 }

@@ -3,7 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
-import { broadcastPresence, clientPayload, STATUS } from './presence.js';
+import { sendPresenceToRoom, clientPayload, STATUS } from './outgoing-presence.js';
 import type { Room } from './room.js';
 
 /**
@@ -21,7 +21,7 @@ export function changeNick(muc: MucContext, room: Room, occupant: Occupant, from
     entry.presence = clientPayload(stanza);
     occupant.putSession(entry);
   }
-  broadcastPresence(muc, room, occupant, { type: 'unavailable', newNick: nick, codes: [STATUS.nickChanged] });
+  sendPresenceToRoom(muc, room, occupant, { type: 'unavailable', newNick: nick, codes: [STATUS.nickChanged] });
   room.rename(occupant, nick);
-  broadcastPresence(muc, room, occupant, { selfCodes: requestedNick !== nick ? [STATUS.nickModified] : [] });
+  sendPresenceToRoom(muc, room, occupant, { selfCodes: requestedNick !== nick ? [STATUS.nickModified] : [] });
 }

@@ -2,10 +2,11 @@ import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
-import { applyConfigForm, configForm, type FormLimits } from './config-form.js';
+import { applyConfigForm, configForm, CORE_CONFIG_FIELDS, type ConfigField, type FormLimits } from './config-form.js';
 import type { MucContext } from './context.js';
 import { expel, forgetIfEmpty } from './leave.js';
-import { broadcast, sendSelfPresence, STATUS, statusMessage } from './presence.js';
+import { sendSelfPresence, STATUS, statusMessage } from './outgoing-presence.js';
+import { fanOutToRoom } from './fan-out.js';
 import { maxHistoryLength } from './room-config.js';
 import { isLocked, unlock } from './room-lock.js';
 import type { Room } from './room.js';
@@ -15,7 +16,14 @@ import { LIMITS } from './limits.js';
 
 export function formLimits(muc: MucContext): FormLimits {
   const config = muc.server.config.muc;
-  return { maxUsers: config.max_occupants, maxHistoryLength: maxHistoryLength(config), archiveAvailable: muc.archiveAvailable };
+  return { maxUsers: config.max_occupants, maxHistoryLength: maxHistoryLength(config) };
+}
+
+/** The configuration form's fields: the core's, then the features'. */
+function configFields(muc: MucContext, room: Room): ConfigField[] {
+  const fields = [...CORE_CONFIG_FIELDS];
+  muc.events.emit('config-form', { room, fields });
+  return fields;
 }
 
 function requireOwner(room: Room, from: Jid): void {
@@ -25,7 +33,7 @@ function requireOwner(room: Room, from: Jid): void {
 /** §10.2: the configuration form. */
 export function ownerGet(muc: MucContext, room: Room, from: Jid): Element {
   requireOwner(room, from);
-  return xml('query', { xmlns: NS.mucOwner }, configForm(room.jid.toString(), room.config, formLimits(muc)));
+  return xml('query', { xmlns: NS.mucOwner }, configForm(room.jid.toString(), room.config, formLimits(muc), configFields(muc, room)));
 }
 
 /**
@@ -49,7 +57,7 @@ export function ownerSet(muc: MucContext, room: Room, from: Jid, query: Element)
     return isLocked(room) ? () => destroyRoom(muc, room, {}) : () => {};
   }
   if (form.attrs.type !== 'submit') throw new StanzaError('modify', 'bad-request', 'the form must be of type submit');
-  const next = applyConfigForm(room.config, form, formLimits(muc));
+  const next = applyConfigForm(room.config, form, formLimits(muc), configFields(muc, room));
   if (next.persistent && !room.config.persistent && muc.server.hosts.get(from.domain)?.kind === 'anonymous') {
     throw new StanzaError('cancel', 'not-allowed', 'guests cannot keep rooms; sign in with an account to make a room persistent');
   }
@@ -66,8 +74,8 @@ function announceConfigChange(muc: MucContext, room: Room, previous: RoomConfig,
   if (changed) {
     const codes: number[] = [STATUS.configChanged];
     if (next.whois !== previous.whois) codes.push(next.whois === 'anyone' ? STATUS.nowNonAnonymous : STATUS.nowSemiAnonymous);
-    if (next.archive !== previous.archive) codes.push(next.archive ? STATUS.logging : STATUS.loggingOff);
-    broadcast(muc, room, statusMessage(room, codes));
+    muc.events.emit('config-changed', { room, previous, next, codes });
+    fanOutToRoom(muc, room, statusMessage(room, codes));
   }
   if (next.membersOnly && !previous.membersOnly) {
     for (const occupant of [...room.occupants.values()]) {

@@ -2,7 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
-import { fanOut } from './broadcast.js';
+import { fanOut } from './fan-out.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
 import { occupantIdElement } from './occupant-id.js';

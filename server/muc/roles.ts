@@ -3,7 +3,7 @@ import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import { expel } from './leave.js';
 import type { Occupant } from './occupant.js';
-import { broadcastPresence, STATUS } from './presence.js';
+import { sendPresenceToRoom, STATUS } from './outgoing-presence.js';
 import type { Room } from './room.js';
 import { affiliationRank, type Affiliation, type Role } from './types.js';
 
@@ -48,5 +48,5 @@ export function applyRoleChange(muc: MucContext, room: Room, actor: Actor, targe
   }
   if (target.role === role) return;
   target.role = role;
-  broadcastPresence(muc, room, target, { actor: actor.occupant ?? null, reason });
+  sendPresenceToRoom(muc, room, target, { actor: actor.occupant ?? null, reason });
 }

@@ -1,10 +1,12 @@
 import type { Config } from '../config/types.js';
+import type { RoomFeature } from './features/feature.js';
 import { LIMITS } from './limits.js';
-import type { AllowPm, RoomConfig, Whois } from './types.js';
+import type { AllowPm, CoreRoomConfig, RoomConfig, Whois } from './types.js';
 
 /** A new room's configuration: instant, temporary, public, open, unmoderated, semi-anonymous. */
-export function defaultRoomConfig(config: Config['muc']): RoomConfig {
-  return {
+export function defaultRoomConfig(config: Config['muc'], features: readonly RoomFeature[]): RoomConfig {
+  // The core's keys here, the features' from them: together every key of RoomConfig.
+  const core: CoreRoomConfig = {
     name: '',
     description: '',
     persistent: false,
@@ -18,8 +20,8 @@ export function defaultRoomConfig(config: Config['muc']): RoomConfig {
     allowInvites: false,
     maxUsers: config.max_occupants,
     historyLength: Math.min(config.history_length, maxHistoryLength(config)),
-    archive: config.archive,
   };
+  return Object.assign(core, ...features.map((feature) => feature.defaults?.(config) ?? {})) as RoomConfig;
 }
 
 /** The longest history a room may be configured with. */
@@ -31,7 +33,7 @@ export function maxHistoryLength(config: Config['muc']): number {
  * A stored configuration, read defensively: a field that is missing or of the wrong type
  * (a database from an older release, a hand edit) takes its default.
  */
-export function parseStoredConfig(json: string, defaults: RoomConfig): RoomConfig {
+export function parseStoredConfig(json: string, defaults: RoomConfig, features: readonly RoomFeature[]): RoomConfig {
   let stored: Record<string, unknown> = {};
   try {
     const value: unknown = JSON.parse(json);
@@ -44,7 +46,7 @@ export function parseStoredConfig(json: string, defaults: RoomConfig): RoomConfi
   const isString = (value: unknown) => typeof value === 'string';
   const isBoolean = (value: unknown) => typeof value === 'boolean';
   const isCount = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-  return {
+  const core: CoreRoomConfig = {
     name: pick('name', isString),
     description: pick('description', isString),
     persistent: pick('persistent', isBoolean),
@@ -58,8 +60,8 @@ export function parseStoredConfig(json: string, defaults: RoomConfig): RoomConfi
     allowInvites: pick('allowInvites', isBoolean),
     maxUsers: pick('maxUsers', isCount),
     historyLength: pick('historyLength', isCount),
-    archive: pick('archive', isBoolean),
   };
+  return Object.assign(core, ...features.map((feature) => feature.readStored?.(stored, defaults) ?? {})) as RoomConfig;
 }
 
 export function isWhois(value: unknown): value is Whois {

@@ -7,33 +7,22 @@ import type { ServerContext } from '../core/context.js';
 import { SessionKey, type Session } from '../core/session.js';
 import { serviceKey } from '../core/services.js';
 import type { RoomStore } from '../storage/rooms.js';
-import type { ArchiveStore } from '../storage/archive.js';
-import { ArchiveHistory } from './archive/index.js';
-import type { RoomArchive } from './archive/types.js';
 import { keyedAddressHash } from '../access/address-hash.js';
 import { isBanned } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { listPublicRooms } from './disco.js';
-import { MemoryHistory } from './history-memory.js';
 import { leave } from './leave.js';
 import { LIMITS } from './limits.js';
-import { defaultRoomConfig, maxHistoryLength, parseStoredConfig } from './room-config.js';
+import type { RoomFeature } from './features/feature.js';
+import { defaultRoomConfig, parseStoredConfig } from './room-config.js';
+import { RoomEvents } from './room-events.js';
 import { Room, type AffiliationEntry, type RoomPersistence } from './room.js';
 import { checkRoomName } from './validation.js';
-
-/**
- * Where archiving rooms keep their messages: persistent rooms in the lasting archive (the
- * database), temporary rooms in memory only, so that nothing they said outlives the process.
- */
-export interface RoomArchives {
-  lasting: ArchiveStore;
-  temporary: ArchiveStore;
-}
 
 /** The scope of the keyed address hash that counts the rooms a guest's address created (no '@': never a room's JID). */
 const CREATOR_SCOPE = 'rooms-created';
 
-/** The MUC service of each MUC host, for what is built on it (the room archive's MAM, the landing page). */
+/** The MUC service of each MUC host, for what is built on it (MAM on rooms, the landing page). */
 export const MUC = serviceKey<MucService>('muc');
 
 /**
@@ -42,10 +31,8 @@ export const MUC = serviceKey<MucService>('muc');
  */
 export class MucService implements MucContext, RoomPersistence {
   readonly rooms = new Map<string, Room>();
-  readonly archiveAvailable: boolean;
   readonly addressSecret: Buffer;
-  private readonly memory: MemoryHistory;
-  private readonly histories: { lasting: ArchiveHistory; temporary: ArchiveHistory } | null;
+  readonly events = new RoomEvents();
   private readonly admins: ReadonlySet<string>;
   private readonly welcomes = new Map<string, string>();
   private readonly stored = new Set<string>();
@@ -56,17 +43,12 @@ export class MucService implements MucContext, RoomPersistence {
     readonly host: Host,
     readonly server: ServerContext,
     private readonly store: RoomStore,
-    private readonly archives: RoomArchives | null,
+    private readonly features: readonly RoomFeature[],
   ) {
-    this.archiveAvailable = archives !== null;
-    this.histories = archives && {
-      lasting: new ArchiveHistory(archives.lasting, server.now),
-      temporary: new ArchiveHistory(archives.temporary, server.now),
-    };
     this.addressSecret = store.secret(host.name);
-    this.memory = new MemoryHistory(maxHistoryLength(server.config.muc), LIMITS.historyChars, LIMITS.historyCharsTotal, server.now);
     this.admins = new Set(server.config.server.admins);
     this.load();
+    for (const feature of features) feature.install?.(this);
   }
 
   getRoom(localpart: string): Room | undefined {
@@ -92,7 +74,7 @@ export class MucService implements MucContext, RoomPersistence {
     if (!exempt && this.roomsCreatedBy(bare, creatorAddress) >= policy.max_rooms_per_user) {
       throw new StanzaError('cancel', 'not-allowed', `you may create at most ${policy.max_rooms_per_user} rooms`);
     }
-    const room = this.newRoom(name, defaultRoomConfig(policy), randomBytes(32), bare, this.server.now());
+    const room = this.newRoom(name, defaultRoomConfig(policy, this.features), randomBytes(32), bare, this.server.now());
     room.creatorAddress = creatorAddress;
     room.setAffiliation(bare, { affiliation: 'owner', nick: null, reason: null, addressHash: null });
     this.roomChanged(room);
@@ -104,7 +86,7 @@ export class MucService implements MucContext, RoomPersistence {
     for (const channel of this.server.config.channels) {
       let room = this.rooms.get(channel.name);
       if (!room) {
-        room = this.newRoom(channel.name, { ...defaultRoomConfig(this.server.config.muc), public: true }, randomBytes(32), null, this.server.now());
+        room = this.newRoom(channel.name, { ...defaultRoomConfig(this.server.config.muc, this.features), public: true }, randomBytes(32), null, this.server.now());
       }
       room.setConfig({ ...room.config, persistent: true, name: channel.title, description: channel.description });
       this.roomChanged(room);
@@ -115,12 +97,6 @@ export class MucService implements MucContext, RoomPersistence {
   /** The server is stopping: the departures that follow touch memory only, never the store. */
   shutdown(): void {
     this.stopping = true;
-  }
-
-  /** The archive that holds a room's messages, when the room archives and the server has an archive. */
-  archiveOf(room: Room): ArchiveStore | null {
-    if (!this.archives || !room.config.archive) return null;
-    return room.config.persistent ? this.archives.lasting : this.archives.temporary;
   }
 
   /** Whether this user (a full JID of a local session, or any JID) is banned from the room. */
@@ -153,30 +129,19 @@ export class MucService implements MucContext, RoomPersistence {
     this.server.router.route(stanza);
   }
 
-  historyOf(room: Room): RoomArchive {
-    if (!this.histories || !room.config.archive) return this.memory;
-    return room.config.persistent ? this.histories.lasting : this.histories.temporary;
-  }
-
-  /**
-   * A room that becomes persistent archives on disk from then on; what it said while
-   * temporary was said under the promise of memory only, and is forgotten rather than
-   * written. A persistent room made temporary loses its stored archive (temporary rooms keep
-   * nothing on disk). Either way its history starts afresh.
-   */
+  /** A room made persistent is stored from then on; one made temporary leaves the store. */
   roomChanged(room: Room): void {
     if (!this.rooms.has(room.name)) return;
     const persistent = room.config.persistent;
-    const jid = room.jid.toString();
     if (persistent && !this.stored.has(room.name)) {
       this.stored.add(room.name);
       this.saveRoom(room);
       for (const [bare, entry] of room.affiliations) this.saveAffiliation(room, bare, entry);
-      this.archives?.temporary.deleteRoom(jid);
+      this.events.emit('persistence-changed', { room, persistent });
     } else if (!persistent && this.stored.has(room.name)) {
       this.stored.delete(room.name);
       this.store.deleteRoom(this.host.name, room.name);
-      this.archives?.lasting.deleteRoom(jid);
+      this.events.emit('persistence-changed', { room, persistent });
     }
     listPublicRooms(this.host, this.rooms.values());
   }
@@ -184,13 +149,10 @@ export class MucService implements MucContext, RoomPersistence {
   removeRoom(room: Room): void {
     if (this.rooms.get(room.name) !== room) return;
     this.rooms.delete(room.name);
-    const jid = room.jid.toString();
-    this.memory.deleteRoom(jid);
     listPublicRooms(this.host, this.rooms.values());
-    this.archives?.temporary.deleteRoom(jid);
+    this.events.emit('room-destroyed', { room, serverStopping: this.stopping });
     if (this.stopping) return;
     if (this.stored.delete(room.name)) this.store.deleteRoom(this.host.name, room.name);
-    this.archives?.lasting.deleteRoom(jid);
   }
 
   track(session: Session, room: Room, inRoom: boolean): void {
@@ -250,7 +212,7 @@ export class MucService implements MucContext, RoomPersistence {
 
   /** Persistent rooms come back with their configuration, subject and affiliations. */
   private load(): void {
-    const defaults = defaultRoomConfig(this.server.config.muc);
+    const defaults = defaultRoomConfig(this.server.config.muc, this.features);
     for (const stored of this.store.rooms(this.host.name)) {
       let name: string;
       try {
@@ -259,7 +221,7 @@ export class MucService implements MucContext, RoomPersistence {
         this.server.log.warn({ room: stored.name }, 'skipping a stored room whose name is no longer valid');
         continue;
       }
-      const config = { ...parseStoredConfig(stored.config, defaults), persistent: true };
+      const config = { ...parseStoredConfig(stored.config, defaults, this.features), persistent: true };
       const room = this.newRoom(name, config, stored.secret, stored.creator, stored.createdAt);
       room.subject = { text: stored.subject, nick: stored.subjectNick };
       for (const entry of this.store.affiliations(this.host.name, stored.name)) {

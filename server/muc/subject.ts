@@ -3,7 +3,7 @@ import { StanzaError } from '../xml/errors.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
 import { occupantIdElement } from './occupant-id.js';
-import { broadcast } from './presence.js';
+import { fanOutToRoom } from './fan-out.js';
 import type { Room } from './room.js';
 import { withoutRoomClaims } from './stamps.js';
 
@@ -24,7 +24,7 @@ export function changeSubject(muc: MucContext, room: Room, sender: Occupant, sta
     throw new StanzaError('auth', 'forbidden', 'only moderators may change the subject of this room');
   }
   room.setSubject(stanza.getChildText('subject') ?? '', sender.nick);
-  broadcast(muc, room, xml('message', {
+  fanOutToRoom(muc, room, xml('message', {
     type: 'groupchat',
     from: room.jid.withResource(sender.nick).toString(),
     id: stanza.attrs.id,

@@ -30,8 +30,8 @@ export function isRole(value: string | undefined): value is Role {
 export type Whois = 'moderators' | 'anyone';
 export type AllowPm = 'anyone' | 'participants' | 'moderators' | 'none';
 
-/** A room's configuration (the muc#roomconfig form, config-form.ts). */
-export interface RoomConfig {
+/** The keys of a room's configuration that the room core owns. */
+export interface CoreRoomConfig {
   /** Shown name; '' means the localpart. */
   name: string;
   description: string;
@@ -50,6 +50,10 @@ export interface RoomConfig {
   maxUsers: number;
   /** Messages sent to a joiner by default. */
   historyLength: number;
-  /** Messages go to the archive (MAM) as well as to history. */
-  archive: boolean;
 }
+
+/**
+ * A room's configuration (the muc#roomconfig form, config-form.ts): the core's keys and those
+ * the room features add to this interface (`declare module`, features/*.ts).
+ */
+export interface RoomConfig extends CoreRoomConfig {}

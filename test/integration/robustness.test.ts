@@ -10,6 +10,8 @@ import type { Session } from '../../server/core/session.js';
 
 let server: TestServer;
 const open: XmppClient[] = [];
+/** Which faulty handlers actually threw: a test that never reaches its bug proves nothing. */
+const thrown: string[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -18,6 +20,7 @@ beforeAll(async () => {
   for (const kind of ['message', 'presence'] as const) {
     hosts.get('localhost')!.on(kind, 'bare', (ctx) => {
       if (ctx.stanza.getChild('status')?.getText() === 'boom' || ctx.stanza.getChildText('body') === 'boom') {
+        thrown.push(kind);
         throw new Error(`a ${kind} handler bug`);
       }
     }, 1000);
@@ -26,7 +29,10 @@ beforeAll(async () => {
     throw new Error('a stream-level handler bug');
   });
   hosts.get('localhost')!.on('iq', 'bare', (ctx) => {
-    if (ctx.stanza.attrs.type === 'result' && ctx.stanza.attrs.id === 'boom') throw new Error('an iq chain bug');
+    if (ctx.stanza.attrs.type === 'result' && ctx.stanza.attrs.id === 'boom') {
+      thrown.push('iq');
+      throw new Error('an iq chain bug');
+    }
   }, 1000);
 });
 afterAll(async () => {
@@ -62,6 +68,7 @@ describe('a feature that throws', () => {
     const sender = await guest();
     await sender.send(xml('presence', { to: 'nobody@localhost' }, xml('status', {}, 'boom')));
     await stillServed(sender);
+    expect(thrown).toContain('presence');
     await stillServed(await guest());
   });
 
@@ -69,6 +76,7 @@ describe('a feature that throws', () => {
     const sender = await guest();
     await sender.send(xml('iq', { to: 'nobody@localhost', type: 'result', id: 'boom' }));
     await stillServed(sender);
+    expect(thrown).toContain('iq');
   });
 
   it('still runs the other clean-ups when one session-closed listener throws', async () => {

@@ -14,7 +14,7 @@ import { SqliteArchiveStore } from '../../server/storage/sqlite/archive.js';
 import { MemoryArchiveStore } from '../../server/storage/memory/archive.js';
 import { ArchiveHistory } from '../../server/muc/archive/index.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
-import { tombstone } from '../../server/muc/archive/tombstone.js';
+import { tombstone } from '../../server/muc/tombstone.js';
 
 const ROOM = 'lobby@conference.localhost';
 const OTHER = 'other@conference.localhost';

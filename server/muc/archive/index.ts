@@ -6,23 +6,19 @@
 import { clone, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
 import type { ArchiveStore } from '../../storage/archive.js';
-import type { RoomConfig } from '../types.js';
-import { NS_FULLTEXT, NS_MAM_EXTENDED } from './query.js';
 import { stamp } from './results.js';
-import { tombstone } from './tombstone.js';
-import type { RoomArchive } from './types.js';
-
-export type { ArchivedMessage, RoomArchive } from './types.js';
+import { tombstone } from '../tombstone.js';
+import type { HistoryEntry, HistoryMessage, RoomHistory } from '../room-history.js';
 
 /** A room history kept in the archive store; the store batches writes and owns the data. */
-export class ArchiveHistory implements RoomArchive {
+export class ArchiveHistory implements RoomHistory {
   constructor(private readonly store: ArchiveStore, private readonly now: () => number) {}
 
-  append(room: string, entry: Parameters<RoomArchive['append']>[1]): void {
+  append(room: string, entry: HistoryEntry): void {
     this.store.append(room, { ...entry, stanza: forStorage(entry.stanza) });
   }
 
-  recent(room: string, max: number): ReturnType<RoomArchive['recent']> {
+  recent(room: string, max: number): HistoryMessage[] {
     return this.store.recent(room, max);
   }
 
@@ -44,15 +40,4 @@ function forStorage(stanza: Element): Element {
   delete copy.attrs.to;
   copy.children = copy.children.filter((child) => typeof child === 'string' || !child.is('x', NS.mucUser));
   return copy;
-}
-
-const ARCHIVE_FEATURES: readonly string[] = [NS.mam, NS_MAM_EXTENDED, NS_FULLTEXT];
-
-/**
- * The disco#info features a room adds for its archive (MAM, its #extended form, XEP-0431
- * search): all of them when the room archives, none otherwise. Call it only when the server
- * archives at all ([muc].archive): the MAM handlers exist only then.
- */
-export function archiveFeatures(room: { config: Pick<RoomConfig, 'archive'> }): readonly string[] {
-  return room.config.archive ? ARCHIVE_FEATURES : [];
 }

@@ -1,7 +1,7 @@
 /** The stanzas of a MAM answer (XEP-0313 §4.2, §4.3): one message per result, then <fin/>. */
 import { xml, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
-import type { ArchivedMessage } from './types.js';
+import type { ArchivedMessage } from '../../storage/archive.js';
 import type { ArchivePage } from '../../storage/archive.js';
 
 /**

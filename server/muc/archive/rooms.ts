@@ -6,6 +6,7 @@
 import type { Jid } from '../../jid/jid.js';
 import type { ArchiveStore } from '../../storage/archive.js';
 import type { MucService } from '../service.js';
+import type { RoomArchives } from '../features/archive.js';
 
 export interface ArchiveRoom {
   /** The room's bare JID, as results carry it in 'from'. */
@@ -28,7 +29,7 @@ const AFFILIATED = new Set(['owner', 'admin', 'member']);
  * could join and read along. Outcasts never, nor guests whose address a ban covers: the
  * ban of a guest outlives their JID (address-ban.ts).
  */
-export function roomLookup(service: Pick<MucService, 'getRoom' | 'archiveOf' | 'isBanned'>): RoomLookup {
+export function roomLookup(service: Pick<MucService, 'getRoom' | 'isBanned'>, archives: RoomArchives): RoomLookup {
   return (jid) => {
     const room = jid.local === null ? undefined : service.getRoom(jid.local);
     if (!room) return undefined;
@@ -36,7 +37,7 @@ export function roomLookup(service: Pick<MucService, 'getRoom' | 'archiveOf' | '
     return {
       jid: bare,
       key: bare,
-      store: service.archiveOf(room),
+      store: archives.archiveOf(room),
       mayQuery(requester) {
         if (service.isBanned(room, requester)) return false;
         const affiliation = room.affiliationOf(requester.bare());

@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { RoomStore, StoredAffiliation, StoredRoom } from '../rooms.js';
+import { MemorySecretStore } from './secrets.js';
 
 /** Rooms (storage/rooms.ts) in memory, answering as the SQLite store does. */
 export class MemoryRoomStore implements RoomStore {
   /** host → room name → the room and its affiliations by JID. */
   private readonly hosts = new Map<string, Map<string, { room: StoredRoom; affiliations: Map<string, StoredAffiliation> }>>();
-  private readonly secrets = new Map<string, Buffer>();
+  /** Each MUC host's secret, named by the host. */
+  private readonly secrets = new MemorySecretStore();
 
   rooms(host: string): StoredRoom[] {
     return [...this.roomsOf(host).values()].map(({ room }) => ({ ...room }))
@@ -42,12 +43,7 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   secret(host: string): Buffer {
-    let secret = this.secrets.get(host);
-    if (!secret) {
-      secret = randomBytes(32);
-      this.secrets.set(host, secret);
-    }
-    return secret;
+    return this.secrets.secret(host);
   }
 
   private roomsOf(host: string): Map<string, { room: StoredRoom; affiliations: Map<string, StoredAffiliation> }> {

@@ -7,8 +7,8 @@
  * reads first) and the older `urn:xmpp:message-moderate:0` form that Gajim's nbxmpp and
  * earlier Converse.js releases understand.
  */
-import { xml, clone, type Element } from '../../xml/element.js';
-import { NS } from '../../xml/namespaces.js';
+import { xml, clone, type Element } from '../xml/element.js';
+import { NS } from '../xml/namespaces.js';
 
 export const NS_RETRACT = 'urn:xmpp:message-retract:1';
 export const NS_RETRACT_0 = 'urn:xmpp:message-retract:0';

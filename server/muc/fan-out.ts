@@ -2,6 +2,9 @@ import { escapeXML } from 'ltx';
 import { Element } from '../xml/element.js';
 import { SerializedElement } from '../xml/serialized-element.js';
 import type { Jid } from '../jid/jid.js';
+import type { MucContext } from './context.js';
+import type { Occupant } from './occupant.js';
+import type { Room } from './room.js';
 
 /**
  * A stanza serialised once, from which copies for any number of recipients are made: only
@@ -41,4 +44,13 @@ export function fanOut(stanza: Element, recipients: Iterable<Jid>, deliver: (to:
     template ??= new StanzaTemplate(stanza);
     deliver(to, template.copyFor(to.toString()));
   }
+}
+
+/** Sends a stanza built once to every occupant resource (that `filter` accepts). */
+export function fanOutToRoom(muc: MucContext, room: Room, stanza: Element, filter?: (viewer: Occupant) => boolean): void {
+  const to: Jid[] = [];
+  for (const { occupant, jid } of room.sessions()) {
+    if (!filter || filter(occupant)) to.push(jid);
+  }
+  fanOut(stanza, to, (jid, copy) => muc.deliver(jid, copy));
 }

@@ -2,7 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
-import { fanOut, StanzaTemplate } from './broadcast.js';
+import { fanOut, StanzaTemplate } from './fan-out.js';
 import type { Occupant, OccupantSession } from './occupant.js';
 import { occupantIdElement } from './occupant-id.js';
 import type { Room } from './room.js';
@@ -107,7 +107,7 @@ function itemJids(occupant: Occupant, change: PresenceChange, variant: Variant, 
  * self-presence (110), moderators (or everyone, in non-anonymous rooms) see real JIDs. Each
  * variant is built once and fanned out.
  */
-export function broadcastPresence(muc: MucContext, room: Room, occupant: Occupant, change: PresenceChange): void {
+export function sendPresenceToRoom(muc: MucContext, room: Room, occupant: Occupant, change: PresenceChange): void {
   const withJid: Jid[] = [];
   const withoutJid: Jid[] = [];
   for (const { occupant: viewer, jid } of room.sessions()) {
@@ -177,15 +177,6 @@ function listedPresence(room: Room, occupant: Occupant, realJid: boolean): Stanz
 export function statusMessage(room: Room, codes: number[]): Element {
   return xml('message', { type: 'groupchat', from: room.jid.toString(), id: undefined },
     xml('x', { xmlns: NS.mucUser }, ...codes.map((code) => xml('status', { code }))));
-}
-
-/** Sends a stanza built once to every occupant resource. */
-export function broadcast(muc: MucContext, room: Room, stanza: Element, filter?: (viewer: Occupant) => boolean): void {
-  const to: Jid[] = [];
-  for (const { occupant, jid } of room.sessions()) {
-    if (!filter || filter(occupant)) to.push(jid);
-  }
-  fanOut(stanza, to, (jid, copy) => muc.deliver(jid, copy));
 }
 
 /** What the room keeps of a client's presence: everything but MUC elements and room claims. */

@@ -8,7 +8,7 @@ import { join, rejoin } from './join.js';
 import { errorDeparture, leave, leavePayload } from './leave.js';
 import { changeNick } from './nick.js';
 import { destroyRoom } from './owner.js';
-import { broadcastPresence, clientPayload, occupantPresence } from './presence.js';
+import { sendPresenceToRoom, clientPayload, occupantPresence } from './outgoing-presence.js';
 import { checkNotLocked, lockNewRoom } from './room-lock.js';
 import type { Room } from './room.js';
 import type { MucService } from './service.js';
@@ -55,7 +55,7 @@ export function onOccupantPresence(service: MucService, ctx: StanzaContext): boo
       } else {
         entry.presence = clientPayload(stanza);
         occupant.putSession(entry);
-        broadcastPresence(service, room, occupant, { session: entry });
+        sendPresenceToRoom(service, room, occupant, { session: entry });
       }
       return true;
     }

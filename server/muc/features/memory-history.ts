@@ -1,18 +1,19 @@
-import type { Element } from '../xml/element.js';
-import type { ArchivedMessage, RoomArchive } from './archive/types.js';
-import { tombstone } from './archive/tombstone.js';
+import { LIMITS } from '../limits.js';
+import { maxHistoryLength } from '../room-config.js';
+import type { HistoryEntry, HistoryMessage, RoomHistory } from '../room-history.js';
+import { tombstone } from '../tombstone.js';
+import type { RoomFeature } from './feature.js';
 
-interface Entry extends ArchivedMessage {
+interface Entry extends HistoryMessage {
   chars: number;
 }
 
 /**
- * Room history kept in memory, for rooms that do not archive (or servers without the
- * archive): the last `maxMessages` messages of each room, within `maxChars` of XML per room
+ * Room history kept in memory, for rooms whose messages no other feature keeps: the last `maxMessages` messages of each room, within `maxChars` of XML per room
  * and `totalChars` over all rooms (the quietest rooms lose their oldest messages first), lost
- * on restart as [muc].archive = false allows.
+ * on restart.
  */
-export class MemoryHistory implements RoomArchive {
+export class MemoryHistory implements RoomHistory {
   /** In order of activity: the least recently active room first. */
   private readonly rooms = new Map<string, { entries: Entry[]; chars: number }>();
   private total = 0;
@@ -24,7 +25,7 @@ export class MemoryHistory implements RoomArchive {
     private readonly now: () => number,
   ) {}
 
-  append(room: string, entry: { id: string; stanza: Element; timestamp: number }): void {
+  append(room: string, entry: HistoryEntry): void {
     if (this.maxMessages <= 0) return;
     const chars = entry.stanza.toString().length;
     if (chars > this.maxChars) return;
@@ -50,7 +51,7 @@ export class MemoryHistory implements RoomArchive {
     if (log.entries.length === 0) this.rooms.delete(room);
   }
 
-  recent(room: string, max: number): ArchivedMessage[] {
+  recent(room: string, max: number): HistoryMessage[] {
     const entries = this.rooms.get(room)?.entries ?? [];
     return max <= 0 ? [] : entries.slice(-max);
   }
@@ -66,3 +67,21 @@ export class MemoryHistory implements RoomArchive {
     this.rooms.delete(room);
   }
 }
+
+/**
+ * The history every room has unless a feature of higher priority keeps its messages: the
+ * last [muc].history_length (or the longest a room may be configured with) messages in memory.
+ */
+export const memoryHistory: RoomFeature = {
+  name: 'memory-history',
+  install(service) {
+    const memory = new MemoryHistory(maxHistoryLength(service.server.config.muc), LIMITS.historyChars, LIMITS.historyCharsTotal, service.server.now);
+    const { events } = service;
+    events.on('history-append', ({ room, entry }) => memory.append(room.jid.toString(), entry));
+    events.on('history-get', (request) => {
+      request.messages = memory.recent(request.room.jid.toString(), request.max);
+    });
+    events.on('history-retract', ({ room, id, by, reason }) => memory.retract(room.jid.toString(), id, by, reason));
+    events.on('room-destroyed', ({ room }) => memory.deleteRoom(room.jid.toString()));
+  },
+};

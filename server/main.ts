@@ -54,7 +54,7 @@ interface Invocation {
   jid?: string;
 }
 
-export function parseCommandLine(argv: readonly string[]): Invocation {
+function parseCommandLine(argv: readonly string[]): Invocation {
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { addressLimitKey } from './limit-key.js';
+import { addressLimitKey } from './address.js';
 
 /**
  * Recognises a client's network (its IPv4 address or IPv6 /64, see addressLimitKey) without

@@ -1,4 +1,7 @@
-import type { ClientAddress, PeerRequest } from './forwarded.js';
+import type { Config } from '../config/types.js';
+import { FailureThrottle } from './failure-throttle.js';
+import { addressLimitKey, NetworkList } from './address.js';
+import { resolveClient, type ClientAddress, type PeerRequest } from './forwarded.js';
 
 /** A connection admitted by access control; release() when it ends (a second call does nothing). */
 export interface Admission {
@@ -26,4 +29,72 @@ export interface AccessControl {
    * over [access].anonymous_logins_per_minute, and then nothing is counted.
    */
   takeAnonymousLogin(address: string): boolean;
+}
+
+/**
+ * Concurrent connections per client address (TCP streams, WebSockets and BOSH sessions
+ * together). The map holds only addresses with a live connection, so it is bounded by the
+ * number of open connections.
+ */
+class ConnectionCounter {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly limit: number) {}
+
+  /** Counts a new connection; false (and nothing counted) when the address is at its limit. */
+  acquire(address: string): boolean {
+    const count = this.counts.get(address) ?? 0;
+    if (count >= this.limit) return false;
+    this.counts.set(address, count + 1);
+    return true;
+  }
+
+  release(address: string): void {
+    const count = this.counts.get(address) ?? 0;
+    if (count <= 1) this.counts.delete(address);
+    else this.counts.set(address, count - 1);
+  }
+
+  count(address: string): number {
+    return this.counts.get(address) ?? 0;
+  }
+}
+
+/**
+ * [access] as configured. An empty allowlist admits every address. Limits count per
+ * addressLimitKey: an IPv6 client's whole /64 shares one count.
+ */
+export function createAccessControl(config: Pick<Config, 'access'>, now: () => number = Date.now): AccessControl {
+  const allow = new NetworkList(config.access.allow);
+  const trusted = new NetworkList(config.access.trusted_proxies);
+  const connections = new ConnectionCounter(config.access.max_connections_per_address);
+  // A sliding one-minute window per address; FailureThrottle is exactly that counter (its
+  // "failures" here are sign-ins), with its sweep and key cap keeping memory bounded.
+  const guestLogins = new FailureThrottle({ limit: config.access.anonymous_logins_per_minute, now });
+
+  const allows = (address: string): boolean => allow.isEmpty || allow.contains(address);
+
+  return {
+    allows,
+    admit(address: string): Admission | null {
+      const key = addressLimitKey(address);
+      if (!allows(address) || !connections.acquire(key)) return null;
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          connections.release(key);
+        },
+      };
+    },
+    isTrustedProxy: (address: string) => trusted.contains(address),
+    resolveClient: (request: PeerRequest) => resolveClient(request, trusted),
+    takeAnonymousLogin(address: string): boolean {
+      const key = addressLimitKey(address);
+      if (guestLogins.isBlocked(key)) return false;
+      guestLogins.recordFailure(key);
+      return true;
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import { normaliseAddress } from './address.js';
-import { parseAddress, type NetworkList } from './networks.js';
+import { normaliseAddress, parseAddress, type NetworkList } from './address.js';
 
 /** Who is really at the other end of an HTTP request. */
 export interface ClientAddress {

@@ -24,7 +24,7 @@ export async function checkConfig(config: Config, out: NodeJS.WritableStream = p
   out.write(summarise(config, tls));
 }
 
-export function summarise(config: Config, tls: string): string {
+function summarise(config: Config, tls: string): string {
   const off = (enabled: boolean, value: string): string => (enabled ? value : `${value} (disabled)`);
   const listener = (value: string): string => (value === '' ? 'off' : value);
   const lines = [

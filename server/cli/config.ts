@@ -7,10 +7,10 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 
-export const DEFAULT_CONFIG_FILE = 'palaver.toml';
+const DEFAULT_CONFIG_FILE = 'palaver.toml';
 
 /** The config file to read, or null for the embedded defaults. */
-export function resolveConfigPath(explicit: string | undefined, cwd: string = process.cwd()): string | null {
+function resolveConfigPath(explicit: string | undefined, cwd: string = process.cwd()): string | null {
   if (explicit !== undefined) return explicit;
   const local = path.join(cwd, DEFAULT_CONFIG_FILE);
   return fs.existsSync(local) ? local : null;

@@ -51,7 +51,7 @@ export async function readNewPassword(options: PasswordOptions): Promise<string>
   return password;
 }
 
-export function readPasswordFile(file: string): string {
+function readPasswordFile(file: string): string {
   let text: string;
   try {
     const stat = fs.statSync(file);

@@ -10,7 +10,7 @@ import { ConfigError } from '../config/load.js';
 import { CertificateError } from '../tls/certificate.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
 
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** After a clean stop, how long pending output (logs) may take before the process exits. */
 const EXIT_GRACE_MS = 500;
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -60,7 +60,7 @@ export async function startCommand(config: Config): Promise<void> {
 
   // Loaded only here, so that `check` and the account commands do not load the whole server.
   try {
-    const { startServer } = await import('../core/server.js');
+    const { startServer } = await import('../startup/server.js');
     running = await startServer(config);
   } catch (err) {
     throw startupError(err);
@@ -69,7 +69,7 @@ export async function startCommand(config: Config): Promise<void> {
 }
 
 /** Turns a startup failure into a one-line CLI error. */
-export function startupError(err: unknown): CliError {
+function startupError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ConfigError) return new CliError(err.message, EXIT_USAGE);
   if (err instanceof CertificateError) return new CliError(err.message, EXIT_USAGE);

@@ -28,7 +28,7 @@ export interface UserCommandIo {
 }
 
 /** Checks that `text` names an account on this server; throws UsageError saying why not. */
-export function resolveAccountJid(config: Config, text: string): Account {
+function resolveAccountJid(config: Config, text: string): Account {
   let jid;
   try {
     jid = parseJid(text.trim());

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { StreamContext } from '../stream/context.js';
-import { admitRequests, type TextAnswer } from './client.js';
-import { WEBSOCKET_PATH } from './endpoints.js';
+import { admitRequests, type TextAnswer } from '../access/admission.js';
+import { WEBSOCKET_PATH } from '../transports/websocket.js';
 import { hostMetaRouter } from './host-meta.js';
 import { HTTP_ROUTES } from './routes.js';
 
@@ -10,7 +10,7 @@ export const NOT_FOUND: TextAnswer = { status: 404, text: 'Not found.\n' };
 /**
  * The express app behind [listen].http: allowlist first, then the WebSocket endpoint's
  * refusal of plain requests, discovery and feature routes. BOSH is not here: the listener
- * serves it before express (server/transports/bosh/http.ts).
+ * serves it before express (server/http/bosh.ts).
  */
 export function createHttpApp(server: StreamContext): Express {
   const app = express();

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
+import { WEBSOCKET_PATH } from '../transports/websocket.js';
 
-/** Where the XMPP transports live on the HTTP listener. */
-export const WEBSOCKET_PATH = '/xmpp-websocket';
+/** Where BOSH lives on the HTTP listener (the WebSocket transport names its own path). */
 export const BOSH_PATH = '/http-bind';
 
 /** The transports' URLs as browsers reach them, built from [listen].public_url (XEP-0156, landing page). */

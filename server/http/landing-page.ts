@@ -15,7 +15,7 @@ import { escapeHtml, inlineJson, sanitiseInfoHtml, SafeHtml } from './landing-ht
  * Longest nickname the page accepts, in characters: shorter than rooms allow (muc/limits.ts),
  * because a guest's name shows in every message line, on a phone too.
  */
-export const NICK_MAX_LENGTH = 32;
+const NICK_MAX_LENGTH = 32;
 /** Query values past this length are not worth normalising; they are refused as they are. */
 const MAX_QUERY_VALUE = 1024;
 
@@ -112,7 +112,7 @@ const BAD_CHANNEL_MESSAGE = 'That room name can’t be used. Please pick a room 
 const GUESTS_OFF_MESSAGE = 'This server does not let guests chat from the browser. You can still join with an XMPP app, using the link below.';
 
 /** Everything the template needs, decided from the config and the query. */
-export function landingSettings(config: Config, query: LandingQuery): { settings: LandingSettings; message: string | null; nickValue: string } {
+function landingSettings(config: Config, query: LandingQuery): { settings: LandingSettings; message: string | null; nickValue: string } {
   const urls = publicUrls(config);
   const transportChosen = query.transport === 'bosh' || query.transport === 'websocket';
   const transport: Transport = query.transport === 'bosh' ? 'bosh' : 'websocket';
@@ -159,7 +159,7 @@ export function landingSettings(config: Config, query: LandingQuery): { settings
 }
 
 /** One sentence for the form on what happens to messages, from [muc] archive and history. */
-export function historyNote(config: Config): string {
+function historyNote(config: Config): string {
   const { archive, archive_expires_after: expiresAfter, history_length: historyLength } = config.muc;
   if (archive) {
     const kept = expiresAfter > 0 ? ` for ${plainDuration(expiresAfter)}` : '';
@@ -175,17 +175,17 @@ function channelTitle(settings: LandingSettings, channel: string): string {
 }
 
 /** The link that opens the form for a room. */
-export function shareUrl(settings: LandingSettings, channel: string): string {
+function shareUrl(settings: LandingSettings, channel: string): string {
   return `${settings.publicUrl}?channel=${encodeURIComponent(channel)}`;
 }
 
 /** An RFC 5122 URI that makes an XMPP app join the room. */
-export function xmppJoinUri(settings: LandingSettings, channel: string): string {
+function xmppJoinUri(settings: LandingSettings, channel: string): string {
   return `xmpp:${encodeURIComponent(channel)}@${settings.mucDomain}?join`;
 }
 
 /** Fills landing/index.html. Each {{name}} must have a value; plain strings are escaped. */
-export function renderTemplate(template: string, values: Record<string, string | SafeHtml>): string {
+function renderTemplate(template: string, values: Record<string, string | SafeHtml>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`landing template: no value for {{${name}}}`);

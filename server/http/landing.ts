@@ -63,7 +63,7 @@ function landingQuery(query: Record<string, unknown>): LandingQuery {
  * public_url's origin (where the WebSocket, BOSH and upload URLs point, normally the same).
  * data: and blob: images are avatars, the unread-count favicon and upload previews.
  */
-export function contentSecurityPolicy(config: Config): string {
+function contentSecurityPolicy(config: Config): string {
   const urls = publicUrls(config);
   const publicOrigin = new URL(urls.publicUrl).origin;
   const websocketOrigin = new URL(urls.websocketUrl).origin;

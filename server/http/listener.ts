@@ -4,12 +4,12 @@ import type { Duplex } from 'node:stream';
 import type { StreamContext } from '../stream/context.js';
 import type { ConnectionTracker } from '../transports/connections.js';
 import { BoshEndpoint } from '../transports/bosh/endpoint.js';
-import { boshRequestHandler } from '../transports/bosh/http.js';
 import { WebSocketEndpoint } from '../transports/websocket.js';
 import { createHttpApp } from './app.js';
-import { HttpConnectionLimit } from './connection-limit.js';
+import { HttpConnectionLimit } from '../access/http-connection-limit.js';
+import { OriginPolicy } from '../access/origins.js';
+import { boshRequestHandler } from './bosh.js';
 import { BOSH_PATH, pathBelow } from './endpoints.js';
-import { OriginPolicy } from './origins.js';
 import { limitBodyTime, MIN_BODY_RATE } from './request-deadline.js';
 
 export interface HttpListenerOptions {
@@ -23,7 +23,7 @@ export interface HttpListenerOptions {
  * times each body by its size): headers, then the largest allowed upload at MIN_BODY_RATE.
  * Held responses are not limited by it.
  */
-export function requestTimeoutFor(config: StreamContext['config']): number {
+function requestTimeoutFor(config: StreamContext['config']): number {
   const largestBody = config.upload.enabled ? config.upload.max_size : 0;
   return config.http.header_timeout + config.http.body_timeout + Math.ceil((largestBody / MIN_BODY_RATE) * 1000);
 }
@@ -38,7 +38,7 @@ const SHUTDOWN_GRACE_MS = 2_000;
 
 /**
  * The HTTP listener ([listen].http): BOSH at /http-bind (served without express, see
- * transports/bosh/http.ts), the express app for every other route, and WebSocket upgrades at
+ * http/bosh.ts), the express app for every other route, and WebSocket upgrades at
  * /xmpp-websocket. Resolves once listening. The returned server is closed by the caller;
  * streams end through the ConnectionTracker, and on the server's 'shutdown' event connections
  * still open after a grace period are cut.

@@ -13,7 +13,7 @@ import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
 import { isAddressBanned } from '../muc/address-ban.js';
 import { MUC } from '../muc/service.js';
-import { admittedClient } from './client.js';
+import { admittedClient } from '../access/admission.js';
 import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
 
 export type NickAvailability =

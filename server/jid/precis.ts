@@ -120,7 +120,7 @@ export function identifierClassViolation(value: string): string | null {
 }
 
 /** Why `value` (already mapped and normalised) is not in the FreeformClass, or null if it is. */
-export function freeformClassViolation(value: string): string | null {
+function freeformClassViolation(value: string): string | null {
   if (!FREEFORM_FLAG.test(value)) return null;
   const cps = Array.from(value);
   for (let i = 0; i < cps.length; i++) {

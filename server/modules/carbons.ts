@@ -8,7 +8,7 @@ import type { ServerContext } from '../core/context.js';
 import { tryParseJid } from '../jid/jid.js';
 
 /** Whether this resource asked for carbons (off until it enables them). */
-export const CARBONS_ENABLED = new SessionKey<boolean>('carbons enabled', () => false);
+const CARBONS_ENABLED = new SessionKey<boolean>('carbons enabled', () => false);
 
 /**
  * XEP-0280 message carbons: each resource that enabled carbons gets a copy of the chat

@@ -3,7 +3,7 @@ import { StreamError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import { SessionKey } from '../core/session.js';
-import { STREAM_EXTENSIONS } from '../stream/extensions.js';
+import { STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 
 export type ClientState = 'active' | 'inactive';
 

@@ -17,12 +17,7 @@ export default defineModule({
     registerMucHandlers(host, service);
     service.ensureChannels();
     server.events.on('shutdown', () => service.shutdown());
-    server.events.on('session-closed', (session) => {
-      try {
-        service.sessionClosed(session);
-      } catch (error) {
-        server.log.error({ err: error }, 'leaving rooms for a closed session failed');
-      }
-    });
+    // A failure here is logged by ServerEvents.emit, which still runs the other listeners.
+    server.events.on('session-closed', (session) => service.sessionClosed(session));
   },
 });

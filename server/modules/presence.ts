@@ -4,7 +4,7 @@ import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { isSubscriptionType, receiveSubscription, sendSubscription } from './presence/subscription.js';
-import { answerProbe, broadcastAvailable, broadcastUnavailable, deliverToAvailable, trackDirected } from './presence/broadcast.js';
+import { answerProbe, broadcastAvailable, broadcastUnavailable, deliverToAvailable, trackDirected } from './presence/outgoing.js';
 import { HELD_MESSAGES, HeldMessages } from './presence/held-messages.js';
 
 /**

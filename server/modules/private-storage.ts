@@ -19,7 +19,7 @@ const KEY = NS.privateXml;
 export default defineModule({
   name: 'private-storage',
   hostKinds: ['account', 'anonymous'],
-  load(host, server) {
+  load(host) {
     const store = host.users.userData;
     const load = (user: string): Element =>
       parseStoredDocument(store.get(user, KEY)) ?? xml('query', { xmlns: NS.privateXml });

@@ -7,7 +7,7 @@ import { NO_REPLY, type StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import type { Session } from '../core/session.js';
 import type { RosterItem } from '../storage/types.js';
-import { STREAM_EXTENSIONS } from '../stream/extensions.js';
+import { STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import { ROSTERS, ROSTER_LIMITS, RosterService, itemElement } from './roster/service.js';
 import { cancelSubscriptions } from './presence/subscription.js';
 

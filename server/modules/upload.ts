@@ -3,9 +3,8 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
-import { UPLOAD, UploadService } from '../upload/service.js';
+import { startSweeper, UPLOAD, UploadService } from '../upload/service.js';
 import { requestSlot, type Uploader } from '../upload/slots.js';
-import { startSweeper } from '../upload/sweeper.js';
 
 /**
  * XEP-0363 HTTP File Upload on [upload].domain: hands out slots to this server's clients

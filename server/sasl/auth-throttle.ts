@@ -1,5 +1,5 @@
-import { addressLimitKey } from '../access/limit-key.js';
-import { FailureThrottle } from './failure-throttle.js';
+import { addressLimitKey } from '../access/address.js';
+import { FailureThrottle } from '../access/failure-throttle.js';
 
 export interface AuthThrottleOptions {
   /** Failed sign-ins per client address (IPv4, or IPv6 /64) per window. */

@@ -17,7 +17,7 @@ export interface PlainOptions {
 }
 
 /** Per-field limit in bytes (RFC 4616 requires at least 255). */
-export const PLAIN_MAX_FIELD = 1023;
+const PLAIN_MAX_FIELD = 1023;
 /** Preferred first: the credential set used to check a PLAIN password. */
 const HASH_PREFERENCE: readonly ScramHash[] = ['SHA-256', 'SHA-512', 'SHA-1'];
 
@@ -99,7 +99,7 @@ export interface PlainFields {
 }
 
 /** Parses a PLAIN message; null when malformed (field count, empty fields, length, UTF-8). */
-export function parsePlain(data: Buffer): PlainFields | null {
+function parsePlain(data: Buffer): PlainFields | null {
   const first = data.indexOf(0);
   const second = first === -1 ? -1 : data.indexOf(0, first + 1);
   if (second === -1 || data.indexOf(0, second + 1) !== -1) return null;

@@ -53,7 +53,7 @@ const HASH_LENGTH: Record<ScramHash, number> = {
 };
 
 /** Node's crypto name for a SCRAM hash ("sha1", "sha256", "sha512"). */
-export function nodeHashName(hash: ScramHash): string {
+function nodeHashName(hash: ScramHash): string {
   const name = NODE_HASH[hash];
   if (!name) throw new TypeError(`unknown SCRAM hash ${String(hash)}`);
   return name;

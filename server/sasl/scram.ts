@@ -28,7 +28,7 @@ export interface ScramOptions {
 }
 
 /** The password accepted in insecure mode for users without stored credentials. */
-export const INSECURE_PASSWORD = 'password';
+const INSECURE_PASSWORD = 'password';
 const INSECURE_ITERATIONS = 4096;
 const DEFAULT_FAKE_ITERATIONS = 4096;
 const SERVER_NONCE_BYTES = 24;
@@ -211,7 +211,7 @@ interface ClientFirst {
 }
 
 /** Parses `gs2-header client-first-message-bare` (RFC 5802 §7). */
-export function parseClientFirst(text: string): ClientFirst | { failure: SaslStep } {
+function parseClientFirst(text: string): ClientFirst | { failure: SaslStep } {
   const firstComma = text.indexOf(',');
   const secondComma = firstComma === -1 ? -1 : text.indexOf(',', firstComma + 1);
   if (secondComma === -1) return { failure: fail('malformed-request', 'missing GS2 header') };
@@ -246,7 +246,7 @@ export function parseClientFirst(text: string): ClientFirst | { failure: SaslSte
 }
 
 /** RFC 5802 saslname: `,` is sent as `=2C` and `=` as `=3D`; any other `=` is malformed. */
-export function decodeSaslname(value: string): string | null {
+function decodeSaslname(value: string): string | null {
   if (!/^(?:[^=,\0]|=2C|=3D)+$/u.test(value)) return null;
   return value.replace(/=2C|=3D/g, (escape) => (escape === '=2C' ? ',' : '='));
 }

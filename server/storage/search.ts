@@ -8,7 +8,7 @@
 import type { Element } from '../xml/element.js';
 
 /** Longer input is cut (in characters): a search box, not a document. */
-export const MAX_SEARCH_LENGTH = 200;
+const MAX_SEARCH_LENGTH = 200;
 /** Each term is one more index lookup; beyond this the rest is ignored. */
 export const MAX_SEARCH_TERMS = 10;
 /** Bare words this long or longer also match longer words. */

@@ -1,7 +1,7 @@
 import type { ServerContext } from '../core/context.js';
 import type { AccessControl } from '../access/control.js';
 import type { AuthThrottle } from '../sasl/auth-throttle.js';
-import type { StreamExtensions } from './extensions.js';
+import type { StreamExtensions } from '../core/stream-extensions.js';
 
 /**
  * What the listeners and the stream negotiation use beyond what feature modules see: the

@@ -53,10 +53,6 @@ export class XmppStream implements StanzaSink {
     return this.transport.kind;
   }
 
-  get boundSession(): Session | null {
-    return this.session;
-  }
-
   // --- Events from the transport -------------------------------------------------------
 
   /** A stream header (or its framing equivalent) arrived; attrs are its attributes. */

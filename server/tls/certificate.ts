@@ -30,7 +30,7 @@ export interface LoadedCertificate {
 export class CertificateError extends Error {}
 
 /** Validity of a generated certificate (the CA/Browser Forum's old ceiling). */
-export const GENERATED_VALIDITY_DAYS = 825;
+const GENERATED_VALIDITY_DAYS = 825;
 /** A generated certificate this close to expiry is replaced at start. */
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;

@@ -4,10 +4,9 @@ import type { Duplex } from 'node:stream';
 import { escapeXML } from 'ltx';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { StreamContext } from '../stream/context.js';
-import { admitClient, isTextAnswer } from '../http/client.js';
-import { WEBSOCKET_PATH } from '../http/endpoints.js';
-import type { HttpConnectionLimit } from '../http/connection-limit.js';
-import type { OriginPolicy } from '../http/origins.js';
+import { admitClient, isTextAnswer } from '../access/admission.js';
+import type { HttpConnectionLimit } from '../access/http-connection-limit.js';
+import type { OriginPolicy } from '../access/origins.js';
 import type { Element } from '../xml/element.js';
 import { StreamError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
@@ -17,6 +16,9 @@ import type { StreamTransport } from '../stream/transport.js';
 import { serializeForClient } from './client-xml.js';
 import type { ConnectionTracker } from './connections.js';
 import { readBudgetFor, ReadThrottle } from './read-budget.js';
+
+/** Where the HTTP listener serves WebSocket upgrades (RFC 7395); other paths are refused. */
+export const WEBSOCKET_PATH = '/xmpp-websocket';
 
 const SUBPROTOCOL = 'xmpp';
 /** RFC 6455 close codes. */

@@ -1,8 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { UploadRecord } from '../storage/uploads.js';
 import { ReceiveError, type OpenWrite } from './files.js';
-import { slotOf } from './lookup.js';
-import { refuse } from './replies.js';
+import { refuse, slotOf } from './requests.js';
 import { contentTypeMatches } from './media-types.js';
 import { secretMatches } from './secrets.js';
 import type { UploadService } from './service.js';

@@ -25,8 +25,3 @@ export function xml(name: string, attrs: Attrs = {}, ...children: Child[]): Elem
   }
   return element;
 }
-
-/** The first direct child with this local name and namespace, if any. */
-export function childOf(parent: Element, name: string, xmlns: string): Element | undefined {
-  return parent.getChild(name, xmlns) ?? undefined;
-}

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const MAIN = path.join(ROOT, 'dist', 'server', 'main.js');
@@ -85,13 +86,11 @@ export async function startServerProcess(dir: string, body: string, ports: { c2s
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  const deadline = Date.now() + 15_000;
-  while (!(await canConnect(c2sPort))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the server did not start; stderr: ${stderr}; stdout: ${stdout}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const state = async () => (child.exitCode !== null ? 'exited' : (await canConnect(c2sPort)) ? 'listening' : 'starting');
+  const reached = await expect.poll(state, { timeout: 15_000, interval: 50 }).not.toBe('starting').then(state, () => 'starting');
+  if (reached !== 'listening') {
+    child.kill('SIGKILL');
+    throw new Error(`the server did not start; stderr: ${stderr}; stdout: ${stdout}`);
   }
   return {
     child, c2sPort, httpPort, exited,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DestinationStream } from 'pino';
 import { configFromObject, type ConfigInput } from '../../server/config/load.js';
-import { startServer, type RunningServer } from '../../server/core/server.js';
+import { startServer, type RunningServer } from '../../server/startup/server.js';
 import type { Config } from '../../server/config/types.js';
 import { createLogger } from '../../server/log.js';
 import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';

@@ -141,15 +141,6 @@ export async function boshPost(url: string, body: string, headers: Record<string
   return { status: result.status, text: result.text, body: parseXml(result.text) as Element };
 }
 
-/** Polls until the condition holds (for effects that happen on another socket's event). */
-export async function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** A BOSH client driven request by request, for raw XEP-0124/0206 tests. */
 export class RawBosh {
   sid = '';

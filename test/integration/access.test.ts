@@ -1,11 +1,11 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../server/config/load.js';
-import { NetworkList } from '../../server/access/networks.js';
+import { NetworkList } from '../../server/access/address.js';
 import { resolveClient } from '../../server/access/forwarded.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient } from '../helpers/clients.js';
-import { connectWebSocketClient, eventually, httpRequest, RawBosh, RawWebSocket, UpgradeRefused } from '../helpers/web.js';
+import { connectWebSocketClient, httpRequest, RawBosh, RawWebSocket, UpgradeRefused } from '../helpers/web.js';
 
 let server: TestServer | null = null;
 
@@ -152,7 +152,7 @@ describe('per-address limits', () => {
     expect((await hostMeta(s)).status).toBe(200);
 
     await ws.stop();
-    await eventually(() => s.server.context.sessions.count === 1);
+    await expect.poll(() => s.server.context.sessions.count, { timeout: 5_000 }).toBe(1);
     const again = await connectWebSocketClient({ httpPort: s.httpPort });
     await again.stop();
     await tcp.stop();

@@ -76,7 +76,7 @@ describe('vCards (XEP-0054)', () => {
     expect(seen.getChildText('FN')).toBe('Passing Guest');
     expect(server.server.context.storage.userData.get(guestJid, 'vcard-temp')).toBeUndefined();
     await guest.stop();
-    await waitUntil(() => !server.server.context.sessions.isOnline(parseJid(guestJid)));
+    await expect.poll(() => server.server.context.sessions.isOnline(parseJid(guestJid)), { timeout: 5_000 }).toBe(false);
     const gone = xml('iq', { type: 'get', to: guestJid }, xml('vCard', { xmlns: 'vcard-temp' }));
     expect(await iqError(alice, gone)).toBe('service-unavailable');
   });
@@ -242,7 +242,3 @@ async function pingRoundTrip(client: XmppClient): Promise<void> {
   await client.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }), 'localhost');
 }
 
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(condition()).toBe(true);
-}

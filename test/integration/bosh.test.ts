@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectClient, nextStanza, xml } from '../helpers/clients.js';
-import { boshPost, eventually, HTTPBIND, httpRequest, RawBosh, XBOSH } from '../helpers/web.js';
+import { boshPost, HTTPBIND, httpRequest, RawBosh, XBOSH } from '../helpers/web.js';
 
 let server: TestServer;
 let url: string;
@@ -83,8 +83,14 @@ describe('XMPP over BOSH (XEP-0124, XEP-0206)', () => {
   it('a request that overtakes its predecessor waits for it', async () => {
     const bosh = new RawBosh(url);
     await bosh.signIn({ wait: '1' });
-    const later = bosh.post(bosh.rid + 2, PING.replace("id='p1'", "id='p2'"));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The later request must be waiting on the server before the earlier one is sent. It is
+    // sent twice: a second copy of a waiting rid takes the first one's place, and the first is
+    // answered with an empty body. That answer, whichever copy gets it, shows both are there.
+    const p2 = PING.replace("id='p1'", "id='p2'");
+    const copies = [bosh.post(bosh.rid + 2, p2), bosh.post(bosh.rid + 2, p2)];
+    const replaced = await Promise.race(copies.map((copy, index) => copy.then(() => index)));
+    expect((await copies[replaced]!).body.children).toHaveLength(0);
+    const later = copies[1 - replaced]!;
     const earlier = bosh.post(bosh.rid + 1, PING);
     bosh.rid += 2;
     const bodies = (await Promise.all([earlier, later])).map((result) => result.text).join('');
@@ -206,7 +212,7 @@ describe('BOSH inactivity', () => {
     const bosh = new RawBosh(`${quick.httpUrl}/http-bind`);
     const jid = await bosh.signIn();
     expect(sessions.count).toBe(1);
-    await eventually(() => closed.includes(jid));
+    await expect.poll(() => closed, { timeout: 5_000 }).toContain(jid);
     expect(sessions.count).toBe(0);
     expect((await bosh.send()).attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });
   });

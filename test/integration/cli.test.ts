@@ -343,13 +343,10 @@ describe('palaver start', () => {
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 10_000;
-      let up = false;
-      while (!up && Date.now() < deadline && child.exitCode === null) {
-        up = await canConnect(c2s);
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up, `server did not listen; stderr: ${stderr}`).toBe(true);
+      // Stops early when the process exits: then it never listens.
+      const up = async () => child.exitCode === null && (await canConnect(c2s));
+      await expect.poll(async () => (await up()) || child.exitCode !== null, { timeout: 10_000, interval: 100 }).toBe(true);
+      expect(await up(), `server did not listen; stderr: ${stderr}`).toBe(true);
       const stopAt = Date.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

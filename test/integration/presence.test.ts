@@ -153,8 +153,7 @@ describe('presence and subscriptions (RFC 6121 §3, §4)', () => {
     await guest.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     expect(reached).toEqual([{ from: jid, type: undefined }]);
     dropConnection(guest);
-    for (let i = 0; i < 200 && reached.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(reached[1]).toEqual({ from: jid, type: 'unavailable' });
+    await expect.poll(() => reached[1], { timeout: 5_000 }).toEqual({ from: jid, type: 'unavailable' });
   });
 
   it('a guest and an account holder subscribe like any two users while the guest is online', async () => {

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../../server/config/load.js';
-import { startServer, type RunningServer } from '../../server/core/server.js';
+import { startServer, type RunningServer } from '../../server/startup/server.js';
 import { privacyStatement } from '../../server/cli/privacy.js';
 import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
 import { RawXmpp, scramAuth, signIn } from '../helpers/raw-xmpp.js';

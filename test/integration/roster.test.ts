@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clients.js';
 import { iqError } from '../helpers/clients.js';
-import { eventually } from '../helpers/web.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { ROSTERS } from '../../server/modules/roster/service.js';
 
@@ -107,7 +106,7 @@ describe('the roster (RFC 6121 §2)', () => {
     const inMemory = () => context.services.get(ROSTERS).storeFor(parseJid(jid)).get(jid).items.length;
     expect(inMemory()).toBe(1);
     await guest.stop();
-    await eventually(() => inMemory() === 0);
+    await expect.poll(inMemory, { timeout: 5_000 }).toBe(0);
   });
 
   it('the server announces roster versioning and pre-approval once, whatever the number of hosts', () => {

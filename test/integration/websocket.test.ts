@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, addAccount } from '../helpers/server.js';
 import { connectClient, nextStanza, xml } from '../helpers/clients.js';
-import { connectWebSocketClient, eventually, FRAMING, RawWebSocket, UpgradeRefused } from '../helpers/web.js';
+import { connectWebSocketClient, FRAMING, RawWebSocket, UpgradeRefused } from '../helpers/web.js';
 
 let server: TestServer;
 let wsUrl: string;
@@ -149,7 +149,7 @@ describe('XMPP over WebSocket (RFC 7395)', () => {
     expect(context.sessions.count).toBe(before + 1);
     // A reload drops the socket without any XMPP goodbye.
     await first.disconnect();
-    await eventually(() => closed.includes('alice@localhost/tab'));
+    await expect.poll(() => closed, { timeout: 5_000 }).toContain('alice@localhost/tab');
     expect(context.sessions.count).toBe(before);
 
     const second = await connectWebSocketClient({ httpPort: server.httpPort, username: 'alice', password: 'alice pw', resource: 'tab' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../../server/config/load.js';
-import { corsFor } from '../../server/http/cors.js';
-import { OriginPolicy } from '../../server/http/origins.js';
+import { corsFor } from '../../server/access/origins.js';
+import { OriginPolicy } from '../../server/access/origins.js';
 
 const policy = (origins: string[] = []) => new OriginPolicy(configFromObject({ http: { cors_origins: origins }, listen: { public_url: 'https://chat.example' } }));
 const request = (method: string, headers: Record<string, string> = {}) => ({ method, headers });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressLimitKey } from '../../server/access/limit-key.js';
+import { addressLimitKey } from '../../server/access/address.js';
 
 describe('address → limit key', () => {
   it('an IPv4 address is its own key, written canonically', () => {

@@ -1,6 +1,6 @@
 /** Address lists and canonical addresses (server/access/networks.ts, address.ts). */
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, NetworkList, parseAddress } from '../../server/access/networks.js';
+import { canonicalAddress, NetworkList, parseAddress } from '../../server/access/address.js';
 import { normaliseAddress } from '../../server/access/address.js';
 
 describe('addresses', () => {

@@ -1,35 +1,19 @@
 /** The router's delivery seam: deliverTo (RFC 6121 §8.5 local delivery) and reply. */
-import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { xml, type Element } from '../../server/xml/element.js';
+import { xml } from '../../server/xml/element.js';
 import { parseJid } from '../../server/jid/jid.js';
-import { HostRegistry } from '../../server/core/hosts.js';
-import { Router } from '../../server/core/router.js';
-import { Session, type StanzaSink } from '../../server/core/session.js';
-import { SessionRegistry } from '../../server/core/sessions.js';
+import type { Router } from '../../server/core/router.js';
+import { Session } from '../../server/core/session.js';
+import type { SessionRegistry } from '../../server/core/sessions.js';
 import type { Host } from '../../server/core/host.js';
-import { createMemoryStorage } from '../../server/storage/memory/index.js';
-
-/** A session's stream as the router sees it: where its stanzas are written. */
-class RecordingSink implements StanzaSink {
-  readonly sent: Element[] = [];
-  readonly remoteAddress = '192.0.2.1';
-  readonly transportKind = 'tcp';
-  send(stanza: Element): void {
-    this.sent.push(stanza);
-  }
-  close(): void {}
-}
+import { newCore, RecordingSink } from './core-fixture.js';
 
 let sessions: SessionRegistry;
 let router: Router;
 let host: Host;
 
 beforeEach(() => {
-  const hosts = new HostRegistry();
-  host = hosts.add('example.org', 'account', createMemoryStorage());
-  sessions = new SessionRegistry();
-  router = new Router(hosts, sessions, pino({ level: 'silent' }));
+  ({ host, sessions, router } = newCore());
 });
 
 function bind(full: string, presence: { priority: number } | null = { priority: 0 }): RecordingSink {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureThrottle } from '../../server/sasl/failure-throttle.js';
+import { FailureThrottle } from '../../server/access/failure-throttle.js';
 
 function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;

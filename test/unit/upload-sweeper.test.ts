@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ReceiveError } from '../../server/upload/files.js';
 import type { UploadService } from '../../server/upload/service.js';
 import { hashSecret, newSlotId } from '../../server/upload/secrets.js';
-import { startSweeper } from '../../server/upload/sweeper.js';
+import { startSweeper } from '../../server/upload/service.js';
 import { uploadFixture, type UploadFixture } from './upload-fixture.js';
 
 const fixtures: UploadFixture[] = [];

@@ -26,7 +26,7 @@ export const ROSTERS = serviceKey<RosterService>('rosters');
 
 /**
  * Where rosters live and how they reach clients, shared by the roster and presence modules:
- * in the user's host's storage (a guest's in memory, see userStorageFor in core/server.ts).
+ * in the user's host's storage (a guest's in memory, see userStorageFor in startup/server.ts).
  */
 export class RosterService {
   constructor(private readonly server: ServerContext) {}

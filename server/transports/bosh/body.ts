@@ -11,7 +11,7 @@ export type TerminateCondition =
   | 'item-not-found' | 'other-request' | 'policy-violation' | 'remote-connection-failed'
   | 'remote-stream-error' | 'see-other-uri' | 'system-shutdown' | 'undefined-condition';
 
-export const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
+const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 /** A request's <body/>: its attributes as written and its child elements (stanzas, SASL, …). */
 export interface BoshBody {

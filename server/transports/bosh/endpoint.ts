@@ -32,10 +32,6 @@ export class BoshEndpoint {
     });
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
   /** A POSTed body from this (admitted) client. */
   async post(req: IncomingMessage, res: ServerResponse, client: ClientAddress): Promise<void> {
     const body = await readBody(req, this.maxBodyBytes, (attrs) => this.sessions.get(attrs.sid ?? '')?.limits ?? CREATION_LIMITS);

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { RequestHandler } from 'express';
-import type { AccessControl } from '../access/control.js';
-import type { ClientAddress } from '../access/forwarded.js';
+import type { AccessControl } from './control.js';
+import type { ClientAddress } from './forwarded.js';
 
 /** A short plain-text answer (refusals, not-found, failures), whoever writes it. */
 export interface TextAnswer {

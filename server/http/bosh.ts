@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { StreamContext } from '../../stream/context.js';
-import { failureAnswer, NOT_FOUND } from '../../http/app.js';
-import { admitClient, isTextAnswer, type TextAnswer } from '../../http/client.js';
-import { corsFor } from '../../http/cors.js';
-import type { OriginPolicy } from '../../http/origins.js';
-import type { BoshEndpoint } from './endpoint.js';
+import type { StreamContext } from '../stream/context.js';
+import { failureAnswer, NOT_FOUND } from './app.js';
+import { admitClient, isTextAnswer, type TextAnswer } from '../access/admission.js';
+import { corsFor, type OriginPolicy } from '../access/origins.js';
+import type { BoshEndpoint } from '../transports/bosh/endpoint.js';
 
 /** Serves a request to the BOSH path; `subpath` is its path below BOSH_PATH ('' or '/…'). */
 export type BoshRequestHandler = (req: IncomingMessage, res: ServerResponse, subpath: string) => void;

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { UploadRecord } from '../storage/uploads.js';
 import { SLOT_ID } from './secrets.js';
 import type { UploadService } from './service.js';
@@ -13,4 +13,15 @@ export function slotOf(service: UploadService, req: Request): UploadRecord | und
   if (typeof id !== 'string' || typeof name !== 'string' || !SLOT_ID.test(id)) return undefined;
   const record = service.store.get(id);
   return record && record.fileName === name ? record : undefined;
+}
+
+/**
+ * Ends an upload request with an error status and a short plain-text reason. `close` ends
+ * the connection too, for a refused body whose length we do not accept: draining a huge or
+ * endless body just to keep the connection alive is waste.
+ */
+export function refuse(res: Response, status: number, message: string, close = false): void {
+  if (res.headersSent || res.writableEnded) return;
+  if (close) res.setHeader('Connection', 'close');
+  res.status(status).type('text/plain').send(`${message}\n`);
 }

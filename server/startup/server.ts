@@ -7,22 +7,22 @@ import { createLogger, type Logger } from '../log.js';
 import { openSqliteStorage } from '../storage/sqlite/index.js';
 import { createMemoryUserStorage } from '../storage/memory/index.js';
 import type { Storage, UserStorage } from '../storage/types.js';
-import type { HostKind } from './host.js';
+import type { HostKind } from '../core/host.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { AuthThrottle } from '../sasl/auth-throttle.js';
-import { StreamExtensions, STREAM_EXTENSIONS } from '../stream/extensions.js';
+import { StreamExtensions, STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import type { StreamContext } from '../stream/context.js';
 import { listenTcp } from '../transports/tcp.js';
 import { ConnectionTracker } from '../transports/connections.js';
-import { createAccessControl } from '../access/policy.js';
+import { createAccessControl } from '../access/control.js';
 import { listenHttp } from '../http/listener.js';
 import { MODULES } from '../modules/index.js';
-import { loadModules } from './module.js';
-import { Services } from './services.js';
-import { ServerEvents } from './events.js';
-import { HostRegistry } from './hosts.js';
-import { Router } from './router.js';
-import { SessionRegistry } from './sessions.js';
+import { loadModules } from '../core/module.js';
+import { Services } from '../core/services.js';
+import { ServerEvents } from '../core/events.js';
+import { HostRegistry } from '../core/hosts.js';
+import { Router } from '../core/router.js';
+import { SessionRegistry } from '../core/sessions.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AccessControl, Admission } from '../access/control.js';
-import { normaliseAddress } from '../access/address.js';
+import type { AccessControl, Admission } from './control.js';
+import { normaliseAddress } from './address.js';
 
 /** A refused connection is cut this long after its 429, whether or not the client read it. */
 const REFUSAL_GRACE_MS = 2_000;
@@ -31,7 +31,7 @@ export class HttpConnectionLimit {
   /** A new connection on the HTTP listener (before any byte of it is read). */
   onConnection(socket: Socket): void {
     const address = normaliseAddress(socket.remoteAddress);
-    // Outside the allowlist each request gets its 403 (http/client.ts); a proxy is not counted.
+    // Outside the allowlist each request gets its 403 (access/admission.ts); a proxy is not counted.
     if (!this.access.allows(address) || this.access.isTrustedProxy(address)) return;
     const admission = this.access.admit(address);
     if (!admission) {

@@ -13,7 +13,7 @@ const DIRECTED = new SessionKey<Set<string>>('directed presence recipients', () 
 const MAX_DIRECTED = 1000;
 
 /** RFC 6121 §4.7.2.3: -128..127; anything unreadable counts as 0. */
-export function parsePriority(stanza: Element): number {
+function parsePriority(stanza: Element): number {
   const text = stanza.getChildText('priority')?.trim();
   if (!text || !/^[+-]?\d{1,10}$/.test(text)) return 0;
   return Math.max(-128, Math.min(127, Number(text)));

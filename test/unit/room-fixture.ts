@@ -15,22 +15,13 @@ import type { Host } from '../../server/core/host.js';
 import { HostRegistry } from '../../server/core/hosts.js';
 import { Router } from '../../server/core/router.js';
 import { Services } from '../../server/core/services.js';
-import { Session, type StanzaSink } from '../../server/core/session.js';
+import { Session } from '../../server/core/session.js';
 import { SessionRegistry } from '../../server/core/sessions.js';
 import { createMemoryStorage } from '../../server/storage/memory/index.js';
 import { ROOM_FEATURES } from '../../server/muc/features/index.js';
 import { registerMucHandlers } from '../../server/muc/handlers.js';
 import { MucService } from '../../server/muc/service.js';
-
-class RecordingSink implements StanzaSink {
-  readonly sent: Element[] = [];
-  readonly remoteAddress = '192.0.2.1';
-  readonly transportKind = 'websocket';
-  send(stanza: Element): void {
-    this.sent.push(stanza);
-  }
-  close(): void {}
-}
+import { RecordingSink } from './core-fixture.js';
 
 export interface User {
   jid: string;

@@ -1,7 +1,7 @@
 import { xml } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
-import { NO_REPLY, type Host, type StanzaContext, type StanzaHandler, type StanzaKind, type Target } from '../core/host.js';
+import { NO_REPLY, type Host, type StanzaContext } from '../core/host.js';
 import { adminGet, adminSet } from './admin.js';
 import { NS_REGISTER, NS_UNIQUE, reservedNickInfo, roomInfo } from './disco.js';
 import { handleInvitations } from './invitations.js';
@@ -31,24 +31,15 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     if (!(error instanceof StanzaError)) throw error;
     service.server.router.bounce(ctx.stanza, error, ctx.origin);
   };
-  // The stream does not expect handlers to throw: a bug answers one stanza, not the connection.
-  const on = (kind: StanzaKind, target: Target, handler: StanzaHandler) => host.on(kind, target, (ctx) => {
-    try {
-      return handler(ctx);
-    } catch (error) {
-      service.server.log.error({ err: error, stanza: ctx.stanza.name }, 'a room handler failed');
-      service.server.router.bounce(ctx.stanza, new StanzaError('wait', 'internal-server-error'), ctx.origin);
-      return true;
-    }
-  });
+  // A handler that throws is answered by the router's one catch layer (internal-server-error).
 
   // Presence: joining, leaving, nick changes (to room/nick); leaving without a nick (to the room).
-  on('presence', 'full', (ctx) => onOccupantPresence(service, ctx));
-  on('presence', 'bare', (ctx) => onBarePresence(service, ctx));
-  on('presence', 'host', () => true);
+  host.on('presence', 'full', (ctx) => onOccupantPresence(service, ctx));
+  host.on('presence', 'bare', (ctx) => onBarePresence(service, ctx));
+  host.on('presence', 'host', () => true);
 
   // Messages to the room: groupchat, invitations; to an occupant: private messages.
-  on('message', 'bare', (ctx) => {
+  host.on('message', 'bare', (ctx) => {
     const type = ctx.stanza.attrs.type;
     if (type === 'error') return true;
     try {
@@ -62,7 +53,7 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     }
     return true;
   });
-  on('message', 'full', (ctx) => {
+  host.on('message', 'full', (ctx) => {
     if (ctx.stanza.attrs.type === 'error') return true;
     try {
       privateMessage(service, roomOf(ctx), ctx.from, ctx.to.resource!, ctx.stanza);
@@ -71,7 +62,7 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     }
     return true;
   });
-  on('message', 'host', (ctx) => {
+  host.on('message', 'host', (ctx) => {
     if (ctx.stanza.attrs.type !== 'error') bounce(ctx, new StanzaError('cancel', 'service-unavailable'));
     return true;
   });
@@ -112,11 +103,11 @@ export function registerMucHandlers(host: Host, service: MucService): void {
   host.onIq('set', NS_REGISTER, 'query', 'bare', (ctx, query) => register(service, roomOf(ctx), ctx.from, query));
   host.onIq('get', NS.ping, 'ping', 'bare', (ctx) => (roomOf(ctx), null));
   // Answers to iqs the room sent end here.
-  on('iq', 'bare', (ctx) => ctx.stanza.attrs.type === 'result' || ctx.stanza.attrs.type === 'error');
+  host.on('iq', 'bare', (ctx) => ctx.stanza.attrs.type === 'result' || ctx.stanza.attrs.type === 'error');
 
   // iqs to occupants: self-ping, and anything else passed between occupants.
   host.onIq('get', NS.ping, 'ping', 'full', (ctx) => selfPing(service, service.getRoom(ctx.to.local!), ctx));
-  on('iq', 'full', (ctx) => {
+  host.on('iq', 'full', (ctx) => {
     const type = ctx.stanza.attrs.type;
     const room = service.getRoom(ctx.to.local!);
     try {

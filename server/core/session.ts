@@ -3,6 +3,7 @@ import type { StreamError } from '../xml/errors.js';
 import type { Jid } from '../jid/jid.js';
 import type { Host } from './host.js';
 import { randomId } from '../util/random-ids.js';
+import { KeyedState, type StateKey } from './keyed-state.js';
 
 /** What a session needs from its stream: a way to write stanzas and to end the stream. */
 export interface StanzaSink {
@@ -14,9 +15,7 @@ export interface StanzaSink {
 }
 
 /** A typed key for per-session state that a module keeps (carbons on, CSI state, …). */
-export class SessionKey<T> {
-  constructor(readonly description: string, readonly initial: () => T) {}
-}
+export { StateKey as SessionKey } from './keyed-state.js';
 
 /** An authenticated, bound client resource. */
 export class Session {
@@ -28,7 +27,7 @@ export class Session {
   /** The client fetched its roster, so it receives roster pushes (RFC 6121 §2.1.6). */
   interestedInRoster = false;
   closed = false;
-  private readonly state = new Map<SessionKey<unknown>, unknown>();
+  private readonly state = new KeyedState();
 
   constructor(
     readonly jid: Jid,
@@ -63,12 +62,11 @@ export class Session {
     this.sink.close(error);
   }
 
-  get<T>(key: SessionKey<T>): T {
-    if (!this.state.has(key)) this.state.set(key, key.initial());
-    return this.state.get(key) as T;
+  get<T>(key: StateKey<T>): T {
+    return this.state.get(key);
   }
 
-  set<T>(key: SessionKey<T>, value: T): void {
+  set<T>(key: StateKey<T>, value: T): void {
     this.state.set(key, value);
   }
 }

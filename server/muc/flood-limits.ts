@@ -12,6 +12,7 @@
  */
 import { TokenBucket } from 'limiter';
 import { StanzaError } from '../xml/errors.js';
+import { StateKey } from '../core/keyed-state.js';
 import type { Config } from '../config/types.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
@@ -26,7 +27,8 @@ const TOO_FAST: Record<FloodKind, string> = {
 
 type Buckets = Record<FloodKind, TokenBucket | null>;
 
-const buckets = new WeakMap<Room, Map<string, Buckets>>();
+/** Each room's buckets, by real bare JID. */
+const BUCKETS = new StateKey<Map<string, Buckets>>('flood buckets', () => new Map());
 
 /** The error for a stanza over the limit. */
 export function tooFast(kind: FloodKind): StanzaError {
@@ -40,8 +42,7 @@ export function tooFast(kind: FloodKind): StanzaError {
 export function tryToken(muc: MucContext, room: Room, bare: string, occupant: Occupant | undefined, kind: FloodKind): boolean {
   const role = occupant?.role ?? room.defaultRole(room.affiliationOf(bare));
   if (role === 'moderator') return true;
-  let users = buckets.get(room);
-  if (!users) buckets.set(room, users = new Map());
+  const users = room.state.get(BUCKETS);
   let user = users.get(bare);
   if (!user) {
     forgetRestedUsers(room, users);

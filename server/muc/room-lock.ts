@@ -8,11 +8,12 @@
  */
 import { StanzaError } from '../xml/errors.js';
 import type { Jid } from '../jid/jid.js';
+import { StateKey } from '../core/keyed-state.js';
 import type { MucContext } from './context.js';
 import type { Room } from './room.js';
 
-/** Locked rooms and the timer that destroys each if it stays locked. */
-const locks = new WeakMap<Room, NodeJS.Timeout>();
+/** A locked room's timer that destroys it if it stays locked; null when the room is open. */
+const LOCK = new StateKey<NodeJS.Timeout | null>('lock timer', () => null);
 
 /**
  * Locks a room its first joiner just created. `destroy` ends the room when the timeout passes;
@@ -22,23 +23,23 @@ export function lockNewRoom(muc: MucContext, room: Room, destroy: (room: Room) =
   const config = muc.server.config.muc;
   if (!config.lock_new_rooms) return;
   const timer = setTimeout(() => {
-    if (!locks.has(room)) return;
-    locks.delete(room);
+    if (!isLocked(room)) return;
+    room.state.set(LOCK, null);
     if (!room.isEmpty) destroy(room);
   }, config.room_lock_timeout);
   timer.unref();
-  locks.set(room, timer);
+  room.state.set(LOCK, timer);
   muc.roomChanged(room);
 }
 
 export function isLocked(room: Room): boolean {
-  return locks.has(room);
+  return room.state.get(LOCK) !== null;
 }
 
 /** The owner accepted a configuration: the room opens. */
 export function unlock(room: Room): void {
-  clearTimeout(locks.get(room));
-  locks.delete(room);
+  clearTimeout(room.state.get(LOCK) ?? undefined);
+  room.state.set(LOCK, null);
 }
 
 /** A joiner who is not an owner does not learn that a locked room exists. */

@@ -1,4 +1,5 @@
 import { Jid } from '../jid/jid.js';
+import { KeyedState } from '../core/keyed-state.js';
 import type { StoredAffiliationKind } from '../storage/rooms.js';
 import { nickKeys } from './nick-key.js';
 import { Occupant } from './occupant.js';
@@ -31,6 +32,8 @@ export class Room {
   /** By bare JID. */
   readonly affiliations = new Map<string, AffiliationEntry>();
   subject: { text: string; nick: string | null } = { text: '', nick: null };
+  /** What features keep per room (the lock timer, flood counters), under their own keys. */
+  readonly state = new KeyedState();
   /**
    * A guest creator's keyed address hash, counted for [muc].max_rooms_per_user. Kept in
    * memory only: after a restart a guest's JID is gone, and so is what linked rooms to them.

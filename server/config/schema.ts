@@ -170,6 +170,21 @@ const roomName = () =>
     return value;
   });
 
+/** A URL of one of `schemes` (a database, a cache), or "" for none; credentials may be in it. */
+function serviceUrl(schemes: string[], what: string) {
+  return parsedString(what, (value) => {
+    if (value === '') return value;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Error('');
+    }
+    if (!schemes.includes(url.protocol)) throw new Error(`scheme ${url.protocol} is not ${schemes.join(' or ')}`);
+    return value;
+  });
+}
+
 /** A TOML table; when absent, parsed as {} so that every key in it takes its default. */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
   const table = z.strictObject(shape, expected('a table'));
@@ -306,6 +321,33 @@ export function configSchema(baseDir: string) {
           level: z.enum(LOG_LEVELS, expected(LOG_LEVELS.map((l) => `"${l}"`).join(', ').replace(/, ([^,]*)$/, ' or $1'))).default('info'),
           ip_addresses: bool().default(false),
         }),
+        api: section({
+          statistics: bool().default(true),
+          statistics_list_nicks: bool().default(false),
+        }),
+        metrics: section({
+          allow: cidrList().default(['127.0.0.1/8', '::1']),
+          token: text().default(''),
+        }),
+        auth: section({
+          jwt: section({
+            mode: z.enum(['off', 'optional', 'required'], expected('"off", "optional" or "required"')).default('off'),
+            secret: text().default(''),
+            public_key: pathField(baseDir, true).default(''),
+            issuer: text().default(''),
+            audience: text().default(''),
+            frame_ancestors: z.array(origin(), expected('a list of origins like ["https://site.example"]')).default([]),
+          }),
+        }),
+        storage: section({
+          backend: z.enum(['sqlite', 'postgres'], expected('"sqlite" or "postgres"')).default('sqlite'),
+          url: serviceUrl(['postgres:', 'postgresql:'], 'a PostgreSQL URL like "postgres://palaver@db.example:5432/palaver", or ""').default(''),
+        }),
+        cluster: section({
+          redis: serviceUrl(['redis:', 'rediss:'], 'a Redis URL like "redis://127.0.0.1:6379", or ""').default(''),
+          node: z.string(expected('a node name of letters, digits, ".", "_" or "-"')).regex(/^[A-Za-z0-9._-]{0,64}$/, expected('a node name of letters, digits, ".", "_" or "-" (at most 64)')).default(''),
+          workers: z.union([wholeNumber(1, 256), z.literal('auto')], expected('a whole number from 1 to 256, or "auto"')).default(1),
+        }),
       },
       expected('a table'),
     )
@@ -362,6 +404,23 @@ export function configSchema(baseDir: string) {
             'insecure',
           );
         }
+      }
+
+      // Signed sign-in needs a key to check signatures with, and only one kind of key.
+      const jwt = config.auth.jwt;
+      if (jwt.mode !== 'off' && (jwt.secret === '') === (jwt.public_key === '')) {
+        problem(['auth', 'jwt', 'secret'], `expected exactly one of [auth.jwt].secret and [auth.jwt].public_key because [auth.jwt].mode = ${JSON.stringify(jwt.mode)}, found ${jwt.secret === '' ? 'neither' : 'both'}`, jwt.secret);
+      }
+
+      // PostgreSQL needs its address; several processes need Redis to act as one server.
+      if (config.storage.backend === 'postgres' && config.storage.url === '') {
+        problem(['storage', 'url'], 'expected a PostgreSQL URL like "postgres://palaver@db.example:5432/palaver" because [storage].backend = "postgres", found ""', '');
+      }
+      if (config.cluster.workers !== 1 && config.cluster.redis === '') {
+        problem(['cluster', 'workers'], `${JSON.stringify(config.cluster.workers)} needs [cluster].redis: worker processes share sessions and rooms through Redis (set redis = "redis://127.0.0.1:6379", or workers = 1)`, config.cluster.workers);
+      }
+      if (config.cluster.redis !== '' && config.storage.backend !== 'postgres') {
+        problem(['cluster', 'redis'], 'a cluster keeps its data in PostgreSQL: set [storage].backend = "postgres" and [storage].url (SQLite in data_dir belongs to one process)', config.cluster.redis);
       }
 
       // Channel names are unique.

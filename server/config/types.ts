@@ -81,6 +81,16 @@ export interface Config {
   landing: { title: string; greeting: string; info: string };
   channels: { name: string; title: string; welcome: string; description: string }[];
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; ip_addresses: boolean };
+  /** GET /api/statistics: counts, never addresses (DESIGN.md "Operations and site sign-in"). */
+  api: { statistics: boolean; statistics_list_nicks: boolean };
+  /** GET /metrics (Prometheus text format): from these networks, or with the bearer token. */
+  metrics: { allow: string[]; token: string };
+  /** Sites that sign their users in with a JWT. */
+  auth: { jwt: { mode: 'off' | 'optional' | 'required'; secret: string; public_key: string; issuer: string; audience: string; frame_ancestors: string[] } };
+  /** Where kept data lives: SQLite in data_dir (default) or a PostgreSQL database at `url`. */
+  storage: { backend: 'sqlite' | 'postgres'; url: string };
+  /** Several processes and machines as one server; `redis` empty = one process, no cluster. */
+  cluster: { redis: string; node: string; workers: number | 'auto' };
   /** Path of the config file this came from, or null for the embedded defaults. */
   source: string | null;
 }

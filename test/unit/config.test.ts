@@ -160,6 +160,11 @@ describe('defaults', () => {
       landing: { title: 'Palaver', greeting: 'Pick a name and start chatting', info: '' },
       channels: [],
       log: { level: 'info', ip_addresses: false },
+      api: { statistics: true, statistics_list_nicks: false },
+      metrics: { allow: ['127.0.0.1/8', '::1'], token: '' },
+      auth: { jwt: { mode: 'off', secret: '', public_key: '', issuer: '', audience: '', frame_ancestors: [] } },
+      storage: { backend: 'sqlite', url: '' },
+      cluster: { redis: '', node: '', workers: 1 },
       source: null,
     });
   });
@@ -194,9 +199,12 @@ describe('the example file', () => {
   it('documents every option', () => {
     const text = readFileSync(examplePath, 'utf8');
     const defaults = defaultConfig() as unknown as Record<string, Record<string, unknown>>;
-    for (const [section, values] of Object.entries(defaults)) {
+    // A table of tables ([auth.jwt]) is documented under its dotted name.
+    const tables = Object.entries(defaults).flatMap(([section, values]): [string, Record<string, unknown>][] =>
+      section === 'auth' ? Object.entries(values).map(([sub, inner]) => [`${section}.${sub}`, inner as Record<string, unknown>]) : [[section, values]]);
+    for (const [section, values] of tables) {
       if (section === 'source') continue;
-      expect(text, section).toMatch(section === 'channels' ? /^# \[\[channels\]\]$/m : new RegExp(`^\\[${section}\\]$`, 'm'));
+      expect(text, section).toMatch(section === 'channels' ? /^# \[\[channels\]\]$/m : new RegExp(`^\\[${section.replace('.', '\\.')}\\]$`, 'm'));
       const keys = section === 'channels' ? ['name', 'title', 'welcome', 'description'] : Object.keys(values);
       for (const key of keys) expect(text, `${section}.${key}`).toMatch(new RegExp(`^(# )?${key} = `, 'm'));
     }
@@ -276,6 +284,25 @@ describe('errors name the file, the key, what was expected and what was found', 
       'config: [listen].public_url: expected an http:// or https:// URL like "https://chat.example", found "chat.example"',
     ]);
     expect(problems({ channels: [{ title: 'No name' }] })).toEqual(['config: [[channels]][0].name: expected a room name like "lobby", found nothing']);
+  });
+
+  it('refuses a cluster without Redis or PostgreSQL, and service URLs of the wrong scheme', () => {
+    expect(problems({ cluster: { workers: 2 } })).toEqual([
+      'config: [cluster].workers: 2 needs [cluster].redis: worker processes share sessions and rooms through Redis (set redis = "redis://127.0.0.1:6379", or workers = 1)',
+    ]);
+    expect(problems({ cluster: { redis: 'redis://127.0.0.1:6379' } })).toEqual([
+      'config: [cluster].redis: a cluster keeps its data in PostgreSQL: set [storage].backend = "postgres" and [storage].url (SQLite in data_dir belongs to one process)',
+    ]);
+    expect(problems({ storage: { backend: 'postgres' } })).toEqual([
+      'config: [storage].url: expected a PostgreSQL URL like "postgres://palaver@db.example:5432/palaver" because [storage].backend = "postgres", found ""',
+    ]);
+    expect(problems({ storage: { backend: 'postgres', url: 'mysql://db' }, cluster: { redis: 'http://x', workers: 'many' as never } })).toEqual([
+      'config: [storage].url: expected a PostgreSQL URL like "postgres://palaver@db.example:5432/palaver", or "", found "mysql://db" (scheme mysql: is not postgres: or postgresql:)',
+      'config: [cluster].redis: expected a Redis URL like "redis://127.0.0.1:6379", or "", found "http://x" (scheme http: is not redis: or rediss:)',
+      'config: [cluster].workers: expected a whole number from 1 to 256, or "auto", found "many"',
+    ]);
+    const cluster = configFromObject({ storage: { backend: 'postgres', url: 'postgres://postgres@127.0.0.1/palaver' }, cluster: { redis: 'redis://127.0.0.1:6379', workers: 'auto', node: 'a-1' } }, dir);
+    expect(cluster.cluster).toEqual({ redis: 'redis://127.0.0.1:6379', node: 'a-1', workers: 'auto' });
   });
 
   it('reports one line per problem, without a stack for the user', () => {

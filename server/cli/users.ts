@@ -1,12 +1,12 @@
 /**
- * `palaver adduser|passwd|deluser JID`: account administration straight on the SQLite
- * database, so it works while the server is stopped (and, thanks to WAL mode, while it
- * runs). Accounts live on `[server].domain` only; guests on the anonymous domain have none.
+ * `palaver adduser|passwd|deluser JID`: account administration straight on the configured
+ * storage, so it works while the server is stopped and while it runs (SQLite: thanks to WAL
+ * mode; PostgreSQL: every node hears of the change through its notifications). Accounts live on `[server].domain` only; guests on the anonymous domain have none.
  */
 import type { Config } from '../config/types.js';
 import { JidError, parseJid } from '../jid/jid.js';
 import { deriveAllScramCredentials, InvalidPasswordError } from '../sasl/scram-credentials.js';
-import { openSqliteStorage } from '../storage/sqlite/index.js';
+import { describeStorage, openConfiguredStorage } from '../startup/storage.js';
 import { AccountExistsError, type ScramCredentials, type Storage } from '../storage/types.js';
 import { CliError, UsageError } from './errors.js';
 import { readNewPassword, type TerminalInput } from './password-input.js';
@@ -109,13 +109,14 @@ async function newCredentials(config: Config, account: Account, io: UserCommandI
 async function withStorage<T>(config: Config, work: (storage: Storage) => Promise<T> | T): Promise<T> {
   let storage: Storage;
   try {
-    storage = openSqliteStorage(config.server.data_dir);
+    storage = await openConfiguredStorage(config);
   } catch (err) {
-    throw new CliError(`cannot open the database in ${config.server.data_dir}: ${(err as Error).message}`);
+    throw new CliError(`cannot open ${describeStorage(config)}: ${(err as Error).message}`);
   }
   try {
     return await work(storage);
   } finally {
-    storage.close();
+    // On PostgreSQL this commits the change before the command reports it done.
+    await storage.close();
   }
 }

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import type { Config } from '../config/types.js';
 import { parseListenAddress } from '../config/address.js';
 import { createLogger, type Logger } from '../log.js';
-import { openSqliteStorage } from '../storage/sqlite/index.js';
+import { openConfiguredStorage } from './storage.js';
 import { createMemoryUserStorage } from '../storage/memory/index.js';
 import type { Storage, UserStorage } from '../storage/types.js';
 import type { HostKind } from '../core/host.js';
@@ -42,10 +42,8 @@ export interface RunningServer {
 /** Builds the hosts, loads the modules, opens storage and starts every configured listener. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
-  const { archive_commit_delay: commitDelayMs, archive_fsync: fsync, archive_max_messages: archiveMaxMessagesPerRoom } = config.muc;
-  const storage = openSqliteStorage(config.server.data_dir, {
-    archiveDurability: { commitDelayMs, fsync },
-    archiveMaxMessagesPerRoom,
+  const storage = await openConfiguredStorage(config, {
+    log,
     onArchiveWriteError: (error, messages, delivered) => log.error({ err: error, messages }, delivered
       ? 'room messages could not be written to the archive; they were delivered but are not archived'
       : 'a room message could not be written to the archive; it was refused to its sender'),
@@ -105,7 +103,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
-    storage.close();
+    await storage.close();
     throw error;
   }
 
@@ -129,7 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           listener.close(() => resolve());
         })));
         for (const cleanup of cleanups) cleanup();
-        closeStorage(storage, log);
+        await closeStorage(storage, log);
         log.info('Palaver stopped');
       })();
       // Streams are told first, so every client hears system-shutdown before the sockets go.
@@ -143,9 +141,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
  * Closes the database even when its tidying fails (a full disk cannot take the checkpoint):
  * every commit is already in the write-ahead log, which SQLite applies at the next start.
  */
-function closeStorage(storage: { close(): void }, log: Logger): void {
+async function closeStorage(storage: Storage, log: Logger): Promise<void> {
   try {
-    storage.close();
+    await storage.close();
   } catch (error) {
     log.error({ err: error }, 'the database could not be tidied up at stop (disk full?); nothing is lost: its write-ahead log is applied at the next start');
   }

@@ -1,14 +1,14 @@
 /**
- * Storage interfaces. Features depend on these, never on SQLite directly, so that a
- * PostgreSQL backend (for clusters) can be added later. Each has a SQLite implementation
- * (storage/sqlite/, the default) and a memory one (storage/memory/: unit tests, and guests,
- * whose data never touches the disk). All methods are synchronous: the embedded SQLite
- * backend answers in microseconds and a sync API keeps handlers simple. A networked backend
- * (PostgreSQL) keeps the hot paths in memory and writes behind, as the SQLite archive already
- * batches its appends: room state is loaded at start and written through a queue, archive
- * appends are batched. Its cold paths (accounts at sign-in, rosters, user data, upload
- * records, archive queries) are where these interfaces would turn to promises, which every
- * caller of them (SASL, iq handlers, HTTP handlers) can already await.
+ * Storage interfaces. Features depend on these, never on SQLite or PostgreSQL directly. Each
+ * has a SQLite implementation (storage/sqlite/, the default), a PostgreSQL one
+ * (storage/postgres/, for several nodes) and a memory one (storage/memory/: unit tests, and
+ * guests, whose data never touches the disk). All methods but close() are synchronous: the
+ * embedded SQLite backend answers in microseconds and a sync API keeps handlers simple. The
+ * PostgreSQL backend keeps the kept stores in memory as a mirror of its tables, loaded at
+ * open and kept in step by change notifications, and writes behind through an ordered queue
+ * (its index.ts states the consistency model). Cold paths that could turn to promises one
+ * day (accounts at sign-in, rosters, user data, upload records, archive queries) are called
+ * from handlers that can already await.
  */
 import type { SecretStore } from './secrets.js';
 import type { ArchiveStore } from './archive.js';
@@ -111,6 +111,9 @@ export interface Storage extends UserStorage {
   secrets: SecretStore;
   /** HTTP upload records. */
   uploads: UploadStore;
-  /** Writes what is batched and closes; nothing is used after. */
-  close(): void;
+  /**
+   * Writes what is batched and closes; nothing is used after. SQLite is done when it
+   * returns; PostgreSQL resolves once its write queue is committed and its pool ended.
+   */
+  close(): Promise<void>;
 }

@@ -1,14 +1,19 @@
-/** The Storage contract, run against both backends. */
+/** The Storage contract, run against every backend. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AccountExistsError, type ScramCredentials, type ScramHash, type Storage } from '../../server/storage/types.js';
 import { openSqliteStorage } from '../../server/storage/sqlite/index.js';
 import { createMemoryStorage } from '../../server/storage/memory/index.js';
+import { openPostgresStorage } from '../../server/storage/postgres/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { emptyPostgresTables, errorCollector } from './storage-postgres-fixture.js';
 
 const dirs: string[] = [];
 const opened: Storage[] = [];
+const postgresErrors = errorCollector();
+let database: TestDatabase | undefined;
 
 function sqlite(): Storage {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-storage-'));
@@ -24,9 +29,24 @@ function memory(): Storage {
   return s;
 }
 
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
+/** One throwaway database for the suite, emptied before each test. */
+async function postgres(): Promise<Storage> {
+  database ??= await createTestDatabase();
+  await emptyPostgresTables(database.url);
+  const s = await openPostgresStorage(database.url, { log: postgresErrors.log });
+  opened.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  // Closing PostgreSQL commits its queue: a write the database refused is logged, and fails the test.
+  await Promise.all(opened.splice(0).map((s) => s.close()));
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  expect(postgresErrors.take()).toEqual([]);
+});
+
+afterAll(async () => {
+  await database?.drop();
 });
 
 function creds(hash: ScramHash, seed: number): ScramCredentials {
@@ -45,10 +65,11 @@ const allCreds = (seed: number) => [creds('SHA-1', seed), creds('SHA-256', seed)
 describe.each([
   ['sqlite', sqlite],
   ['memory', memory],
+  ['postgres', postgres],
 ] as const)('%s storage', (_name, open) => {
   describe('accounts', () => {
-    it('creates an account and reads back each credential set', () => {
-      const s = open();
+    it('creates an account and reads back each credential set', async () => {
+      const s = await open();
       expect(s.accounts.exists('alice', 'example.org')).toBe(false);
       s.accounts.create('alice', 'example.org', allCreds(1));
       expect(s.accounts.exists('alice', 'example.org')).toBe(true);
@@ -60,8 +81,8 @@ describe.each([
       expect(s.accounts.getCredentials('alice', 'other.org', 'SHA-1')).toBeUndefined();
     });
 
-    it('returns Buffers', () => {
-      const s = open();
+    it('returns Buffers', async () => {
+      const s = await open();
       s.accounts.create('alice', 'example.org', [creds('SHA-256', 1)]);
       const c = s.accounts.getCredentials('alice', 'example.org', 'SHA-256')!;
       expect(Buffer.isBuffer(c.salt)).toBe(true);
@@ -69,27 +90,27 @@ describe.each([
       expect(Buffer.isBuffer(c.serverKey)).toBe(true);
     });
 
-    it('lacks the credentials of a hash it was not given', () => {
-      const s = open();
+    it('lacks the credentials of a hash it was not given', async () => {
+      const s = await open();
       s.accounts.create('alice', 'example.org', [creds('SHA-256', 1)]);
       expect(s.accounts.getCredentials('alice', 'example.org', 'SHA-1')).toBeUndefined();
     });
 
-    it('refuses to create an existing account, leaving it untouched', () => {
-      const s = open();
+    it('refuses to create an existing account, leaving it untouched', async () => {
+      const s = await open();
       s.accounts.create('alice', 'example.org', allCreds(1));
       expect(() => s.accounts.create('alice', 'example.org', allCreds(2))).toThrow(AccountExistsError);
       expect(s.accounts.getCredentials('alice', 'example.org', 'SHA-1')).toEqual(creds('SHA-1', 1));
     });
 
-    it('rejects two credential sets for one hash', () => {
-      const s = open();
+    it('rejects two credential sets for one hash', async () => {
+      const s = await open();
       expect(() => s.accounts.create('alice', 'example.org', [creds('SHA-1', 1), creds('SHA-1', 2)])).toThrow(TypeError);
       expect(s.accounts.exists('alice', 'example.org')).toBe(false);
     });
 
-    it('replaces all credentials', () => {
-      const s = open();
+    it('replaces all credentials', async () => {
+      const s = await open();
       expect(s.accounts.setCredentials('alice', 'example.org', allCreds(2))).toBe(false);
       expect(s.accounts.exists('alice', 'example.org')).toBe(false);
       s.accounts.create('alice', 'example.org', allCreds(1));
@@ -98,8 +119,8 @@ describe.each([
       expect(s.accounts.getCredentials('alice', 'example.org', 'SHA-1')).toBeUndefined();
     });
 
-    it('lists the usernames of one host, sorted', () => {
-      const s = open();
+    it('lists the usernames of one host, sorted', async () => {
+      const s = await open();
       s.accounts.create('carol', 'example.org', allCreds(1));
       s.accounts.create('alice', 'example.org', allCreds(1));
       s.accounts.create('bob', 'other.org', allCreds(1));
@@ -108,8 +129,8 @@ describe.each([
       expect(s.accounts.list('nowhere.org')).toEqual([]);
     });
 
-    it('deleting an account removes its roster, pending requests and user data, and nobody else\'s', () => {
-      const s = open();
+    it('deleting an account removes its roster, pending requests and user data, and nobody else\'s', async () => {
+      const s = await open();
       s.accounts.create('alice', 'example.org', allCreds(1));
       s.accounts.create('bob', 'example.org', allCreds(1));
       for (const user of ['alice@example.org', 'bob@example.org']) {
@@ -130,8 +151,8 @@ describe.each([
       expect(s.accounts.delete('alice', 'example.org')).toBe(false);
     });
 
-    it('a deleted account can be created again', () => {
-      const s = open();
+    it('a deleted account can be created again', async () => {
+      const s = await open();
       s.accounts.create('alice', 'example.org', allCreds(1));
       s.accounts.delete('alice', 'example.org');
       s.accounts.create('alice', 'example.org', allCreds(3));
@@ -142,15 +163,15 @@ describe.each([
   describe('rosters', () => {
     const u = 'alice@example.org';
 
-    it('an unknown user has an empty roster at version 0', () => {
-      const s = open();
+    it('an unknown user has an empty roster at version 0', async () => {
+      const s = await open();
       expect(s.rosters.get(u)).toEqual({ version: 0, items: [] });
       expect(s.rosters.getItem(u, 'bob@example.org')).toBeUndefined();
       expect(s.rosters.pendingIn(u)).toEqual([]);
     });
 
-    it('stores items with every field and returns them sorted by JID', () => {
-      const s = open();
+    it('stores items with every field and returns them sorted by JID', async () => {
+      const s = await open();
       s.rosters.putItem(u, { jid: 'zed@example.org', subscription: 'none', groups: [] });
       s.rosters.putItem(u, {
         jid: 'bob@example.org', name: 'Bob', subscription: 'to', ask: true, approved: true,
@@ -164,30 +185,30 @@ describe.each([
       expect(s.rosters.getItem(u, 'zed@example.org')).toEqual({ jid: 'zed@example.org', subscription: 'none', groups: [] });
     });
 
-    it('false flags and a missing name read back as absent', () => {
-      const s = open();
+    it('false flags and a missing name read back as absent', async () => {
+      const s = await open();
       s.rosters.putItem(u, { jid: 'bob@example.org', subscription: 'from', ask: false, approved: false, groups: [] });
       const item = s.rosters.getItem(u, 'bob@example.org')!;
       expect(item).toEqual({ jid: 'bob@example.org', subscription: 'from', groups: [] });
       expect('name' in item || 'ask' in item || 'approved' in item).toBe(false);
     });
 
-    it('keeps an empty-string name and unicode groups', () => {
-      const s = open();
+    it('keeps an empty-string name and unicode groups', async () => {
+      const s = await open();
       s.rosters.putItem(u, { jid: 'bob@example.org', name: '', subscription: 'both', groups: ['Ünïcødé 👋', '"quoted"'] });
       expect(s.rosters.getItem(u, 'bob@example.org')).toEqual(
         { jid: 'bob@example.org', name: '', subscription: 'both', groups: ['Ünïcødé 👋', '"quoted"'] });
     });
 
-    it('putItem replaces an existing item', () => {
-      const s = open();
+    it('putItem replaces an existing item', async () => {
+      const s = await open();
       s.rosters.putItem(u, { jid: 'bob@example.org', name: 'Bob', subscription: 'none', ask: true, groups: ['A'] });
       s.rosters.putItem(u, { jid: 'bob@example.org', subscription: 'both', groups: ['B'] });
       expect(s.rosters.get(u).items).toEqual([{ jid: 'bob@example.org', subscription: 'both', groups: ['B'] }]);
     });
 
-    it('returned items are copies', () => {
-      const s = open();
+    it('returned items are copies', async () => {
+      const s = await open();
       const item = { jid: 'bob@example.org', subscription: 'none' as const, groups: ['A'] };
       s.rosters.putItem(u, item);
       item.groups.push('mutated');
@@ -196,8 +217,8 @@ describe.each([
       expect(s.rosters.getItem(u, 'bob@example.org')!.groups).toEqual(['A']);
     });
 
-    it('every change increases the version; a no-op removal does not', () => {
-      const s = open();
+    it('every change increases the version; a no-op removal does not', async () => {
+      const s = await open();
       const v1 = s.rosters.putItem(u, { jid: 'bob@example.org', subscription: 'none', groups: [] });
       expect(v1).toBeGreaterThan(0);
       expect(s.rosters.get(u).version).toBe(v1);
@@ -212,8 +233,8 @@ describe.each([
       expect(s.rosters.removeItem('nobody@example.org', 'bob@example.org')).toBe(0);
     });
 
-    it('versions are per user', () => {
-      const s = open();
+    it('versions are per user', async () => {
+      const s = await open();
       const va = s.rosters.putItem(u, { jid: 'bob@example.org', subscription: 'none', groups: [] });
       s.rosters.putItem('bob@example.org', { jid: 'alice@example.org', subscription: 'none', groups: [] });
       s.rosters.putItem('bob@example.org', { jid: 'carol@example.org', subscription: 'none', groups: [] });
@@ -221,8 +242,8 @@ describe.each([
       expect(s.rosters.get(u).items).toHaveLength(1);
     });
 
-    it('a recreated user never gets a version it had before', () => {
-      const s = open();
+    it('a recreated user never gets a version it had before', async () => {
+      const s = await open();
       const seen = new Set<number>();
       for (let i = 0; i < 3; i++) seen.add(s.rosters.putItem(u, { jid: `c${i}@example.org`, subscription: 'none', groups: [] }));
       s.rosters.deleteUser(u);
@@ -234,8 +255,8 @@ describe.each([
       }
     });
 
-    it('keeps pending inbound requests in arrival order; a repeat updates the stanza in place', () => {
-      const s = open();
+    it('keeps pending inbound requests in arrival order; a repeat updates the stanza in place', async () => {
+      const s = await open();
       s.rosters.addPendingIn(u, 'zed@example.org', '<presence type="subscribe" id="1"/>');
       s.rosters.addPendingIn(u, 'bob@example.org', '<presence type="subscribe" id="2"/>');
       s.rosters.addPendingIn(u, 'zed@example.org', '<presence type="subscribe" id="3"/>');
@@ -250,16 +271,16 @@ describe.each([
       expect(s.rosters.pendingIn('bob@example.org')).toEqual([]);
     });
 
-    it('pending requests do not change the roster version', () => {
-      const s = open();
+    it('pending requests do not change the roster version', async () => {
+      const s = await open();
       const v = s.rosters.putItem(u, { jid: 'bob@example.org', subscription: 'none', groups: [] });
       s.rosters.addPendingIn(u, 'carol@example.org', '<presence/>');
       s.rosters.removePendingIn(u, 'carol@example.org');
       expect(s.rosters.get(u).version).toBe(v);
     });
 
-    it('deleteUser removes items and pending requests of that user only', () => {
-      const s = open();
+    it('deleteUser removes items and pending requests of that user only', async () => {
+      const s = await open();
       s.rosters.putItem(u, { jid: 'bob@example.org', subscription: 'both', groups: [] });
       s.rosters.addPendingIn(u, 'carol@example.org', '<presence/>');
       s.rosters.putItem('bob@example.org', { jid: u, subscription: 'both', groups: [] });
@@ -274,8 +295,8 @@ describe.each([
   describe('user data', () => {
     const u = 'alice@example.org';
 
-    it('sets, replaces, reads and deletes documents', () => {
-      const s = open();
+    it('sets, replaces, reads and deletes documents', async () => {
+      const s = await open();
       expect(s.userData.get(u, 'vcard-temp')).toBeUndefined();
       s.userData.set(u, 'vcard-temp', '<vCard xmlns="vcard-temp"><FN>Alice</FN></vCard>');
       s.userData.set(u, 'jabber:iq:private storage:bookmarks', '<storage xmlns="storage:bookmarks"/>');
@@ -289,14 +310,14 @@ describe.each([
       s.userData.set(u, 'never-set', null);
     });
 
-    it('keeps an empty document distinct from none', () => {
-      const s = open();
+    it('keeps an empty document distinct from none', async () => {
+      const s = await open();
       s.userData.set(u, 'k', '');
       expect(s.userData.get(u, 'k')).toBe('');
     });
 
-    it('deleteUser removes every document of that user only', () => {
-      const s = open();
+    it('deleteUser removes every document of that user only', async () => {
+      const s = await open();
       s.userData.set(u, 'a', '<a/>');
       s.userData.set(u, 'b', '<b/>');
       s.userData.set('bob@example.org', 'a', '<bob/>');
@@ -316,8 +337,8 @@ describe.each([
       jid, affiliation: kind, nick: null, reason: kind === 'outcast' ? 'spam' : null, addressHash,
     });
 
-    it('keeps rooms per host, in name order, and updates config and subject only', () => {
-      const s = open();
+    it('keeps rooms per host, in name order, and updates config and subject only', async () => {
+      const s = await open();
       s.rooms.saveRoom(host, room('lobby'));
       s.rooms.saveRoom(host, room('attic'));
       s.rooms.saveRoom('other.example.org', room('elsewhere'));
@@ -328,8 +349,8 @@ describe.each([
       expect(lobby!.secret).toEqual(Buffer.alloc(32, 7));
     });
 
-    it('keeps affiliations and bans with their address hash, and forgets them with the room', () => {
-      const s = open();
+    it('keeps affiliations and bans with their address hash, and forgets them with the room', async () => {
+      const s = await open();
       s.rooms.saveRoom(host, room('lobby'));
       s.rooms.setAffiliation(host, 'lobby', affiliation('zed@example.org', 'owner'));
       s.rooms.setAffiliation(host, 'lobby', affiliation('troll@anon.example.org', 'outcast', Buffer.alloc(32, 1)));
@@ -345,8 +366,8 @@ describe.each([
       expect(s.rooms.affiliations(host, 'lobby')).toEqual([]);
     });
 
-    it('creates one secret per host and keeps it', () => {
-      const s = open();
+    it('creates one secret per host and keeps it', async () => {
+      const s = await open();
       const secret = s.rooms.secret(host);
       expect(secret).toHaveLength(32);
       expect(s.rooms.secret(host)).toEqual(secret);
@@ -360,8 +381,8 @@ describe.each([
       createdAt, expiresAt, completedAt: null,
     });
 
-    it('adds, completes once and deletes a record', () => {
-      const s = open();
+    it('adds, completes once and deletes a record', async () => {
+      const s = await open();
       s.uploads.add(record('a', 'alice@example.org', 10, 100, 200));
       expect(s.uploads.has('a')).toBe(true);
       expect(s.uploads.get('a')).toMatchObject({ fileName: 'a.txt', size: 10, completedAt: null });
@@ -374,8 +395,8 @@ describe.each([
       expect(s.uploads.get('a')).toBeUndefined();
     });
 
-    it('counts live bytes per uploader and in all, and finds what expired, soonest first', () => {
-      const s = open();
+    it('counts live bytes per uploader and in all, and finds what expired, soonest first', async () => {
+      const s = await open();
       s.uploads.add(record('old', 'alice@example.org', 5, 100, 300));
       s.uploads.add(record('new', 'alice@example.org', 7, 200, 500));
       s.uploads.add(record('bob', 'bob@example.org', 11, 250, 400));

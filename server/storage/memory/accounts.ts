@@ -72,6 +72,25 @@ export class MemoryAccountStore implements AccountStore {
   list(host: string): string[] {
     return [...(this.hosts.get(host)?.keys() ?? [])].sort(compareUtf8);
   }
+
+  /**
+   * Sets or removes one account as another copy of the data says it is (a mirror kept in
+   * step with a database): no checks, no delete hooks, since that copy already applied them.
+   */
+  restore(username: string, host: string, credentials: readonly ScramCredentials[] | undefined): void {
+    let users = this.hosts.get(host);
+    if (credentials === undefined) {
+      if (users?.delete(username) && users.size === 0) this.hosts.delete(host);
+      return;
+    }
+    if (!users) this.hosts.set(host, (users = new Map()));
+    users.set(username, toMap(credentials));
+  }
+
+  /** Every account held, as [host, username]. */
+  accounts(): [host: string, username: string][] {
+    return [...this.hosts].flatMap(([host, users]) => [...users.keys()].map((username): [string, string] => [host, username]));
+  }
 }
 
 function toMap(credentials: readonly ScramCredentials[]): Map<ScramHash, ScramCredentials> {

@@ -55,6 +55,6 @@ export function createMemoryStorage(): MemoryStorage {
     temporaryArchive: new MemoryArchiveStore(),
     secrets: new MemorySecretStore(),
     uploads: new MemoryUploadStore(),
-    close(): void {},
+    close: () => Promise.resolve(),
   };
 }

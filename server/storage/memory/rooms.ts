@@ -46,6 +46,32 @@ export class MemoryRoomStore implements RoomStore {
     return this.secrets.secret(host);
   }
 
+  hasRoom(host: string, name: string): boolean {
+    return this.roomsOf(host).has(name);
+  }
+
+  /** Sets (or, with undefined, removes) a room and all its affiliations as another copy of the data holds them. */
+  restore(host: string, name: string, stored: { room: StoredRoom; affiliations: readonly StoredAffiliation[] } | undefined): void {
+    const rooms = this.roomsOf(host);
+    if (stored === undefined) {
+      if (rooms.delete(name) && rooms.size === 0) this.hosts.delete(host);
+      return;
+    }
+    const affiliations = new Map(stored.affiliations.map((entry) => [entry.jid, { ...entry }]));
+    rooms.set(name, { room: { ...stored.room }, affiliations });
+    this.hosts.set(host, rooms);
+  }
+
+  /** Every stored room, as [host, name]. */
+  roomKeys(): [host: string, name: string][] {
+    return [...this.hosts].flatMap(([host, rooms]) => [...rooms.keys()].map((name): [string, string] => [host, name]));
+  }
+
+  /** The MUC hosts' secrets, which a mirror keeps in step like any other key. */
+  get hostSecrets(): MemorySecretStore {
+    return this.secrets;
+  }
+
   private roomsOf(host: string): Map<string, { room: StoredRoom; affiliations: Map<string, StoredAffiliation> }> {
     return this.hosts.get(host) ?? new Map();
   }

@@ -25,6 +25,12 @@ export class MemoryRosterStore implements RosterStore {
   private readonly users = new Map<string, UserRoster>();
   private seq = 0;
 
+  /**
+   * @param nextVersion the version a change to a roster now at `current` takes; by default
+   * the next value of this store's one counter.
+   */
+  constructor(private readonly nextVersion: (current: number) => number = () => ++this.seq) {}
+
   get(user: string): Roster {
     const r = this.users.get(user);
     if (!r) return { version: 0, items: [] };
@@ -42,14 +48,14 @@ export class MemoryRosterStore implements RosterStore {
   putItem(user: string, item: RosterItem): number {
     const r = this.roster(user);
     r.items.set(item.jid, copyItem(item));
-    return (r.version = ++this.seq);
+    return (r.version = this.nextVersion(r.version));
   }
 
   removeItem(user: string, contact: string): number {
     const r = this.users.get(user);
     if (!r) return 0;
     if (!r.items.delete(contact)) return r.version;
-    return (r.version = ++this.seq);
+    return (r.version = this.nextVersion(r.version));
   }
 
   pendingIn(user: string): { from: string; stanza: string }[] {
@@ -67,6 +73,24 @@ export class MemoryRosterStore implements RosterStore {
 
   deleteUser(user: string): void {
     this.users.delete(user);
+  }
+
+  /** Replaces the user's whole roster state (undefined: none) with another copy's. */
+  restore(user: string, state: { version: number; items: readonly RosterItem[]; pending: readonly { from: string; stanza: string }[] } | undefined): void {
+    if (state === undefined) {
+      this.users.delete(user);
+      return;
+    }
+    this.users.set(user, {
+      version: state.version,
+      items: new Map(state.items.map((item) => [item.jid, copyItem(item)])),
+      pending: new Map(state.pending.map(({ from, stanza }) => [from, stanza])),
+    });
+  }
+
+  /** Every user with any roster state. */
+  owners(): string[] {
+    return [...this.users.keys()];
   }
 
   /** Number of users with any roster state (memory accounting, tests). */

@@ -13,4 +13,18 @@ export class MemorySecretStore implements SecretStore {
     }
     return secret;
   }
+
+  has(name: string): boolean {
+    return this.secrets.has(name);
+  }
+
+  /** Sets (or, with undefined, forgets) a key as another copy of the data holds it. */
+  restore(name: string, secret: Buffer | undefined): void {
+    if (secret === undefined) this.secrets.delete(name);
+    else this.secrets.set(name, Buffer.from(secret));
+  }
+
+  names(): string[] {
+    return [...this.secrets.keys()];
+  }
 }

@@ -52,6 +52,16 @@ export class MemoryUploadStore implements UploadStore {
       .map((record) => ({ ...record }));
   }
 
+  /** Sets (or, with undefined, removes) a record as another copy of the data holds it. */
+  restore(id: string, record: UploadRecord | undefined): void {
+    if (record === undefined) this.records.delete(id);
+    else this.records.set(id, { ...record });
+  }
+
+  ids(): string[] {
+    return [...this.records.keys()];
+  }
+
   private liveBy(uploader: string, since: number, now: number): UploadRecord[] {
     return [...this.records.values()].filter((record) => record.uploader === uploader && record.createdAt >= since && record.expiresAt > now);
   }

@@ -22,6 +22,17 @@ export class MemoryUserDataStore implements UserDataStore {
     this.users.delete(user);
   }
 
+  /** Replaces every document of the user (undefined or empty: none) with another copy's. */
+  restore(user: string, documents: ReadonlyMap<string, string> | undefined): void {
+    if (!documents || documents.size === 0) this.users.delete(user);
+    else this.users.set(user, new Map(documents));
+  }
+
+  /** Every user with a document. */
+  owners(): string[] {
+    return [...this.users.keys()];
+  }
+
   get size(): number {
     return this.users.size;
   }

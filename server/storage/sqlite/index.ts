@@ -70,22 +70,33 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
       secrets: new SqliteSecretStore(db),
       rooms: new SqliteRoomStore(db),
       uploads: new SqliteUploadStore(db),
-      close(): void {
-        if (!db.open) return;
-        // The last turn's archived messages are written before the database closes.
-        archive.flush();
+      close(): Promise<void> {
+        // Done before returning (the promise is for the networked backend): callers that
+        // cannot await, such as tests' cleanup, still find the file closed.
         try {
-          db.pragma('optimize');
-          // Fold the WAL back into the main file and truncate it, so a stopped server
-          // leaves a single self-contained palaver.sqlite.
-          db.pragma('wal_checkpoint(TRUNCATE)');
-        } finally {
-          db.close();
+          closeDatabase(db, archive);
+          return Promise.resolve();
+        } catch (error) {
+          return Promise.reject(error as Error);
         }
       },
     };
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+function closeDatabase(db: Database, archive: SqliteArchiveStore): void {
+  if (!db.open) return;
+  // The last turn's archived messages are written before the database closes.
+  archive.flush();
+  try {
+    db.pragma('optimize');
+    // Fold the WAL back into the main file and truncate it, so a stopped server
+    // leaves a single self-contained palaver.sqlite.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
   }
 }

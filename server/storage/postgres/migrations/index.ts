@@ -1,0 +1,13 @@
+/**
+ * The PostgreSQL schema, in order. To change it, add `NNN-<name>.ts` exporting a
+ * PostgresMigration with `version: NNN` and append it here; the table schema_migrations
+ * records which ones a database has applied.
+ */
+import type { PostgresMigration } from './types.js';
+import { kept } from './001-kept.js';
+
+export type { PostgresMigration } from './types.js';
+
+export const postgresMigrations: readonly PostgresMigration[] = [
+  kept,
+];

@@ -8,6 +8,7 @@
  *   palaver adduser [--config FILE] [--password-file FILE] JID
  *   palaver passwd  [--config FILE] [--password-file FILE] JID
  *   palaver deluser [--config FILE] JID
+ *   palaver migrate --to-postgres URL [--config FILE]
  *
  * Errors are one line on stderr (no stack; set PALAVER_DEBUG=1 for one). Exit codes:
  * 0 success, 1 runtime failure, 2 wrong command line or config.
@@ -31,6 +32,7 @@ Commands:
   adduser [--config FILE] [--password-file FILE] JID create an account (user@<server.domain>)
   passwd  [--config FILE] [--password-file FILE] JID change an account's password
   deluser [--config FILE] JID                        delete an account and its data
+  migrate --to-postgres URL [--config FILE]          copy the SQLite database of data_dir into an empty PostgreSQL database
 
 Options:
   -c, --config FILE         config file (default: ./palaver.toml if present, else built-in defaults)
@@ -42,8 +44,8 @@ Without --password-file, adduser and passwd read the password from stdin when it
 terminal (one line; an identical second line is taken as confirmation), or ask for it twice.
 `;
 
-type Command = 'start' | 'check' | 'privacy' | 'adduser' | 'passwd' | 'deluser';
-const COMMANDS: readonly Command[] = ['start', 'check', 'privacy', 'adduser', 'passwd', 'deluser'];
+type Command = 'start' | 'check' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'migrate';
+const COMMANDS: readonly Command[] = ['start', 'check', 'privacy', 'adduser', 'passwd', 'deluser', 'migrate'];
 const TAKES_JID: readonly Command[] = ['adduser', 'passwd', 'deluser'];
 const TAKES_PASSWORD: readonly Command[] = ['adduser', 'passwd'];
 
@@ -52,6 +54,7 @@ interface Invocation {
   config?: string;
   passwordFile?: string;
   jid?: string;
+  toPostgres?: string;
 }
 
 function parseCommandLine(argv: readonly string[]): Invocation {
@@ -64,6 +67,7 @@ function parseCommandLine(argv: readonly string[]): Invocation {
       options: {
         config: { type: 'string', short: 'c' },
         'password-file': { type: 'string', short: 'p' },
+        'to-postgres': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -94,6 +98,11 @@ function parseCommandLine(argv: readonly string[]): Invocation {
     if (!TAKES_PASSWORD.includes(command)) throw new UsageError(`"${command}" does not take --password-file`);
     if (values['password-file'] === '') throw new UsageError('--password-file needs a file name');
     invocation.passwordFile = values['password-file'];
+  }
+  if (values['to-postgres'] !== undefined && command !== 'migrate') throw new UsageError(`"${command}" does not take --to-postgres`);
+  if (command === 'migrate') {
+    if (!values['to-postgres']) throw new UsageError('"migrate" needs --to-postgres URL, e.g. palaver migrate --to-postgres postgres://palaver@db.example/palaver');
+    invocation.toPostgres = values['to-postgres'];
   }
   if (TAKES_JID.includes(command)) {
     if (rest.length === 0) throw new UsageError(`"${command}" needs a JID, e.g. palaver ${command} alice@localhost`);
@@ -132,6 +141,11 @@ async function run(argv: readonly string[]): Promise<void> {
     case 'start': {
       const { startCommand } = await import('./cli/start.js');
       await startCommand(config);
+      return;
+    }
+    case 'migrate': {
+      const { migrateToPostgres } = await import('./cli/migrate.js');
+      await migrateToPostgres(config, invocation.toPostgres ?? '');
       return;
     }
     case 'adduser':

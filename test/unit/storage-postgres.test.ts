@@ -12,7 +12,7 @@ import { configFromObject } from '../../server/config/load.js';
 import { addUser, deleteUser } from '../../server/cli/users.js';
 import { verifyPassword } from '../../server/sasl/scram-credentials.js';
 import {
-  openPostgresStorage, postgresMigrations, PostgresMigrationError, type PostgresStorage,
+  openPostgresStorage, postgresMigrations, PostgresMigrationError, StorageBusyError, type PostgresStorage,
 } from '../../server/storage/postgres/index.js';
 import { rosterVersionClock } from '../../server/storage/postgres/rosters.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -235,6 +235,30 @@ describe('PostgreSQL storage: several nodes on one database', () => {
     expect(node.uploads.get('taken')?.fileName).toBe('theirs.txt');
     expect(node.uploads.get('fine')?.fileName).toBe('ok.txt');
     expect(errors.take().some((line) => line.includes('refused'))).toBe(true);
+  });
+});
+
+describe('PostgreSQL storage: a database that does not keep up', () => {
+  it('refuses a change, before touching the mirror, once its queue is full', async () => {
+    const node = await openPostgresStorage(database.url, { log: errors.log, maxQueuedWrites: 2 });
+    opened.push(node);
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE user_data IN ACCESS EXCLUSIVE MODE');
+      node.userData.set('alice@example.org', 'a', '<a/>');
+      node.userData.set('alice@example.org', 'b', '<b/>');
+      expect(() => node.userData.set('alice@example.org', 'c', '<c/>')).toThrow(StorageBusyError);
+      expect(node.userData.get('alice@example.org', 'c')).toBeUndefined();
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    await node.settled();
+    node.userData.set('alice@example.org', 'c', '<c/>');
+    await node.settled();
+    expect(await sql('SELECT key FROM user_data ORDER BY key')).toEqual([{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
   });
 });
 

@@ -33,6 +33,7 @@ export class PostgresAccountStore implements AccountStore, MirroredKind<ScramCre
   }
 
   create(username: string, host: string, credentials: ScramCredentials[]): void {
+    this.writer.admit();
     this.mirror.create(username, host, credentials);
     const createdAt = Date.now();
     this.writer.write([mirrorKey(KIND, [host, username])], async (db) => {
@@ -42,6 +43,7 @@ export class PostgresAccountStore implements AccountStore, MirroredKind<ScramCre
   }
 
   setCredentials(username: string, host: string, credentials: ScramCredentials[]): boolean {
+    this.writer.admit();
     if (!this.mirror.setCredentials(username, host, credentials)) return false;
     this.writer.write([mirrorKey(KIND, [host, username])], (db) => replaceCredentials(db, host, username, credentials));
     return true;
@@ -52,6 +54,7 @@ export class PostgresAccountStore implements AccountStore, MirroredKind<ScramCre
   }
 
   delete(username: string, host: string): boolean {
+    this.writer.admit();
     return this.writer.atomic(() => {
       if (!this.mirror.delete(username, host)) return false;
       // scram_credentials rows go by ON DELETE CASCADE.

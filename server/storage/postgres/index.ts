@@ -56,6 +56,7 @@ import { PostgresSecretStore } from './secrets.js';
 import { PostgresUploadStore } from './uploads.js';
 
 export { PostgresMigrationError, runPostgresMigrations } from './schema.js';
+export { StorageBusyError } from './mirrored.js';
 export { postgresMigrations, type PostgresMigration } from './migrations/index.js';
 
 export interface PostgresStorageOptions {
@@ -68,6 +69,8 @@ export interface PostgresStorageOptions {
   statementTimeoutMs?: number;
   /** How long close() keeps trying to write the queue to an unreachable database (default 10000 ms). */
   closeTimeoutMs?: number;
+  /** Changes kept in memory while PostgreSQL is unreachable before new ones are refused (default 100000). */
+  maxQueuedWrites?: number;
   /** Replaces the migration list (tests). */
   migrations?: readonly PostgresMigration[];
   onArchiveWriteError?: ArchiveWriteFailure;
@@ -98,7 +101,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 4, idleTimeoutMillis: 30_000 });
   // An idle client's connection failing is reported here; the pool drops that client.
   pool.on('error', (error) => log.error({ err: error }, 'a pooled PostgreSQL connection failed'));
-  const sync = new MirrorSync(pool, log);
+  const sync = new MirrorSync(pool, log, options.maxQueuedWrites);
   const listener = new ChangeListener({
     config: connection,
     log,

@@ -18,7 +18,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../log.js';
 import { WriteQueue, type Write } from './write-queue.js';
-import { encodeParts, mirrorKey, type KeyParts, type MirroredKind, type MirrorWriter } from './mirrored.js';
+import { encodeParts, mirrorKey, StorageBusyError, type KeyParts, type MirroredKind, type MirrorWriter } from './mirrored.js';
 
 const READ_RETRY_MS = 1_000;
 
@@ -37,7 +37,8 @@ export class MirrorSync implements MirrorWriter {
   private reading: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool, private readonly log: Logger) {
+  /** @param maxQueued changes kept in memory while PostgreSQL is away, before refusing more. */
+  constructor(private readonly pool: pg.Pool, private readonly log: Logger, private readonly maxQueued = 100_000) {
     this.queue = new WriteQueue({ pool, log, onSettled: (keys, dropped) => this.settled(keys, dropped) });
     pool.on('connect', (client) => {
       const pid = processId(client);
@@ -51,6 +52,12 @@ export class MirrorSync implements MirrorWriter {
 
   register(kind: MirroredKind<unknown>): void {
     this.kinds.set(kind.kind, kind);
+  }
+
+  admit(): void {
+    if (this.queue.size >= this.maxQueued) {
+      throw new StorageBusyError(`${this.queue.size} changes are waiting for PostgreSQL; refusing more until it is back`);
+    }
   }
 
   write(keys: readonly string[], write: Write): void {

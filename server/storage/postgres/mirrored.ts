@@ -25,6 +25,8 @@ export type Queryable = Pick<pg.Pool, 'query'> | pg.ClientBase;
 
 /** How a store hands a change to the coordinator: mirror keys first, then the SQL. */
 export interface MirrorWriter {
+  /** Throws StorageBusyError when no more changes can be queued; called before the mirror changes. */
+  admit(): void;
   write(keys: readonly string[], write: Write): void;
   atomic<T>(change: () => T): T;
 }
@@ -61,3 +63,9 @@ export function groupByKey<Row, Entry>(rows: readonly Row[], partsOf: (row: Row)
 export function toNumber(value: string | number): number {
   return typeof value === 'number' ? value : Number(value);
 }
+
+/**
+ * The write queue is full: PostgreSQL has been unreachable for a long time. The change is
+ * refused before anything changed, as a full disk refuses a SQLite write.
+ */
+export class StorageBusyError extends Error {}

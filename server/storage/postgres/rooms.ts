@@ -54,6 +54,7 @@ export class PostgresRoomStore implements RoomStore, MirroredKind<StoredRoomEntr
   }
 
   saveRoom(host: string, room: StoredRoom): void {
+    this.writer.admit();
     this.mirror.saveRoom(host, room);
     const r = { ...room };
     // As in SQLite: an existing room keeps its secret, creator and creation time.
@@ -65,12 +66,14 @@ export class PostgresRoomStore implements RoomStore, MirroredKind<StoredRoomEntr
   }
 
   deleteRoom(host: string, name: string): boolean {
+    this.writer.admit();
     if (!this.mirror.deleteRoom(host, name)) return false;
     this.write(host, name, (db) => db.query('DELETE FROM muc_rooms WHERE host = $1 AND name = $2', [host, name]));
     return true;
   }
 
   setAffiliation(host: string, room: string, affiliation: StoredAffiliation): void {
+    this.writer.admit();
     // The memory store ignores an affiliation of a room it does not hold; so does this one.
     if (!this.mirror.hasRoom(host, room)) return;
     this.mirror.setAffiliation(host, room, affiliation);
@@ -83,6 +86,7 @@ export class PostgresRoomStore implements RoomStore, MirroredKind<StoredRoomEntr
   }
 
   removeAffiliation(host: string, room: string, jid: string): void {
+    this.writer.admit();
     this.mirror.removeAffiliation(host, room, jid);
     this.write(host, room, (db) => db.query('DELETE FROM muc_affiliations WHERE host = $1 AND room = $2 AND jid = $3', [host, room, jid]));
   }

@@ -54,6 +54,7 @@ export class PostgresRosterStore implements RosterStore, MirroredKind<RosterStat
   }
 
   putItem(user: string, item: RosterItem): number {
+    this.writer.admit();
     const version = this.mirror.putItem(user, item);
     const stored = this.mirror.getItem(user, item.jid)!;
     this.write(user, async (db) => {
@@ -68,6 +69,7 @@ export class PostgresRosterStore implements RosterStore, MirroredKind<RosterStat
   }
 
   removeItem(user: string, contact: string): number {
+    this.writer.admit();
     if (!this.mirror.getItem(user, contact)) return this.mirror.removeItem(user, contact);
     const version = this.mirror.removeItem(user, contact);
     this.write(user, async (db) => {
@@ -82,6 +84,7 @@ export class PostgresRosterStore implements RosterStore, MirroredKind<RosterStat
   }
 
   addPendingIn(user: string, from: string, stanza: string): void {
+    this.writer.admit();
     this.mirror.addPendingIn(user, from, stanza);
     const createdAt = Date.now();
     // A repeated request keeps its place (its seq) but stores the latest stanza.
@@ -91,11 +94,13 @@ export class PostgresRosterStore implements RosterStore, MirroredKind<RosterStat
   }
 
   removePendingIn(user: string, from: string): void {
+    this.writer.admit();
     this.mirror.removePendingIn(user, from);
     this.write(user, (db) => db.query('DELETE FROM roster_pending_in WHERE owner = $1 AND sender = $2', [user, from]));
   }
 
   deleteUser(user: string): void {
+    this.writer.admit();
     this.mirror.deleteUser(user);
     this.write(user, async (db) => {
       for (const table of ['roster_items', 'roster_pending_in', 'roster_versions']) {

@@ -21,6 +21,7 @@ export class PostgresSecretStore implements SecretStore, MirroredKind<Buffer> {
 
   secret(name: string): Buffer {
     if (this.mirror.has(name)) return this.mirror.secret(name);
+    this.writer.admit();
     const secret = this.mirror.secret(name);
     this.writer.write([mirrorKey(this.kind, [name])], (db) =>
       db.query(`INSERT INTO ${this.table} (${this.column}, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [name, secret]));

@@ -25,6 +25,7 @@ export class PostgresUploadStore implements UploadStore, MirroredKind<UploadReco
   constructor(private readonly mirror: MemoryUploadStore, private readonly writer: MirrorWriter) {}
 
   add(record: UploadRecord): void {
+    this.writer.admit();
     this.mirror.add(record);
     const r = { ...record };
     this.write(r.id, (db) => db.query(`INSERT INTO uploads (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -40,12 +41,14 @@ export class PostgresUploadStore implements UploadStore, MirroredKind<UploadReco
   }
 
   complete(id: string, completedAt: number, expiresAt: number): boolean {
+    this.writer.admit();
     if (!this.mirror.complete(id, completedAt, expiresAt)) return false;
     this.write(id, (db) => db.query('UPDATE uploads SET completed_at = $1, expires_at = $2 WHERE id = $3 AND completed_at IS NULL', [completedAt, expiresAt, id]));
     return true;
   }
 
   delete(id: string): boolean {
+    this.writer.admit();
     if (!this.mirror.delete(id)) return false;
     this.write(id, (db) => db.query('DELETE FROM uploads WHERE id = $1', [id]));
     return true;

@@ -15,6 +15,7 @@ export class PostgresUserDataStore implements UserDataStore, MirroredKind<Map<st
   }
 
   set(user: string, key: string, value: string | null): void {
+    this.writer.admit();
     this.mirror.set(user, key, value);
     const updatedAt = Date.now();
     this.writer.write([mirrorKey(KIND, [user])], (db) => value === null
@@ -26,6 +27,7 @@ export class PostgresUserDataStore implements UserDataStore, MirroredKind<Map<st
   }
 
   deleteUser(user: string): void {
+    this.writer.admit();
     this.mirror.deleteUser(user);
     this.writer.write([mirrorKey(KIND, [user])], (db) => db.query('DELETE FROM user_data WHERE owner = $1', [user]));
   }

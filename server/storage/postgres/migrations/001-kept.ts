@@ -11,6 +11,21 @@ import type { PostgresMigration } from './types.js';
  * unit a node re-reads (one account, one user's roster, one room with its affiliations…).
  * PostgreSQL sends notifications at commit, once per distinct payload per transaction.
  */
+/** Table, the kind of key it notifies, the key's columns. */
+const CHANGE_TRIGGERS: readonly (readonly [string, string, ...string[]])[] = [
+  ['accounts', 'account', 'host', 'username'],
+  ['scram_credentials', 'account', 'host', 'username'],
+  ['roster_items', 'roster', 'owner'],
+  ['roster_versions', 'roster', 'owner'],
+  ['roster_pending_in', 'roster', 'owner'],
+  ['user_data', 'user_data', 'owner'],
+  ['muc_rooms', 'room', 'host', 'name'],
+  ['muc_affiliations', 'room', 'host', 'room'],
+  ['muc_secrets', 'muc_secret', 'host'],
+  ['server_secrets', 'secret', 'name'],
+  ['uploads', 'upload', 'id'],
+];
+
 export const kept: PostgresMigration = {
   version: 1,
   name: 'kept',
@@ -123,27 +138,8 @@ export const kept: PostgresMigration = {
     CREATE INDEX uploads_by_uploader ON uploads (uploader, created_at);
     CREATE INDEX uploads_by_expiry ON uploads (expires_at);
 
-    CREATE TRIGGER accounts_changed AFTER INSERT OR UPDATE OR DELETE ON accounts
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('account', 'host', 'username');
-    CREATE TRIGGER scram_credentials_changed AFTER INSERT OR UPDATE OR DELETE ON scram_credentials
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('account', 'host', 'username');
-    CREATE TRIGGER roster_items_changed AFTER INSERT OR UPDATE OR DELETE ON roster_items
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('roster', 'owner');
-    CREATE TRIGGER roster_versions_changed AFTER INSERT OR UPDATE OR DELETE ON roster_versions
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('roster', 'owner');
-    CREATE TRIGGER roster_pending_in_changed AFTER INSERT OR UPDATE OR DELETE ON roster_pending_in
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('roster', 'owner');
-    CREATE TRIGGER user_data_changed AFTER INSERT OR UPDATE OR DELETE ON user_data
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('user_data', 'owner');
-    CREATE TRIGGER muc_rooms_changed AFTER INSERT OR UPDATE OR DELETE ON muc_rooms
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('room', 'host', 'name');
-    CREATE TRIGGER muc_affiliations_changed AFTER INSERT OR UPDATE OR DELETE ON muc_affiliations
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('room', 'host', 'room');
-    CREATE TRIGGER muc_secrets_changed AFTER INSERT OR UPDATE OR DELETE ON muc_secrets
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('muc_secret', 'host');
-    CREATE TRIGGER server_secrets_changed AFTER INSERT OR UPDATE OR DELETE ON server_secrets
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('secret', 'name');
-    CREATE TRIGGER uploads_changed AFTER INSERT OR UPDATE OR DELETE ON uploads
-      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('upload', 'id');
+    ${CHANGE_TRIGGERS.map(([table, kind, ...key]) => `
+    CREATE TRIGGER ${table}_changed AFTER INSERT OR UPDATE OR DELETE ON ${table}
+      FOR EACH ROW EXECUTE FUNCTION palaver_notify_change(${[kind, ...key].map((word) => `'${word}'`).join(', ')});`).join('')}
   `,
 };

@@ -7,6 +7,12 @@ import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { formatSize, plainDuration } from '../config/units.js';
 import { DATABASE_FILE } from '../storage/sqlite/database.js';
+import { redactUrl } from '../startup/storage.js';
+
+function databaseName(config: Config): string {
+  if (config.storage.backend === 'postgres') return `the PostgreSQL database \`${redactUrl(config.storage.url)}\``;
+  return `\`${path.join(config.server.data_dir, DATABASE_FILE)}\``;
+}
 
 export function printPrivacy(config: Config, out: NodeJS.WritableStream = process.stdout): void {
   out.write(privacyStatement(config));
@@ -16,7 +22,7 @@ export function privacyStatement(config: Config): string {
   const sections = [
     [`# What ${config.landing.title} keeps about people`,
       `This server (${config.server.domain}) keeps as little as it can. Everything it stores is in one database, ` +
-      `\`${path.join(config.server.data_dir, DATABASE_FILE)}\`, and, for uploaded files, the folder ` +
+      `${databaseName(config)}, and, for uploaded files, the folder ` +
       `\`${path.join(config.server.data_dir, 'uploads')}\`. Nothing is sent to other sites: the chat page loads ` +
       'nothing from third parties.'],
     addresses(config),

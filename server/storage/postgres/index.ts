@@ -67,7 +67,7 @@ export interface PostgresStorageOptions {
   connectTimeoutMs?: number;
   /** Milliseconds any statement may run (default 30000). */
   statementTimeoutMs?: number;
-  /** How long close() keeps trying to write the queue to an unreachable database (default 10000 ms). */
+  /** How long close() keeps trying to write the queue to an unreachable database (default 7000 ms: within `palaver start`'s 10 s to stop). */
   closeTimeoutMs?: number;
   /** Changes kept in memory while PostgreSQL is unreachable before new ones are refused (default 100000). */
   maxQueuedWrites?: number;
@@ -145,7 +145,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       close() {
         closing ??= (async () => {
           archive.flush();
-          await sync.queue.close(options.closeTimeoutMs ?? 10_000);
+          await sync.queue.close(options.closeTimeoutMs ?? 7_000);
           sync.close();
           await listener.close();
           await pool.end();

@@ -1,4 +1,5 @@
-import type { RoomStore, StoredAffiliation, StoredAffiliationKind, StoredRoom } from '../rooms.js';
+import type { RoomStore, StoredAffiliation, StoredRoom } from '../rooms.js';
+import type { AffiliationRow as SqliteAffiliationRow, RoomRow as SqliteRoomRow } from '../sqlite/rooms.js';
 import type { MemoryRoomStore } from '../memory/rooms.js';
 import type { Write } from './write-queue.js';
 import { encodeParts, groupByKey, keyFilter, mirrorKey, toNumber, type KeyParts, type MirroredKind, type MirrorWriter, type Queryable } from './mirrored.js';
@@ -9,26 +10,9 @@ interface StoredRoomEntry {
   affiliations: StoredAffiliation[];
 }
 
-interface RoomRow {
-  host: string;
-  name: string;
-  config: string;
-  subject: string;
-  subject_nick: string | null;
-  secret: Buffer;
-  creator: string | null;
-  created_at: string;
-}
-
-interface AffiliationRow {
-  host: string;
-  room: string;
-  jid: string;
-  affiliation: StoredAffiliationKind;
-  nick: string | null;
-  reason: string | null;
-  address_hash: Buffer | null;
-}
+/** The SQLite rows, with the host (loaded for every host at once) and bigint as text. */
+type RoomRow = Omit<SqliteRoomRow, 'created_at'> & { host: string; created_at: string };
+type AffiliationRow = SqliteAffiliationRow & { host: string; room: string };
 
 const KIND = 'room';
 

@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RoomStore, StoredAffiliation, StoredAffiliationKind, StoredRoom } from '../rooms.js';
 import type { Database } from './database.js';
 
-interface RoomRow {
+export interface RoomRow {
   name: string;
   config: string;
   subject: string;
@@ -13,7 +13,7 @@ interface RoomRow {
   created_at: number;
 }
 
-interface AffiliationRow {
+export interface AffiliationRow {
   jid: string;
   affiliation: StoredAffiliationKind;
   nick: string | null;

@@ -16,6 +16,7 @@ import { ArchiveHistory } from '../../server/muc/archive/index.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
 import { tombstone } from '../../server/muc/tombstone.js';
 import { createArchiveTestDatabase, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
+import { openPostgresArchive } from '../../server/storage/postgres/archive.js';
 
 const ROOM = 'lobby@conference.localhost';
 const OTHER = 'other@conference.localhost';
@@ -491,3 +492,107 @@ function fillSmallArchive(evictOldestWhenFull: boolean, lost: number[], refusals
   }
   return store;
 }
+
+describe('the PostgreSQL archive store', () => {
+  const storedRows = async () => Number((await postgres.pool.query<{ n: string }>('SELECT count(*) AS n FROM room_archive')).rows[0]!.n);
+  const entry = (room: string, id: string, body: string) =>
+    ({ id, stanza: groupchat(room, 'alice', id, body), nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
+  /** A store on the table as it is (not emptied): what another process, or a restart, sees. */
+  const reopen = (recentPerRoom = 1000) => openPostgresArchive(postgres.pool, { recentPerRoom });
+
+  beforeEach(async () => {
+    clock = T0;
+    archive = await postgres.open();
+  });
+
+  it('resolves an append once its batch is committed, one INSERT for the appends of one turn, in order', async () => {
+    const appended = Array.from({ length: 50 }, (_, i) => archive.append(ROOM, entry(ROOM, `b${i}`, `batch ${i}`)));
+    expect(new Set(appended).size).toBe(1); // one batch, one commit
+    await appended[0];
+    // Seen from another connection: committed, not merely queued.
+    expect(await storedRows()).toBe(50);
+    const { rows } = await postgres.pool.query<{ id: string }>('SELECT id FROM room_archive ORDER BY seq');
+    expect(rows.map((row) => row.id)).toEqual(appended.map((_, i) => `b${i}`));
+  });
+
+  it('loads the history tail of every room at open, as many as a room may ask for, tombstones included', async () => {
+    seed(8);
+    seed(3, OTHER);
+    retract(ROOM, 'm7', `${ROOM}/mod`);
+    await archive.flush();
+    const restarted = await reopen(5);
+    expect(restarted.recent(ROOM, 100).map((m) => m.id)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8']);
+    expect(restarted.recent(ROOM, 100)[3]!.stanza.getChild('body')).toBeUndefined();
+    expect(restarted.recent(OTHER, 2).map((m) => m.id)).toEqual([`${OTHER}-m2`, `${OTHER}-m3`]);
+    // What it appends from then on joins the tail, which stays at five.
+    restarted.append(ROOM, entry(ROOM, 'm9', 'nine'));
+    expect(restarted.recent(ROOM, 100).map((m) => m.id)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
+    await restarted.flush();
+  });
+
+  it('retracts a message older than the tail from the stored row', async () => {
+    seed(6);
+    await archive.flush();
+    const small = await reopen(2);
+    small.retract(ROOM, 'm1', (original) => tombstone(original, { by: 'mod', stamp: new Date(clock).toISOString() }));
+    const stored = await small.get(ROOM, 'm1');
+    expect(stored).toMatchObject({ retracted: true, nick: 'alice' });
+    expect(stored!.stanza.getChild('body')).toBeUndefined();
+    expect((await small.query(ROOM, { search: 'number' }, { max: 10 })).count).toBe(5);
+  });
+
+  it('a repeated id older than the tail keeps the first message, and leaves the tail once committed', async () => {
+    const small = await reopen(2);
+    small.append(ROOM, entry(ROOM, 'a', 'first'));
+    small.append(ROOM, entry(ROOM, 'b', 'second'));
+    await small.append(ROOM, entry(ROOM, 'c', 'third'));
+    await small.append(ROOM, entry(ROOM, 'a', 'again'));
+    expect(small.recent(ROOM, 10).map((m) => m.stanza.getChildText('body'))).toEqual(['third']);
+    expect((await small.get(ROOM, 'a'))?.stanza.getChildText('body')).toBe('first');
+    await small.loadRecent(ROOM);
+    expect(small.recent(ROOM, 10).map((m) => m.id)).toEqual(['b', 'c']);
+  });
+
+  it('keeps the newest [muc].archive_max_messages per room, the tail included', async () => {
+    const capped = await postgres.open({ maxMessagesPerRoom: 3 });
+    archive = capped;
+    seed(5);
+    seed(2, OTHER);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
+    expect((await archive.query(ROOM, {}, { max: 10 })).count).toBe(3);
+    expect((await archive.query(ROOM, { search: 'number 1' }, { max: 10 })).messages).toEqual([]);
+    expect(archive.recent(OTHER, 10)).toHaveLength(2);
+  });
+
+  it('a batch that cannot be committed is refused to every sender in it, reported, and left out of history', async () => {
+    const failures: [number, boolean][] = [];
+    archive = await postgres.open({ onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
+    await postgres.pool.query(`
+      CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+      CREATE TRIGGER refuse_archive BEFORE INSERT ON room_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive();`);
+    let outcomes: PromiseSettledResult<void>[];
+    try {
+      outcomes = await Promise.allSettled([1, 2].map((i) => archive.append(ROOM, entry(ROOM, `x${i}`, 'refused'))));
+    } finally {
+      await postgres.pool.query('DROP TRIGGER refuse_archive ON room_archive; DROP FUNCTION refuse_archive();');
+    }
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    const refusal = (outcomes[0] as PromiseRejectedResult).reason as unknown;
+    expect(refusal).toBeInstanceOf(StanzaError);
+    expect(refusal).toMatchObject({ type: 'wait', condition: 'internal-server-error' });
+    expect(failures).toEqual([[2, false]]);
+    expect(archive.recent(ROOM, 10)).toEqual([]);
+    await archive.append(ROOM, entry(ROOM, 'ok', 'stored'));
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['ok']);
+    expect(await storedRows()).toBe(1);
+  });
+
+  it('indexes words only: tsquery syntax in a message or a search is text', async () => {
+    archive.append(ROOM, entry(ROOM, 'q1', "it's a & b | !c <-> d:* 'quoted' \\ end"));
+    await archive.flush();
+    for (const search of ["it's", '&', 'b |', '!c', '<->', 'd:*', "'quoted'", '\\', "a' | 'b"]) {
+      const found = await archive.query(ROOM, { search }, { max: 10 });
+      expect(found.messages.map((m) => m.id), search).toEqual(search === '&' || search === '<->' || search === '\\' ? [] : ['q1']);
+    }
+  });
+});

@@ -71,6 +71,8 @@ export async function openPostgresArchive(pool: pg.Pool, options: PostgresArchiv
 
 interface Batch {
   rows: ArchiveRow[];
+  /** room and id of each row, so that a repeated id within one batch keeps the first. */
+  keys: Set<string>;
   committed: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
@@ -127,9 +129,12 @@ class PostgresArchive implements PostgresArchiveStore {
     };
     // A repeated id keeps the first message (MAM ids are never reused); one older than the
     // tail is caught by the INSERT, and leaves the tail when the batch commits.
+    const key = `${room}\n${row.id}`;
+    if (this.batch?.keys.has(key)) return this.batch.committed;
     if (!this.tails.add(room, { id: row.id, timestamp: row.timestamp, text: stanza, retracted: false })) return Promise.resolve();
     const batch = this.batch ?? this.startBatch();
     batch.rows.push(row);
+    batch.keys.add(key);
     if (batch.rows.length >= MAX_BATCH) this.batch = null;
     this.pendingByRoom.set(room, batch.committed);
     return batch.committed;
@@ -237,7 +242,7 @@ class PostgresArchive implements PostgresArchiveStore {
     });
     // A caller that does not wait for the commit (a test seeding rows) must not leave it unhandled.
     committed.catch(() => {});
-    const batch: Batch = { rows: [], committed, resolve, reject };
+    const batch: Batch = { rows: [], keys: new Set(), committed, resolve, reject };
     this.batch = batch;
     const nextTurn = new Promise((turn) => setImmediate(turn));
     this.queue = Promise.all([this.queue, nextTurn]).then(() => this.commitBatch(batch));

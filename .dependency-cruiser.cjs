@@ -11,7 +11,7 @@
  *   core       core/                     router, sessions, hosts, module API, services, events
  *   access     access/                   allowlist, proxies, per-address limits, origins, CORS and
  *                                        their refusals (used by listeners, stream and features)
- *   storage    storage/                  interfaces, SQLite and memory implementations
+ *   storage    storage/                  interfaces, SQLite, PostgreSQL and memory implementations
  *   base       config/, xml/, jid/, util/, tls/, log.ts, version.ts
  *
  * core/ is held tighter than its rank: it may import xml/, jid/, util/ and log.ts, and only
@@ -66,7 +66,7 @@ module.exports = {
       comment: 'features reach persistence through the Storage interfaces only',
       severity: 'error',
       from: { path: FEATURES },
-      to: { path: '^server/storage/(sqlite|memory)/' },
+      to: { path: '^server/storage/(sqlite|memory|postgres)/' },
     },
     layer('stream', STREAM, [BASE, STORAGE, ACCESS, CORE]),
     layer('transports', TRANSPORTS, [BASE, ACCESS, CORE, STREAM]),

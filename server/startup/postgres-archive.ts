@@ -14,8 +14,10 @@ export function postgresArchiveOptions(config: Config, log: Logger): PostgresArc
     recentPerRoom: maxHistoryLength(config.muc),
     maxMessagesPerRoom: config.muc.archive_max_messages,
     fsync: config.muc.archive_fsync,
-    onWriteError: (error, messages) =>
-      log.error({ err: error, messages }, 'room messages could not be written to the archive; they were refused to their senders'),
+    commitDelayMs: config.muc.archive_commit_delay,
+    onWriteError: (error, messages, delivered) => log.error({ err: error, messages }, delivered
+      ? 'room messages could not be written to the archive; they were delivered but are not archived'
+      : 'room messages could not be written to the archive; they were refused to their senders'),
     onMaintenanceError: (error, operation) => log.error({ err: error, operation }, 'the room archive could not be updated'),
   };
 }

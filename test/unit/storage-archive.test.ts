@@ -16,7 +16,7 @@ import { ArchiveHistory } from '../../server/muc/archive/index.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
 import { tombstone } from '../../server/muc/tombstone.js';
 import { createArchiveTestDatabase, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
-import { openPostgresArchive } from '../../server/storage/postgres/archive.js';
+import { openPostgresArchive, type PostgresArchiveStore } from '../../server/storage/postgres/archive.js';
 
 const ROOM = 'lobby@conference.localhost';
 const OTHER = 'other@conference.localhost';
@@ -585,6 +585,26 @@ describe('the PostgreSQL archive store', () => {
     await archive.append(ROOM, entry(ROOM, 'ok', 'stored'));
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['ok']);
     expect(await storedRows()).toBe(1);
+  });
+
+  it('with a commit delay, writes behind: append lets the message go at once, and commits it shortly after', async () => {
+    const failures: [number, boolean][] = [];
+    archive = await postgres.open({ commitDelayMs: 30, onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
+    expect(archive.append(ROOM, entry(ROOM, 'w1', 'behind'))).toBeUndefined();
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);
+    expect(await ids()).toEqual(['w1']); // a read waits for what is queued
+    await expect.poll(storedRows, { timeout: 2000 }).toBe(1);
+    await postgres.pool.query(`
+      CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+      CREATE TRIGGER refuse_archive BEFORE INSERT ON room_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive();`);
+    try {
+      archive.append(ROOM, entry(ROOM, 'w2', 'lost'));
+      await (archive as PostgresArchiveStore).flush();
+    } finally {
+      await postgres.pool.query('DROP TRIGGER refuse_archive ON room_archive; DROP FUNCTION refuse_archive();');
+    }
+    expect(failures).toEqual([[1, true]]);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);
   });
 
   it('indexes words only: tsquery syntax in a message or a search is text', async () => {

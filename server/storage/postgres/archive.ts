@@ -12,11 +12,12 @@
  * for that room's pending writes (and for pending writes that touch every room), so it sees
  * what was appended before it.
  *
- * What a delivered message promises: append returns a Promise that resolves once the batch
- * holding the message is committed, and rejects with a StanzaError for its sender when the
- * commit failed; the MUC delivers the message only after it resolves
- * (muc/ordered-delivery.ts), so no message anyone saw is missing from the archive when this
- * process is killed. [muc].archive_fsync = false commits with synchronous_commit off: the
+ * What a delivered message promises ([muc].archive_commit_delay = 0, the default): append
+ * returns a Promise that resolves once the batch holding the message is committed, and
+ * rejects with a StanzaError for its sender when the commit failed; the MUC delivers the
+ * message only after it resolves (muc/ordered-delivery.ts), so no message anyone saw is
+ * missing from the archive when this process is killed. With a delay, appends are written
+ * behind, as in the SQLite store. [muc].archive_fsync = false commits with synchronous_commit off: the
  * commit survives the death of this process, not a crash of the PostgreSQL server itself,
  * as SQLite's relaxed sync survives a crash of the process but not a power cut.
  */
@@ -49,14 +50,19 @@ export interface PostgresArchiveOptions {
   maxMessagesPerRoom?: number;
   /** [muc].archive_fsync: commit archive writes with synchronous_commit on (default off). */
   fsync?: boolean;
-  /** A batch of appends that could not be committed (refused to their senders, so `delivered` is false). */
+  /**
+   * [muc].archive_commit_delay: 0 (the default) commits each turn's appends before they may be
+   * delivered; more writes behind: append returns nothing (deliver at once) and the batch is
+   * committed that long after its first message, so a crash loses up to that window.
+   */
+  commitDelayMs?: number;
+  /** A batch of appends that could not be committed: refused to their senders, or already delivered (written behind). */
   onWriteError?: ArchiveWriteFailure;
   /** A retraction or deletion that could not be written. */
   onMaintenanceError?: (error: unknown, operation: string) => void;
 }
 
 export interface PostgresArchiveStore extends ArchiveStore {
-  append(room: string, entry: ArchiveEntry): Promise<void>;
   flush(): Promise<void>;
   /** Reloads a room's history tail from the database (a node that takes over a room another node served). */
   loadRecent(room: string): Promise<void>;
@@ -90,10 +96,12 @@ class PostgresArchive implements PostgresArchiveStore {
   private readonly pendingByRoom = new Map<string, Promise<unknown>>();
   private pendingForAll: Promise<unknown> = Promise.resolve();
   private readonly tailSize: number;
+  private readonly writesBehind: boolean;
 
   constructor(private readonly pool: pg.Pool, private readonly options: PostgresArchiveOptions) {
     this.tailSize = Math.max(0, Math.min(options.recentPerRoom, MAX_RECENT, options.maxMessagesPerRoom ?? Infinity));
     this.tails = new RecentTails(this.tailSize);
+    this.writesBehind = (options.commitDelayMs ?? 0) > 0;
   }
 
   async loadAllRecent(): Promise<void> {
@@ -120,7 +128,7 @@ class PostgresArchive implements PostgresArchiveStore {
     this.tails.replace(room, rows.reverse().map(tailEntry));
   }
 
-  append(room: string, entry: ArchiveEntry): Promise<void> {
+  append(room: string, entry: ArchiveEntry): Promise<void> | undefined {
     // Serialised now: the caller goes on to send (and may change) the element.
     const stanza = entry.stanza.toString();
     const row: ArchiveRow = {
@@ -130,14 +138,20 @@ class PostgresArchive implements PostgresArchiveStore {
     // A repeated id keeps the first message (MAM ids are never reused); one older than the
     // tail is caught by the INSERT, and leaves the tail when the batch commits.
     const key = `${room}\n${row.id}`;
-    if (this.batch?.keys.has(key)) return this.batch.committed;
-    if (!this.tails.add(room, { id: row.id, timestamp: row.timestamp, text: stanza, retracted: false })) return Promise.resolve();
+    if (this.batch?.keys.has(key)) return this.deliverAfter(this.batch);
+    if (!this.tails.add(room, { id: row.id, timestamp: row.timestamp, text: stanza, retracted: false })) return this.deliverAfter(null);
     const batch = this.batch ?? this.startBatch();
     batch.rows.push(row);
     batch.keys.add(key);
     if (batch.rows.length >= MAX_BATCH) this.batch = null;
     this.pendingByRoom.set(room, batch.committed);
-    return batch.committed;
+    return this.deliverAfter(batch);
+  }
+
+  /** What append returns: the commit to wait for before delivery, or nothing when writing behind. */
+  private deliverAfter(batch: Batch | null): Promise<void> | undefined {
+    if (this.writesBehind) return undefined;
+    return batch ? batch.committed : Promise.resolve();
   }
 
   recent(room: string, max: number): ArchivedMessage[] {
@@ -244,7 +258,8 @@ class PostgresArchive implements PostgresArchiveStore {
     committed.catch(() => {});
     const batch: Batch = { rows: [], keys: new Set(), committed, resolve, reject };
     this.batch = batch;
-    const nextTurn = new Promise((turn) => setImmediate(turn));
+    const delay = this.options.commitDelayMs ?? 0;
+    const nextTurn = new Promise((turn) => (delay > 0 ? setTimeout(turn, delay) : setImmediate(turn)));
     this.queue = Promise.all([this.queue, nextTurn]).then(() => this.commitBatch(batch));
     return batch;
   }
@@ -263,9 +278,9 @@ class PostgresArchive implements PostgresArchiveStore {
       this.tails.remove(batch.rows.filter((row) => !stored.has(`${row.room}\n${row.id}`)));
       batch.resolve();
     } catch (error) {
-      // Refused to their senders: nobody saw them, so history must not show them either.
+      // Not stored: history shows what the archive holds (and, refused, nobody saw them).
       this.tails.remove(batch.rows);
-      this.report(() => this.options.onWriteError?.(error, batch.rows.length, false));
+      this.report(() => this.options.onWriteError?.(error, batch.rows.length, this.writesBehind));
       batch.reject(archiveRefusal(OUT_OF_RESOURCES.test(String((error as { code?: unknown }).code))));
     }
   }

@@ -27,6 +27,13 @@ export interface ArchiveEntry {
   timestamp: number;
 }
 
+/** An entry as a store writes it: for one room, its stanza serialised (without what the caller stripped). */
+export interface SerializedArchiveEntry extends Omit<ArchiveEntry, 'stanza'> {
+  room: string;
+  /** The serialised stanza (or its tombstone). */
+  stanza: string;
+}
+
 /** An id named in a query (after, before, after-id, before-id, ids) that the room does not hold. */
 export class ArchiveIdNotFound extends Error {
   constructor(readonly id: string) {

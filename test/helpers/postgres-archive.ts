@@ -36,3 +36,13 @@ export async function createArchiveTestDatabase(): Promise<ArchiveTestDatabase> 
     },
   };
 }
+
+/** Makes every insert into room_archive fail (as a full disk would) until the returned function is called. */
+export async function refuseArchiveWrites(pool: pg.Pool): Promise<() => Promise<void>> {
+  await pool.query(`
+    CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+    CREATE TRIGGER refuse_archive BEFORE INSERT ON room_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive();`);
+  return async () => {
+    await pool.query('DROP TRIGGER refuse_archive ON room_archive; DROP FUNCTION refuse_archive();');
+  };
+}

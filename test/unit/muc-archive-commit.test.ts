@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { xml, type Element } from '../../server/xml/element.js';
 import type { PostgresArchiveStore } from '../../server/storage/postgres/archive.js';
-import { createArchiveTestDatabase, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
+import { createArchiveTestDatabase, refuseArchiveWrites, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
 import { configureStanza, errorCondition, joinStanza, roomFixture, type User } from './room-fixture.js';
 
 let database: ArchiveTestDatabase;
@@ -74,9 +74,7 @@ describe('a room archiving on PostgreSQL', () => {
   });
 
   it('refuses a message whose commit fails to its sender alone, and goes on with the next', async () => {
-    await database.pool.query(`
-      CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
-      CREATE TRIGGER refuse_archive BEFORE INSERT ON room_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive();`);
+    const allowWrites = await refuseArchiveWrites(database.pool);
     try {
       owner.send(groupchat('lost'));
       const refused = () => owner.received.find((stanza: Element) => stanza.attrs.type === 'error' && stanza.attrs.id === 'lost');
@@ -84,7 +82,7 @@ describe('a room archiving on PostgreSQL', () => {
       expect(errorCondition(refused())).toBe('internal-server-error');
       expect(refused()!.getChild('error')?.attrs.type).toBe('wait');
     } finally {
-      await database.pool.query('DROP TRIGGER refuse_archive ON room_archive; DROP FUNCTION refuse_archive();');
+      await allowWrites();
     }
     owner.send(groupchat('kept'));
     await expect.poll(() => ids(bob).at(-1), { timeout: 5000 }).toBe('kept');

@@ -15,7 +15,7 @@ import { MemoryArchiveStore } from '../../server/storage/memory/archive.js';
 import { ArchiveHistory } from '../../server/muc/archive/index.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
 import { tombstone } from '../../server/muc/tombstone.js';
-import { createArchiveTestDatabase, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
+import { createArchiveTestDatabase, refuseArchiveWrites, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
 import { openPostgresArchive, type PostgresArchiveStore } from '../../server/storage/postgres/archive.js';
 
 const ROOM = 'lobby@conference.localhost';
@@ -567,14 +567,12 @@ describe('the PostgreSQL archive store', () => {
   it('a batch that cannot be committed is refused to every sender in it, reported, and left out of history', async () => {
     const failures: [number, boolean][] = [];
     archive = await postgres.open({ onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
-    await postgres.pool.query(`
-      CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
-      CREATE TRIGGER refuse_archive BEFORE INSERT ON room_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive();`);
+    const allowWrites = await refuseArchiveWrites(postgres.pool);
     let outcomes: PromiseSettledResult<void>[];
     try {
       outcomes = await Promise.allSettled([1, 2].map((i) => archive.append(ROOM, entry(ROOM, `x${i}`, 'refused'))));
     } finally {
-      await postgres.pool.query('DROP TRIGGER refuse_archive ON room_archive; DROP FUNCTION refuse_archive();');
+      await allowWrites();
     }
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
     const refusal = (outcomes[0] as PromiseRejectedResult).reason as unknown;
@@ -594,14 +592,12 @@ describe('the PostgreSQL archive store', () => {
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);
     expect(await ids()).toEqual(['w1']); // a read waits for what is queued
     await expect.poll(storedRows, { timeout: 2000 }).toBe(1);
-    await postgres.pool.query(`
-      CREATE FUNCTION refuse_archive() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
-      CREATE TRIGGER refuse_archive BEFORE INSERT ON room_archive FOR EACH ROW EXECUTE FUNCTION refuse_archive();`);
+    const allowWrites = await refuseArchiveWrites(postgres.pool);
     try {
       archive.append(ROOM, entry(ROOM, 'w2', 'lost'));
       await (archive as PostgresArchiveStore).flush();
     } finally {
-      await postgres.pool.query('DROP TRIGGER refuse_archive ON room_archive; DROP FUNCTION refuse_archive();');
+      await allowWrites();
     }
     expect(failures).toEqual([[1, true]]);
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);

@@ -3,19 +3,13 @@
  * appends (archive.ts) and the copy from SQLite (copy-archive.ts).
  */
 import type pg from 'pg';
+import type { SerializedArchiveEntry } from '../archive.js';
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** One message as it is written. */
-export interface ArchiveRow {
-  room: string;
-  id: string;
-  timestamp: number;
-  nick: string;
-  occupantId: string;
-  /** The serialised stanza (or its tombstone). */
-  stanza: string;
+export interface ArchiveRow extends SerializedArchiveEntry {
   /** What to_tsvector indexes (archive-search.ts indexedText); ignored when retracted. */
   words: string;
   retracted: boolean;

@@ -27,7 +27,7 @@ import type { Element } from '../../xml/element.js';
 import {
   ArchiveIdNotFound, MAX_RECENT, archiveRefusal,
   type ArchiveEdge, type ArchiveEntry, type ArchiveFilter, type ArchivePage, type ArchiveStore, type ArchivedMessage,
-  type PageRequest, type StoredArchivedMessage, type ArchiveWriteFailure,
+  type PageRequest, type StoredArchivedMessage, type ArchiveWriteFailure, type SerializedArchiveEntry,
 } from '../archive.js';
 import { searchableText } from '../search.js';
 import { relaxedSync, type Database } from './database.js';
@@ -334,13 +334,7 @@ function isFull(error: unknown): boolean {
 }
 
 /** An append as it will be written: the stored stanza already serialised, its searchable text extracted. */
-interface QueuedAppend {
-  room: string;
-  id: string;
-  timestamp: number;
-  nick: string;
-  occupantId: string;
-  stanza: string;
+interface QueuedAppend extends SerializedArchiveEntry {
   text: string;
 }
 

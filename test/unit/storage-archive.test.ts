@@ -603,6 +603,27 @@ describe('the PostgreSQL archive store', () => {
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);
   });
 
+  it('refuses appends at once while too many wait for a database that does not answer', async () => {
+    const failures: [number, boolean][] = [];
+    archive = await postgres.open({ maxWaitingAppends: 3, onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
+    const blocker = await postgres.pool.connect();
+    await blocker.query('BEGIN; LOCK TABLE room_archive IN EXCLUSIVE MODE');
+    let waiting: Promise<void>[];
+    try {
+      waiting = [1, 2, 3].map((i) => archive.append(ROOM, entry(ROOM, `h${i}`, 'held'))!);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect(archive.append(ROOM, entry(ROOM, 'h4', 'one too many'))).rejects.toMatchObject({ type: 'wait', condition: 'resource-constraint' });
+      expect(failures).toEqual([[1, false]]);
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+    await Promise.all(waiting);
+    expect(await storedRows()).toBe(3);
+    await archive.append(ROOM, entry(ROOM, 'h5', 'room again'));
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['h1', 'h2', 'h3', 'h5']);
+  });
+
   it('indexes words only: tsquery syntax in a message or a search is text', async () => {
     archive.append(ROOM, entry(ROOM, 'q1', "it's a & b | !c <-> d:* 'quoted' \\ end"));
     await archive.flush();

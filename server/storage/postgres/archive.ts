@@ -37,6 +37,7 @@ import { RecentTails, type TailEntry } from './archive-tail.js';
 
 /** Appends beyond this go into the next INSERT. */
 const MAX_BATCH = 1000;
+const DEFAULT_MAX_WAITING = 20 * MAX_BATCH;
 /** SQLSTATE class 53: insufficient resources (disk full, out of memory, too many connections). */
 const OUT_OF_RESOURCES = /^53/;
 
@@ -56,6 +57,11 @@ export interface PostgresArchiveOptions {
    * committed that long after its first message, so a crash loses up to that window.
    */
   commitDelayMs?: number;
+  /**
+   * Appends waiting for PostgreSQL beyond this are refused at once (resource-constraint), so
+   * that a database that stops answering costs bounded memory (default 20 000).
+   */
+  maxWaitingAppends?: number;
   /** A batch of appends that could not be committed: refused to their senders, or already delivered (written behind). */
   onWriteError?: ArchiveWriteFailure;
   /** A retraction or deletion that could not be written. */
@@ -97,6 +103,8 @@ class PostgresArchive implements PostgresArchiveStore {
   private pendingForAll: Promise<unknown> = Promise.resolve();
   private readonly tailSize: number;
   private readonly writesBehind: boolean;
+  /** Appended rows not yet committed (or failed). */
+  private waiting = 0;
 
   constructor(private readonly pool: pg.Pool, private readonly options: PostgresArchiveOptions) {
     this.tailSize = Math.max(0, Math.min(options.recentPerRoom, MAX_RECENT, options.maxMessagesPerRoom ?? Infinity));
@@ -137,12 +145,14 @@ class PostgresArchive implements PostgresArchiveStore {
     };
     // A repeated id keeps the first message (MAM ids are never reused); one older than the
     // tail is caught by the INSERT, and leaves the tail when the batch commits.
+    if (this.waiting >= (this.options.maxWaitingAppends ?? DEFAULT_MAX_WAITING)) return this.refuseAtOnce();
     const key = `${room}\n${row.id}`;
     if (this.batch?.keys.has(key)) return this.deliverAfter(this.batch);
     if (!this.tails.add(room, { id: row.id, timestamp: row.timestamp, text: stanza, retracted: false })) return this.deliverAfter(null);
     const batch = this.batch ?? this.startBatch();
     batch.rows.push(row);
     batch.keys.add(key);
+    this.waiting++;
     if (batch.rows.length >= MAX_BATCH) this.batch = null;
     this.pendingByRoom.set(room, batch.committed);
     return this.deliverAfter(batch);
@@ -267,6 +277,24 @@ class PostgresArchive implements PostgresArchiveStore {
   /** Writes a batch; never rejects (the batch's own promise carries the outcome). */
   private async commitBatch(batch: Batch): Promise<void> {
     if (this.batch === batch) this.batch = null;
+    try {
+      await this.writeBatch(batch);
+    } finally {
+      this.waiting -= batch.rows.length;
+    }
+  }
+
+  /** Too many appends wait for the database already: this one is not stored. */
+  private refuseAtOnce(): Promise<void> | undefined {
+    const error = new Error(`${this.waiting} archived messages are waiting for PostgreSQL already`);
+    this.report(() => this.options.onWriteError?.(error, 1, this.writesBehind));
+    if (this.writesBehind) return undefined;
+    const refused = Promise.reject(archiveRefusal(true));
+    refused.catch(() => {});
+    return refused;
+  }
+
+  private async writeBatch(batch: Batch): Promise<void> {
     const cap = this.options.maxMessagesPerRoom;
     try {
       const inserted = await this.transaction(async (client) => {

@@ -32,6 +32,10 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     service.server.router.bounce(ctx.stanza, error, ctx.origin);
   };
   // A handler that throws is answered by the router's one catch layer (internal-server-error).
+  const bounceOrLog = (ctx: StanzaContext, error: unknown) => {
+    if (error instanceof StanzaError) bounce(ctx, error);
+    else service.server.log.error({ err: error }, 'a room message could not be delivered');
+  };
 
   // Presence: joining, leaving, nick changes (to room/nick); leaving without a nick (to the room).
   host.on('presence', 'full', (ctx) => onOccupantPresence(service, ctx));
@@ -44,8 +48,10 @@ export function registerMucHandlers(host: Host, service: MucService): void {
     if (type === 'error') return true;
     try {
       const room = roomOf(ctx);
-      if (type === 'groupchat') handleGroupchat(service, room, ctx.from, ctx.stanza);
-      else if (!handleInvitations(service, room, ctx.from, ctx.stanza)) {
+      if (type === 'groupchat') {
+        // A message that waits for the archive's commit is refused to its sender if that fails.
+        handleGroupchat(service, room, ctx.from, ctx.stanza)?.catch((error: unknown) => bounceOrLog(ctx, error));
+      } else if (!handleInvitations(service, room, ctx.from, ctx.stanza)) {
         throw new StanzaError('modify', 'bad-request', 'send groupchat messages, invitations or declines to a room');
       }
     } catch (error) {
@@ -91,12 +97,13 @@ export function registerMucHandlers(host: Host, service: MucService): void {
   });
   host.onIq('get', NS.mucAdmin, 'query', 'bare', (ctx, query) => adminGet(roomOf(ctx), ctx.from, query));
   host.onIq('set', NS.mucAdmin, 'query', 'bare', (ctx, query) => adminSet(service, roomOf(ctx), ctx.from, query));
-  host.onIq('set', NS_MODERATE, 'moderate', 'bare', (ctx, payload) => {
-    moderate(service, roomOf(ctx), ctx.from, parseModerate(payload));
+  // The moderator's result follows the announcement (which may wait for the archive).
+  host.onIq('set', NS_MODERATE, 'moderate', 'bare', async (ctx, payload) => {
+    await moderate(service, roomOf(ctx), ctx.from, parseModerate(payload));
     return null;
   });
-  host.onIq('set', NS_FASTEN, 'apply-to', 'bare', (ctx, payload) => {
-    moderate(service, roomOf(ctx), ctx.from, parseApplyTo(payload));
+  host.onIq('set', NS_FASTEN, 'apply-to', 'bare', async (ctx, payload) => {
+    await moderate(service, roomOf(ctx), ctx.from, parseApplyTo(payload));
     return null;
   });
   host.onIq('get', NS_REGISTER, 'query', 'bare', (ctx) => registrationForm(roomOf(ctx), ctx.from));

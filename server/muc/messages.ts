@@ -6,6 +6,8 @@ import type { MucContext } from './context.js';
 import { tooFast, tryToken } from './flood-limits.js';
 import { occupantIdElement } from './occupant-id.js';
 import { fanOutToRoom } from './fan-out.js';
+import { deliverInOrder } from './ordered-delivery.js';
+import type { RoomEventMap } from './room-events.js';
 import type { Room } from './room.js';
 import { newStanzaId, stanzaIdElement, withoutRoomClaims } from './stamps.js';
 import { changeSubject } from './subject.js';
@@ -13,9 +15,10 @@ import { changeSubject } from './subject.js';
 /**
  * XEP-0045 §7.4: a groupchat message from an occupant goes to every occupant from the
  * sender's room JID, with the client's id kept (muc#stable_id), a stanza-id that is also its
- * MAM id, and the sender's occupant-id. Throws a StanzaError for the sender.
+ * MAM id, and the sender's occupant-id. Throws a StanzaError for the sender; returns a
+ * Promise when the message waits for the archive's commit (it rejects with that StanzaError).
  */
-export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: Element): void {
+export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: Element): void | Promise<void> {
   const sender = room.occupantByRealJid(from);
   if (!sender) throw new StanzaError('cancel', 'not-acceptable', 'you are not in this room');
   if (sender.role === 'visitor' || sender.role === 'none') {
@@ -37,17 +40,20 @@ export function handleGroupchat(muc: MucContext, room: Room, from: Jid, stanza: 
     id: stanza.attrs.id,
     'xml:lang': stanza.attrs['xml:lang'],
   }, ...withoutRoomClaims(room, stanza));
+  let committed: Promise<void> | undefined;
   if (worthKeeping(message)) {
     const id = newStanzaId();
     message.cnode(stanzaIdElement(room, id));
     message.cnode(occupantIdElement(sender.occupantId));
-    muc.events.emit('history-append', {
+    const kept: RoomEventMap['history-append'] = {
       room, entry: { id, stanza: message, nick: sender.nick, occupantId: sender.occupantId, timestamp: muc.server.now() },
-    });
+    };
+    muc.events.emit('history-append', kept);
+    committed = kept.committed;
   } else {
     message.cnode(occupantIdElement(sender.occupantId));
   }
-  fanOutToRoom(muc, room, message);
+  return deliverInOrder(room, committed, () => fanOutToRoom(muc, room, message));
 }
 
 const ENCRYPTED = new Set(['eu.siacs.conversations.axolotl', 'urn:xmpp:omemo:2', 'urn:xmpp:openpgp:0']);

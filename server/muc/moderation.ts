@@ -5,6 +5,8 @@ import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import { occupantIdElement } from './occupant-id.js';
 import { fanOutToRoom } from './fan-out.js';
+import { deliverInOrder } from './ordered-delivery.js';
+import type { RoomEventMap } from './room-events.js';
 import type { Room } from './room.js';
 import { newStanzaId, stanzaIdElement } from './stamps.js';
 import { capText } from './validation.js';
@@ -47,7 +49,7 @@ function request(id: string | undefined, reason: string | null): ModerationReque
  * newer, Gajim and older clients the older). The retraction is kept in history too, so that
  * clients catching up later also hide the message.
  */
-export function moderate(muc: MucContext, room: Room, from: Jid, request: ModerationRequest): void {
+export function moderate(muc: MucContext, room: Room, from: Jid, request: ModerationRequest): void | Promise<void> {
   const moderator = room.occupantByRealJid(from);
   if (moderator?.role !== 'moderator') throw new StanzaError('auth', 'forbidden', 'only moderators may retract messages');
   const by = room.jid.withResource(moderator.nick).toString();
@@ -63,8 +65,9 @@ export function moderate(muc: MucContext, room: Room, from: Jid, request: Modera
         xml('retract', { xmlns: NS_RETRACT_0 }),
         reason())),
     stanzaIdElement(room, id));
-  muc.events.emit('history-append', {
+  const kept: RoomEventMap['history-append'] = {
     room, entry: { id, stanza: announcement, nick: moderator.nick, occupantId: moderator.occupantId, timestamp: muc.server.now() },
-  });
-  fanOutToRoom(muc, room, announcement);
+  };
+  muc.events.emit('history-append', kept);
+  return deliverInOrder(room, kept.committed, () => fanOutToRoom(muc, room, announcement));
 }

@@ -28,8 +28,11 @@ export interface RoomEventMap {
   'private-message': { room: Room; sender: Occupant; stanza: Element };
   /** A joiner has had their presences, history and subject: what a feature sends after them. */
   'room-state-sent': { room: Room; to: Jid };
-  /** Keep a message for history. */
-  'history-append': { room: Room; entry: HistoryEntry };
+  /**
+   * Keep a message for history. A keeper that commits over the network before the message
+   * may be delivered sets `committed` (muc/ordered-delivery.ts waits for it).
+   */
+  'history-append': { room: Room; entry: HistoryEntry; committed?: Promise<void> };
   /** The last `max` messages for a joiner: a handler fills `messages`. */
   'history-get': { room: Room; max: number; messages: HistoryMessage[] };
   /** A moderator retracted a kept message. */

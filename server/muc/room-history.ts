@@ -23,7 +23,11 @@ export interface HistoryEntry {
  * (features/memory-history.ts), or a feature that keeps them elsewhere.
  */
 export interface RoomHistory {
-  append(room: string, entry: HistoryEntry): void;
+  /**
+   * Keeps the message. A Promise means the message must not be delivered before it resolves
+   * (it rejects with a StanzaError for the sender when the message could not be kept).
+   */
+  append(room: string, entry: HistoryEntry): void | Promise<void>;
   /** The last `max` messages, oldest first (for history on join). */
   recent(room: string, max: number): HistoryMessage[];
   /** Marks a message retracted by a moderator: replace its body with a tombstone, keep the id. */

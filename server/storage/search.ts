@@ -48,3 +48,13 @@ export function searchableText(stanza: Element): string {
     .filter((text) => text.length > 0)
     .join('\n');
 }
+
+/**
+ * The words of a text as search compares them: case-folded and without diacritics, split
+ * at anything that is not a letter or digit, as FTS5's unicode61 tokenizer (remove_diacritics
+ * 2) sees them. Backends that tokenize on their own terms (PostgreSQL) index these words
+ * instead, so that a search finds the same messages on every backend.
+ */
+export function searchWords(text: string): string[] {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}

@@ -8,6 +8,7 @@ import { parseJid } from '../../server/jid/jid.js';
 import { FULLTEXT_FIELD, MAX_PAGE, parseMamQuery, queryForm } from '../../server/muc/archive/query.js';
 import { fin, resultMessage } from '../../server/muc/archive/results.js';
 import { toFtsQuery } from '../../server/storage/sqlite/fulltext.js';
+import { toTsQuery } from '../../server/storage/postgres/archive-search.js';
 import { MAX_SEARCH_TERMS } from '../../server/storage/search.js';
 
 const ROOM = parseJid('lobby@conference.localhost');
@@ -118,5 +119,21 @@ describe('search text becomes a safe FTS5 query', () => {
   it('caps the number of terms', () => {
     const many = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
     expect(toFtsQuery(many)!.split(' ')).toHaveLength(MAX_SEARCH_TERMS);
+  });
+});
+
+describe('search text becomes a safe PostgreSQL tsquery', () => {
+  it('keeps only words, folded as they are indexed: all terms, phrases in order, prefixes for bare words', () => {
+    expect(toTsQuery('Deploy Friday')).toBe("('deploy':*) & ('friday':*)");
+    expect(toTsQuery('a "new release" OR')).toBe("('a') & ('new' <-> 'release') & ('or')");
+    expect(toTsQuery('café-crème')).toBe("('cafe' <-> 'creme':*)");
+    expect(toTsQuery("it's & !x | y:* <->")).toBe("('it' <-> 's':*) & ('x') & ('y':*)");
+    expect(toTsQuery('" * ( ) : ^ - & | !')).toBeNull();
+    expect(toTsQuery('')).toBeNull();
+  });
+
+  it('caps the number of terms', () => {
+    const many = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
+    expect(toTsQuery(many)!.split(' & ')).toHaveLength(MAX_SEARCH_TERMS);
   });
 });

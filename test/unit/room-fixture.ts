@@ -18,6 +18,7 @@ import { Services } from '../../server/core/services.js';
 import { Session } from '../../server/core/session.js';
 import { SessionRegistry } from '../../server/core/sessions.js';
 import { createMemoryStorage } from '../../server/storage/memory/index.js';
+import type { Storage } from '../../server/storage/types.js';
 import { ROOM_FEATURES } from '../../server/muc/features/index.js';
 import { registerMucHandlers } from '../../server/muc/handlers.js';
 import { MucService } from '../../server/muc/service.js';
@@ -37,9 +38,10 @@ export interface RoomFixture {
   user(full: string): User;
 }
 
-export function roomFixture(): RoomFixture {
+/** `storage` replaces parts of the memory storage (an archive store under test). */
+export function roomFixture(options: { storage?: Partial<Storage> } = {}): RoomFixture {
   const config = defaultConfig();
-  const storage = createMemoryStorage();
+  const storage: Storage = { ...createMemoryStorage(), ...options.storage };
   const hosts = new HostRegistry();
   const accounts: Host = hosts.add(config.server.domain, 'account', storage);
   const mucHost = hosts.add(config.muc.domain, 'muc', storage);

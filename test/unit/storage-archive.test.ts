@@ -1,10 +1,10 @@
 /**
  * The room archive store, on every backend (storage/archive.ts): what a room keeps, replays
- * on join, pages through, finds, retracts and forgets. One suite, run against each backend;
- * a new backend (PostgreSQL) adds one line to BACKENDS.
+ * on join, pages through, finds, retracts and forgets. One suite, run against each backend
+ * (PostgreSQL on a throwaway database of the machine's server).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { xml, type Element } from '../../server/xml/element.js';
 import { NS } from '../../server/xml/namespaces.js';
 import { StanzaError } from '../../server/xml/errors.js';
@@ -15,6 +15,8 @@ import { MemoryArchiveStore } from '../../server/storage/memory/archive.js';
 import { ArchiveHistory } from '../../server/muc/archive/index.js';
 import { ArchiveRetention } from '../../server/muc/archive/retention.js';
 import { tombstone } from '../../server/muc/tombstone.js';
+import { createArchiveTestDatabase, refuseArchiveWrites, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
+import { openPostgresArchive, type PostgresArchiveStore } from '../../server/storage/postgres/archive.js';
 
 const ROOM = 'lobby@conference.localhost';
 const OTHER = 'other@conference.localhost';
@@ -32,9 +34,18 @@ function archiveDatabase(): BetterSqlite3.Database {
   return database;
 }
 
-const BACKENDS: { name: string; open: () => ArchiveStore }[] = [
+let postgres: ArchiveTestDatabase;
+beforeAll(async () => {
+  postgres = await createArchiveTestDatabase();
+});
+afterAll(async () => {
+  await postgres?.close();
+});
+
+const BACKENDS: { name: string; open: () => ArchiveStore | Promise<ArchiveStore> }[] = [
   { name: 'sqlite', open: () => new SqliteArchiveStore(db = archiveDatabase()) },
   { name: 'memory', open: () => new MemoryArchiveStore() },
+  { name: 'postgres', open: () => postgres.open() },
 ];
 
 /** What a moderator's retraction does to the stored message (muc/archive/index.ts does the same). */
@@ -59,18 +70,18 @@ function seed(n: number, room = ROOM, text = (i: number) => `message number ${i}
   }
 }
 
-function ids(filter: ArchiveFilter = {}, page: PageRequest = { max: 100 }): string[] {
-  return archive.query(ROOM, filter, page).messages.map((m) => m.id);
+async function ids(filter: ArchiveFilter = {}, page: PageRequest = { max: 100 }): Promise<string[]> {
+  return (await archive.query(ROOM, filter, page)).messages.map((m) => m.id);
 }
 
 describe.each(BACKENDS)('the $name archive store', ({ open }) => {
-  beforeEach(() => {
+  beforeEach(async () => {
     clock = T0;
-    archive = open();
+    archive = await open();
   });
 
   describe('a room keeps its messages', () => {
-    it('replays the last messages on join, oldest first, with their stanza-id', () => {
+    it('replays the last messages on join, oldest first, with their stanza-id', async () => {
       seed(5);
       const recent = archive.recent(ROOM, 3);
       expect(recent.map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
@@ -81,15 +92,15 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
       expect(archive.recent(ROOM, 50)).toHaveLength(5);
     });
 
-    it('keeps rooms apart', () => {
+    it('keeps rooms apart', async () => {
       seed(3);
       seed(2, OTHER);
       expect(archive.recent(OTHER, 10).map((m) => m.id)).toEqual([`${OTHER}-m1`, `${OTHER}-m2`]);
-      expect(ids()).toEqual(['m1', 'm2', 'm3']);
-      expect(() => archive.query(ROOM, { afterId: `${OTHER}-m1` }, { max: 10 })).toThrow(ArchiveIdNotFound);
+      expect(await ids()).toEqual(['m1', 'm2', 'm3']);
+      await expect(archive.query(ROOM, { afterId: `${OTHER}-m1` }, { max: 10 })).rejects.toThrow(ArchiveIdNotFound);
     });
 
-    it('stores no "to" and no muc#user payload a client slipped in', () => {
+    it('stores no "to" and no muc#user payload a client slipped in', async () => {
       const stanza = groupchat(ROOM, 'mallory', 'x1', 'hi', [xml('x', { xmlns: NS.mucUser }, xml('item', { jid: 'spoofed@localhost' }))]);
       new ArchiveHistory(archive, () => clock).append(ROOM, { id: 'x1', stanza, nick: 'mallory', occupantId: 'o', timestamp: T0 });
       const [stored] = archive.recent(ROOM, 1);
@@ -98,90 +109,90 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
       expect(stanza.attrs.to).toBeDefined(); // the caller's live stanza is untouched
     });
 
-    it('keeps the first message when an id is appended twice', () => {
+    it('keeps the first message when an id is appended twice', async () => {
       archive.append(ROOM, { id: 'dup', stanza: groupchat(ROOM, 'a', 'dup', 'first'), nick: 'a', occupantId: 'o', timestamp: T0 });
       archive.append(ROOM, { id: 'dup', stanza: groupchat(ROOM, 'a', 'dup', 'second'), nick: 'a', occupantId: 'o', timestamp: T0 });
       expect(archive.recent(ROOM, 10).map((m) => m.stanza.getChildText('body'))).toEqual(['first']);
-      expect(archive.query(ROOM, { search: 'second' }, { max: 10 }).count).toBe(0);
+      expect((await archive.query(ROOM, { search: 'second' }, { max: 10 })).count).toBe(0);
     });
   });
 
   describe('paging through an archive', () => {
     beforeEach(() => seed(10));
 
-    it('pages forward with after, reporting the page position, the total and completeness', () => {
-      const first = archive.query(ROOM, {}, { max: 4 });
+    it('pages forward with after, reporting the page position, the total and completeness', async () => {
+      const first = await archive.query(ROOM, {}, { max: 4 });
       expect(first.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
       expect(first).toMatchObject({ count: 10, firstIndex: 0, complete: false });
-      const second = archive.query(ROOM, {}, { max: 4, after: 'm4' });
+      const second = await archive.query(ROOM, {}, { max: 4, after: 'm4' });
       expect(second.messages.map((m) => m.id)).toEqual(['m5', 'm6', 'm7', 'm8']);
       expect(second).toMatchObject({ count: 10, firstIndex: 4, complete: false });
-      const third = archive.query(ROOM, {}, { max: 4, after: 'm8' });
+      const third = await archive.query(ROOM, {}, { max: 4, after: 'm8' });
       expect(third.messages.map((m) => m.id)).toEqual(['m9', 'm10']);
       expect(third).toMatchObject({ firstIndex: 8, complete: true });
     });
 
-    it('an empty <before/> gives the last page, and before pages backwards, each page oldest first', () => {
-      const last = archive.query(ROOM, {}, { max: 3, before: '' });
+    it('an empty <before/> gives the last page, and before pages backwards, each page oldest first', async () => {
+      const last = await archive.query(ROOM, {}, { max: 3, before: '' });
       expect(last.messages.map((m) => m.id)).toEqual(['m8', 'm9', 'm10']);
       expect(last).toMatchObject({ firstIndex: 7, complete: false });
-      const earlier = archive.query(ROOM, {}, { max: 3, before: 'm8' });
+      const earlier = await archive.query(ROOM, {}, { max: 3, before: 'm8' });
       expect(earlier.messages.map((m) => m.id)).toEqual(['m5', 'm6', 'm7']);
-      const earliest = archive.query(ROOM, {}, { max: 5, before: 'm3' });
+      const earliest = await archive.query(ROOM, {}, { max: 5, before: 'm3' });
       expect(earliest.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
       expect(earliest).toMatchObject({ firstIndex: 0, complete: true });
     });
 
-    it('jumps to an index', () => {
-      const page = archive.query(ROOM, {}, { max: 2, index: 5 });
+    it('jumps to an index', async () => {
+      const page = await archive.query(ROOM, {}, { max: 2, index: 5 });
       expect(page.messages.map((m) => m.id)).toEqual(['m6', 'm7']);
       expect(page.firstIndex).toBe(5);
     });
 
-    it('max 0 counts without returning messages', () => {
-      const page = archive.query(ROOM, {}, { max: 0 });
+    it('max 0 counts without returning messages', async () => {
+      const page = await archive.query(ROOM, {}, { max: 0 });
       expect(page.messages).toEqual([]);
       expect(page.count).toBe(10);
       expect(page.firstIndex).toBeUndefined();
     });
 
-    it('unknown after and before ids are errors, not empty pages', () => {
-      expect(() => archive.query(ROOM, {}, { max: 5, after: 'nope' })).toThrow(ArchiveIdNotFound);
-      expect(() => archive.query(ROOM, {}, { max: 5, before: 'nope' })).toThrow(ArchiveIdNotFound);
-      expect(() => archive.query(ROOM, { ids: ['m1', 'nope'] }, { max: 5 })).toThrow(ArchiveIdNotFound);
+    it('unknown after and before ids are errors, not empty pages', async () => {
+      await expect(archive.query(ROOM, {}, { max: 5, after: 'nope' })).rejects.toThrow(ArchiveIdNotFound);
+      await expect(archive.query(ROOM, {}, { max: 5, before: 'nope' })).rejects.toThrow(ArchiveIdNotFound);
+      await expect(archive.query(ROOM, { ids: ['m1', 'nope'] }, { max: 5 })).rejects.toThrow(ArchiveIdNotFound);
     });
 
-    it('an empty room is a complete, empty result', () => {
-      expect(archive.query(OTHER, {}, { max: 5 })).toEqual({ messages: [], complete: true, count: 0, firstIndex: undefined });
-      expect(archive.query(OTHER, {}, { max: 5, before: '' }).messages).toEqual([]);
+    it('an empty room is a complete, empty result', async () => {
+      expect(await archive.query(OTHER, {}, { max: 5 })).toEqual({ messages: [], complete: true, count: 0, firstIndex: undefined });
+      expect((await archive.query(OTHER, {}, { max: 5, before: '' })).messages).toEqual([]);
     });
   });
 
   describe('filters', () => {
     beforeEach(() => seed(10));
 
-    it('start and end are inclusive times', () => {
-      expect(ids({ start: T0 + 3 * MINUTE, end: T0 + 5 * MINUTE })).toEqual(['m3', 'm4', 'm5']);
-      expect(ids({ start: T0 + 9 * MINUTE + 1 })).toEqual(['m10']);
-      const page = archive.query(ROOM, { start: T0 + 3 * MINUTE }, { max: 2, after: 'm4' });
+    it('start and end are inclusive times', async () => {
+      expect(await ids({ start: T0 + 3 * MINUTE, end: T0 + 5 * MINUTE })).toEqual(['m3', 'm4', 'm5']);
+      expect(await ids({ start: T0 + 9 * MINUTE + 1 })).toEqual(['m10']);
+      const page = await archive.query(ROOM, { start: T0 + 3 * MINUTE }, { max: 2, after: 'm4' });
       expect(page.messages.map((m) => m.id)).toEqual(['m5', 'm6']);
       expect(page).toMatchObject({ count: 8, firstIndex: 2 });
     });
 
-    it('with a nick finds what that occupant said', () => {
-      expect(ids({ nick: 'bob' })).toEqual(['m2', 'm4', 'm6', 'm8', 'm10']);
-      expect(ids({ nick: 'carol' })).toEqual([]);
+    it('with a nick finds what that occupant said', async () => {
+      expect(await ids({ nick: 'bob' })).toEqual(['m2', 'm4', 'm6', 'm8', 'm10']);
+      expect(await ids({ nick: 'carol' })).toEqual([]);
     });
 
-    it('after-id, before-id and ids narrow the result set itself', () => {
-      expect(ids({ afterId: 'm3', beforeId: 'm7' })).toEqual(['m4', 'm5', 'm6']);
-      const page = archive.query(ROOM, { afterId: 'm3', beforeId: 'm7' }, { max: 10 });
+    it('after-id, before-id and ids narrow the result set itself', async () => {
+      expect(await ids({ afterId: 'm3', beforeId: 'm7' })).toEqual(['m4', 'm5', 'm6']);
+      const page = await archive.query(ROOM, { afterId: 'm3', beforeId: 'm7' }, { max: 10 });
       expect(page).toMatchObject({ count: 3, firstIndex: 0, complete: true });
-      expect(ids({ ids: ['m9', 'm2'] })).toEqual(['m2', 'm9']);
+      expect(await ids({ ids: ['m9', 'm2'] })).toEqual(['m2', 'm9']);
     });
 
-    it('filters combine', () => {
-      expect(ids({ nick: 'alice', start: T0 + 4 * MINUTE, afterId: 'm5' })).toEqual(['m7', 'm9']);
+    it('filters combine', async () => {
+      expect(await ids({ nick: 'alice', start: T0 + 4 * MINUTE, afterId: 'm5' })).toEqual(['m7', 'm9']);
     });
   });
 
@@ -197,57 +208,57 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
     beforeEach(() => seed(texts.length, ROOM, (i) => texts[i - 1]!));
     const search = (q: string) => ids({ search: q });
 
-    it('finds words, ignoring case and accents, and word beginnings', () => {
-      expect(search('friday')).toEqual(['m1']);
-      expect(search('cafe')).toEqual(['m2']);
-      expect(search('deploy')).toEqual(['m1', 'm3']);
-      expect(search('deploy friday')).toEqual(['m1']);
+    it('finds words, ignoring case and accents, and word beginnings', async () => {
+      expect(await search('friday')).toEqual(['m1']);
+      expect(await search('cafe')).toEqual(['m2']);
+      expect(await search('deploy')).toEqual(['m1', 'm3']);
+      expect(await search('deploy friday')).toEqual(['m1']);
     });
 
-    it('a quoted run is a phrase', () => {
-      expect(search('"new release"')).toEqual(['m1']);
-      expect(search('"release new"')).toEqual([]);
+    it('a quoted run is a phrase', async () => {
+      expect(await search('"new release"')).toEqual(['m1']);
+      expect(await search('"release new"')).toEqual([]);
     });
 
-    it('FTS5 syntax in a search is only text', () => {
-      expect(search('"')).toEqual([]);
-      expect(search('*')).toEqual([]);
-      expect(search('NEAR(')).toEqual(['m5']);
-      expect(search('NEAR(deploy friday)')).toEqual([]); // all four words, as words
-      expect(search('deploy OR café')).toEqual([]); // "or" is a word here
-      expect(search('end OR')).toEqual(['m5']);
-      expect(search('NOT deploy')).toEqual([]);
-      expect(search('text:deploy')).toEqual([]);
-      expect(search('^deploy')).toEqual(['m1', 'm3']);
-      expect(search('quote"')).toEqual(['m4']);
-      expect(search('"unterminated phrase')).toEqual([]);
-      expect(search('"quote')).toEqual(['m4']);
-      expect(search('(((')).toEqual([]);
-      expect(search('\u0000deploy\u0007')).toEqual(['m1', 'm3']);
+    it('FTS5 syntax in a search is only text', async () => {
+      expect(await search('"')).toEqual([]);
+      expect(await search('*')).toEqual([]);
+      expect(await search('NEAR(')).toEqual(['m5']);
+      expect(await search('NEAR(deploy friday)')).toEqual([]); // all four words, as words
+      expect(await search('deploy OR café')).toEqual([]); // "or" is a word here
+      expect(await search('end OR')).toEqual(['m5']);
+      expect(await search('NOT deploy')).toEqual([]);
+      expect(await search('text:deploy')).toEqual([]);
+      expect(await search('^deploy')).toEqual(['m1', 'm3']);
+      expect(await search('quote"')).toEqual(['m4']);
+      expect(await search('"unterminated phrase')).toEqual([]);
+      expect(await search('"quote')).toEqual(['m4']);
+      expect(await search('(((')).toEqual([]);
+      expect(await search('\u0000deploy\u0007')).toEqual(['m1', 'm3']);
     });
 
-    it('a very long search is cut, not refused', () => {
-      expect(search('deploy '.repeat(10_000))).toEqual(['m1', 'm3']);
-      expect(search('x'.repeat(100_000))).toEqual([]);
+    it('a very long search is cut, not refused', async () => {
+      expect(await search('deploy '.repeat(10_000))).toEqual(['m1', 'm3']);
+      expect(await search('x'.repeat(100_000))).toEqual([]);
     });
 
-    it('search pages and counts like any filter', () => {
-      const page = archive.query(ROOM, { search: 'the' }, { max: 1, before: '' });
+    it('search pages and counts like any filter', async () => {
+      const page = await archive.query(ROOM, { search: 'the' }, { max: 1, before: '' });
       expect(page.count).toBe(2);
       expect(page.messages.map((m) => m.id)).toEqual(['m5']);
       expect(page).toMatchObject({ firstIndex: 1, complete: false });
     });
 
-    it('searches one room only', () => {
+    it('searches one room only', async () => {
       seed(1, OTHER, () => 'deploy elsewhere');
-      expect(search('deploy')).toEqual(['m1', 'm3']);
+      expect(await search('deploy')).toEqual(['m1', 'm3']);
     });
   });
 
   describe('retraction by a moderator', () => {
     beforeEach(() => seed(3, ROOM, (i) => `secret number ${i}`));
 
-    it('leaves a tombstone with the same id, stanza-id and occupant-id, without the body', () => {
+    it('leaves a tombstone with the same id, stanza-id and occupant-id, without the body', async () => {
       clock = T0 + 99 * MINUTE;
       retract(ROOM, 'm2', `${ROOM}/mod`, 'spam');
       const [, tomb] = archive.recent(ROOM, 3);
@@ -266,18 +277,18 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
       expect(legacy.getChild('retracted', 'urn:xmpp:message-retract:0')?.attrs.stamp).toBe(new Date(clock).toISOString());
     });
 
-    it('takes the message out of search, and keeps it in paging', () => {
+    it('takes the message out of search, and keeps it in paging', async () => {
       retract(ROOM, 'm2', `${ROOM}/mod`);
-      expect(ids({ search: 'secret' })).toEqual(['m1', 'm3']);
-      expect(ids()).toEqual(['m1', 'm2', 'm3']);
-      expect(archive.get(ROOM, 'm2')?.retracted).toBe(true);
+      expect(await ids({ search: 'secret' })).toEqual(['m1', 'm3']);
+      expect(await ids()).toEqual(['m1', 'm2', 'm3']);
+      expect((await archive.get(ROOM, 'm2'))?.retracted).toBe(true);
     });
 
-    it('is idempotent and ignores unknown ids', () => {
+    it('is idempotent and ignores unknown ids', async () => {
       retract(ROOM, 'm1', 'first-mod');
       retract(ROOM, 'm1', 'second-mod');
       retract(ROOM, 'nope', 'mod');
-      expect(archive.get(ROOM, 'm1')!.stanza.getChild('retracted', 'urn:xmpp:message-retract:1')?.attrs.by).toBe('first-mod');
+      expect((await archive.get(ROOM, 'm1'))!.stanza.getChild('retracted', 'urn:xmpp:message-retract:1')?.attrs.by).toBe('first-mod');
     });
   });
 
@@ -289,12 +300,12 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
       clock = T0 + 30 * MINUTE;
       const retention = new ArchiveRetention(archive, { maxAge: 10 * MINUTE, now: () => clock, log, batchSize: 4 });
       expect(await retention.sweep()).toBe(19); // m1..m19 are older than 20 minutes past T0
-      expect(ids()).toEqual(['m20', 'm21', 'm22', 'm23', 'm24', 'm25']);
-      expect(archive.query(ROOM, { search: 'common' }, { max: 100 }).count).toBe(6);
+      expect(await ids()).toEqual(['m20', 'm21', 'm22', 'm23', 'm24', 'm25']);
+      expect((await archive.query(ROOM, { search: 'common' }, { max: 100 })).count).toBe(6);
       expect(await retention.sweep()).toBe(0);
       clock += 60 * MINUTE;
       expect(await retention.sweep()).toBe(6);
-      expect(archive.edges(ROOM)).toBeUndefined();
+      expect(await archive.edges(ROOM)).toBeUndefined();
     });
 
     it('stops between batches once stopped', async () => {
@@ -308,20 +319,20 @@ describe.each(BACKENDS)('the $name archive store', ({ open }) => {
   });
 
   describe('archive edges and rooms that go away', () => {
-    it('reports the first and last message, and forgets a destroyed room', () => {
+    it('reports the first and last message, and forgets a destroyed room', async () => {
       seed(4);
       seed(2, OTHER);
-      expect(archive.edges(ROOM)).toEqual({ start: { id: 'm1', timestamp: T0 + MINUTE }, end: { id: 'm4', timestamp: T0 + 4 * MINUTE } });
+      expect(await archive.edges(ROOM)).toEqual({ start: { id: 'm1', timestamp: T0 + MINUTE }, end: { id: 'm4', timestamp: T0 + 4 * MINUTE } });
       archive.deleteRoom(ROOM);
-      expect(archive.edges(ROOM)).toBeUndefined();
+      expect(await archive.edges(ROOM)).toBeUndefined();
       expect(archive.recent(OTHER, 10)).toHaveLength(2);
     });
 
-    it('deleteRoomsExcept forgets every room of the domain but those kept, and no other domain', () => {
+    it('deleteRoomsExcept forgets every room of the domain but those kept, and no other domain', async () => {
       seed(2);
       seed(2, OTHER);
       archive.append('x@elsewhere.example', { id: 'e1', stanza: groupchat('x@elsewhere.example', 'a', 'e1', 'hi'), nick: 'a', occupantId: 'o', timestamp: T0 });
-      expect(archive.deleteRoomsExcept('conference.localhost', [ROOM])).toBe(2);
+      expect(await archive.deleteRoomsExcept('conference.localhost', [ROOM])).toBe(2);
       expect(archive.recent(ROOM, 10)).toHaveLength(2);
       expect(archive.recent(OTHER, 10)).toHaveLength(0);
       expect(archive.recent('x@elsewhere.example', 10)).toHaveLength(1);
@@ -364,27 +375,27 @@ describe('SQLite appends with a commit delay are committed together, shortly aft
     expect(storedRows()).toBe(1003);
   });
 
-  it('lets every read see what was appended in the same turn', () => {
+  it('lets every read see what was appended in the same turn', async () => {
     seed(2);
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m1', 'm2']);
     seed(3);
-    expect(ids({ search: 'number' })).toEqual(['m1', 'm2', 'm3']);
+    expect(await ids({ search: 'number' })).toEqual(['m1', 'm2', 'm3']);
     archive.append(ROOM, { id: 'late', stanza: groupchat(ROOM, 'alice', 'late', 'late one'), nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
-    expect(archive.get(ROOM, 'late')?.nick).toBe('alice');
+    expect((await archive.get(ROOM, 'late'))?.nick).toBe('alice');
     archive.append(ROOM, { id: 'gone', stanza: groupchat(ROOM, 'bob', 'gone', 'retract me'), nick: 'bob', occupantId: 'occ-bob', timestamp: T0 });
     retract(ROOM, 'gone', `${ROOM}/mod`);
-    expect(archive.get(ROOM, 'gone')?.retracted).toBe(true);
-    expect(archive.edges(ROOM)?.end.id).toBe('gone');
+    expect((await archive.get(ROOM, 'gone'))?.retracted).toBe(true);
+    expect((await archive.edges(ROOM))?.end.id).toBe('gone');
   });
 
-  it('stores the stanza as it was appended, whatever the caller does to it afterwards', () => {
+  it('stores the stanza as it was appended, whatever the caller does to it afterwards', async () => {
     const stanza = groupchat(ROOM, 'alice', 'x1', 'original');
     archive.append(ROOM, { id: 'x1', stanza, nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
     stanza.getChild('body')!.children = ['changed'];
-    expect(archive.get(ROOM, 'x1')?.stanza.getChildText('body')).toBe('original');
+    expect((await archive.get(ROOM, 'x1'))?.stanza.getChildText('body')).toBe('original');
   });
 
-  it('reports a commit that fails with the number of delivered messages lost, and keeps working', () => {
+  it('reports a commit that fails with the number of delivered messages lost, and keeps working', async () => {
     const failures: [number, boolean][] = [];
     archive = batched((_error, messages, delivered) => failures.push([messages, delivered]));
     seed(2);
@@ -405,12 +416,12 @@ describe('SQLite appends without a commit delay (the default) are stored before 
   });
   const storedRows = () => (db.prepare('SELECT count(*) AS n FROM room_archive').get() as { n: number }).n;
 
-  it('commits each message at once, outside any read', () => {
+  it('commits each message at once, outside any read', async () => {
     seed(3);
     expect(storedRows()).toBe(3);
   });
 
-  it('refuses a message it cannot store with a wait error for its sender, reports it, and keeps working', () => {
+  it('refuses a message it cannot store with a wait error for its sender, reports it, and keeps working', async () => {
     const failures: [number, boolean][] = [];
     archive = new SqliteArchiveStore(db, (_error, messages, delivered) => failures.push([messages, delivered]));
     db.exec(`CREATE TEMP TRIGGER disk_full BEFORE INSERT ON room_archive BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
@@ -434,18 +445,18 @@ describe('a SQLite archive keeps a bounded number of messages', () => {
     clock = T0;
   });
 
-  it('keeps the newest [muc].archive_max_messages per room, dropping the oldest first, room by room', () => {
+  it('keeps the newest [muc].archive_max_messages per room, dropping the oldest first, room by room', async () => {
     archive = new SqliteArchiveStore(db = archiveDatabase(), undefined, { maxMessagesPerRoom: 3 });
     seed(5);
     seed(2, OTHER);
     expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
-    expect(archive.query(ROOM, {}, { max: 10 }).count).toBe(3);
+    expect((await archive.query(ROOM, {}, { max: 10 })).count).toBe(3);
     expect(archive.recent(OTHER, 10)).toHaveLength(2);
     // What was dropped is gone from search too.
-    expect(archive.query(ROOM, { search: 'number 1' }, { max: 10 }).messages).toEqual([]);
+    expect((await archive.query(ROOM, { search: 'number 1' }, { max: 10 })).messages).toEqual([]);
   });
 
-  it('in memory (temporary rooms), a full database makes way for new messages by dropping the oldest of any room', () => {
+  it('in memory (temporary rooms), a full database makes way for new messages by dropping the oldest of any room', async () => {
     const lost: number[] = [];
     archive = fillSmallArchive(true, lost);
     expect(lost).toEqual([]);
@@ -454,7 +465,7 @@ describe('a SQLite archive keeps a bounded number of messages', () => {
     expect(kept.length).toBeLessThan(400);
   });
 
-  it('on disk, a full database refuses the new message to its sender (reported), never drops older messages', () => {
+  it('on disk, a full database refuses the new message to its sender (reported), never drops older messages', async () => {
     const lost: number[] = [];
     const refusals: unknown[] = [];
     archive = fillSmallArchive(false, lost, refusals);
@@ -481,3 +492,144 @@ function fillSmallArchive(evictOldestWhenFull: boolean, lost: number[], refusals
   }
   return store;
 }
+
+describe('the PostgreSQL archive store', () => {
+  const storedRows = async () => Number((await postgres.pool.query<{ n: string }>('SELECT count(*) AS n FROM room_archive')).rows[0]!.n);
+  const entry = (room: string, id: string, body: string) =>
+    ({ id, stanza: groupchat(room, 'alice', id, body), nick: 'alice', occupantId: 'occ-alice', timestamp: T0 });
+  /** A store on the table as it is (not emptied): what another process, or a restart, sees. */
+  const reopen = (recentPerRoom = 1000) => openPostgresArchive(postgres.pool, { recentPerRoom });
+
+  beforeEach(async () => {
+    clock = T0;
+    archive = await postgres.open();
+  });
+
+  it('resolves an append once its batch is committed, one INSERT for the appends of one turn, in order', async () => {
+    const appended = Array.from({ length: 50 }, (_, i) => archive.append(ROOM, entry(ROOM, `b${i}`, `batch ${i}`)));
+    expect(new Set(appended).size).toBe(1); // one batch, one commit
+    await appended[0];
+    // Seen from another connection: committed, not merely queued.
+    expect(await storedRows()).toBe(50);
+    const { rows } = await postgres.pool.query<{ id: string }>('SELECT id FROM room_archive ORDER BY seq');
+    expect(rows.map((row) => row.id)).toEqual(appended.map((_, i) => `b${i}`));
+  });
+
+  it('loads the history tail of every room at open, as many as a room may ask for, tombstones included', async () => {
+    seed(8);
+    seed(3, OTHER);
+    retract(ROOM, 'm7', `${ROOM}/mod`);
+    await archive.flush();
+    const restarted = await reopen(5);
+    expect(restarted.recent(ROOM, 100).map((m) => m.id)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8']);
+    expect(restarted.recent(ROOM, 100)[3]!.stanza.getChild('body')).toBeUndefined();
+    expect(restarted.recent(OTHER, 2).map((m) => m.id)).toEqual([`${OTHER}-m2`, `${OTHER}-m3`]);
+    // What it appends from then on joins the tail, which stays at five.
+    restarted.append(ROOM, entry(ROOM, 'm9', 'nine'));
+    expect(restarted.recent(ROOM, 100).map((m) => m.id)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
+    await restarted.flush();
+  });
+
+  it('retracts a message older than the tail from the stored row', async () => {
+    seed(6);
+    await archive.flush();
+    const small = await reopen(2);
+    small.retract(ROOM, 'm1', (original) => tombstone(original, { by: 'mod', stamp: new Date(clock).toISOString() }));
+    const stored = await small.get(ROOM, 'm1');
+    expect(stored).toMatchObject({ retracted: true, nick: 'alice' });
+    expect(stored!.stanza.getChild('body')).toBeUndefined();
+    expect((await small.query(ROOM, { search: 'number' }, { max: 10 })).count).toBe(5);
+  });
+
+  it('a repeated id older than the tail keeps the first message, and leaves the tail once committed', async () => {
+    const small = await reopen(2);
+    small.append(ROOM, entry(ROOM, 'a', 'first'));
+    small.append(ROOM, entry(ROOM, 'b', 'second'));
+    await small.append(ROOM, entry(ROOM, 'c', 'third'));
+    await small.append(ROOM, entry(ROOM, 'a', 'again'));
+    expect(small.recent(ROOM, 10).map((m) => m.stanza.getChildText('body'))).toEqual(['third']);
+    expect((await small.get(ROOM, 'a'))?.stanza.getChildText('body')).toBe('first');
+    await small.loadRecent(ROOM);
+    expect(small.recent(ROOM, 10).map((m) => m.id)).toEqual(['b', 'c']);
+  });
+
+  it('keeps the newest [muc].archive_max_messages per room, the tail included', async () => {
+    const capped = await postgres.open({ maxMessagesPerRoom: 3 });
+    archive = capped;
+    seed(5);
+    seed(2, OTHER);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['m3', 'm4', 'm5']);
+    expect((await archive.query(ROOM, {}, { max: 10 })).count).toBe(3);
+    expect((await archive.query(ROOM, { search: 'number 1' }, { max: 10 })).messages).toEqual([]);
+    expect(archive.recent(OTHER, 10)).toHaveLength(2);
+  });
+
+  it('a batch that cannot be committed is refused to every sender in it, reported, and left out of history', async () => {
+    const failures: [number, boolean][] = [];
+    archive = await postgres.open({ onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
+    const allowWrites = await refuseArchiveWrites(postgres.pool);
+    let outcomes: PromiseSettledResult<void>[];
+    try {
+      outcomes = await Promise.allSettled([1, 2].map((i) => archive.append(ROOM, entry(ROOM, `x${i}`, 'refused'))));
+    } finally {
+      await allowWrites();
+    }
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    const refusal = (outcomes[0] as PromiseRejectedResult).reason as unknown;
+    expect(refusal).toBeInstanceOf(StanzaError);
+    expect(refusal).toMatchObject({ type: 'wait', condition: 'internal-server-error' });
+    expect(failures).toEqual([[2, false]]);
+    expect(archive.recent(ROOM, 10)).toEqual([]);
+    await archive.append(ROOM, entry(ROOM, 'ok', 'stored'));
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['ok']);
+    expect(await storedRows()).toBe(1);
+  });
+
+  it('with a commit delay, writes behind: append lets the message go at once, and commits it shortly after', async () => {
+    const failures: [number, boolean][] = [];
+    archive = await postgres.open({ commitDelayMs: 30, onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
+    expect(archive.append(ROOM, entry(ROOM, 'w1', 'behind'))).toBeUndefined();
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);
+    expect(await ids()).toEqual(['w1']); // a read waits for what is queued
+    await expect.poll(storedRows, { timeout: 2000 }).toBe(1);
+    const allowWrites = await refuseArchiveWrites(postgres.pool);
+    try {
+      archive.append(ROOM, entry(ROOM, 'w2', 'lost'));
+      await (archive as PostgresArchiveStore).flush();
+    } finally {
+      await allowWrites();
+    }
+    expect(failures).toEqual([[1, true]]);
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['w1']);
+  });
+
+  it('refuses appends at once while too many wait for a database that does not answer', async () => {
+    const failures: [number, boolean][] = [];
+    archive = await postgres.open({ maxWaitingAppends: 3, onWriteError: (_error, messages, delivered) => failures.push([messages, delivered]) });
+    const blocker = await postgres.pool.connect();
+    await blocker.query('BEGIN; LOCK TABLE room_archive IN EXCLUSIVE MODE');
+    let waiting: Promise<void>[];
+    try {
+      waiting = [1, 2, 3].map((i) => archive.append(ROOM, entry(ROOM, `h${i}`, 'held'))!);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect(archive.append(ROOM, entry(ROOM, 'h4', 'one too many'))).rejects.toMatchObject({ type: 'wait', condition: 'resource-constraint' });
+      expect(failures).toEqual([[1, false]]);
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+    await Promise.all(waiting);
+    expect(await storedRows()).toBe(3);
+    await archive.append(ROOM, entry(ROOM, 'h5', 'room again'));
+    expect(archive.recent(ROOM, 10).map((m) => m.id)).toEqual(['h1', 'h2', 'h3', 'h5']);
+  });
+
+  it('indexes words only: tsquery syntax in a message or a search is text', async () => {
+    archive.append(ROOM, entry(ROOM, 'q1', "it's a & b | !c <-> d:* 'quoted' \\ end"));
+    await archive.flush();
+    for (const search of ["it's", '&', 'b |', '!c', '<->', 'd:*', "'quoted'", '\\', "a' | 'b"]) {
+      const found = await archive.query(ROOM, { search }, { max: 10 });
+      expect(found.messages.map((m) => m.id), search).toEqual(search === '&' || search === '<->' || search === '\\' ? [] : ['q1']);
+    }
+  });
+});

@@ -14,8 +14,8 @@ import type { HistoryEntry, HistoryMessage, RoomHistory } from '../room-history.
 export class ArchiveHistory implements RoomHistory {
   constructor(private readonly store: ArchiveStore, private readonly now: () => number) {}
 
-  append(room: string, entry: HistoryEntry): void {
-    this.store.append(room, { ...entry, stanza: forStorage(entry.stanza) });
+  append(room: string, entry: HistoryEntry): void | Promise<void> {
+    return this.store.append(room, { ...entry, stanza: forStorage(entry.stanza) });
   }
 
   recent(room: string, max: number): HistoryMessage[] {

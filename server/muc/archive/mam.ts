@@ -35,14 +35,14 @@ function readableRoom(ctx: StanzaContext, rooms: RoomLookup): ReadableRoom {
   return { ...room, store };
 }
 
-function runQuery(server: ServerContext, room: ReadableRoom, ctx: StanzaContext, payload: Element): Element {
+async function runQuery(server: ServerContext, room: ReadableRoom, ctx: StanzaContext, payload: Element): Promise<Element> {
   const archive = room.store;
   const query = parseMamQuery(payload, ctx.to);
   let page: ArchivePage;
   try {
     page = query.matchesNothing
       ? { messages: [], complete: true, count: 0 }
-      : archive.query(room.key, query.filter, query.page);
+      : await archive.query(room.key, query.filter, query.page);
   } catch (error) {
     if (error instanceof ArchiveIdNotFound) throw new StanzaError('cancel', 'item-not-found', 'no message with that id in this archive');
     throw error;
@@ -56,8 +56,8 @@ function runQuery(server: ServerContext, room: ReadableRoom, ctx: StanzaContext,
   return fin(page);
 }
 
-function metadata(room: ReadableRoom): Element {
-  const edges = room.store.edges(room.key);
+async function metadata(room: ReadableRoom): Promise<Element> {
+  const edges = await room.store.edges(room.key);
   return xml('metadata', { xmlns: NS.mam },
     edges && xml('start', { id: edges.start.id, timestamp: stamp(edges.start.timestamp) }),
     edges && xml('end', { id: edges.end.id, timestamp: stamp(edges.end.timestamp) }));

@@ -55,7 +55,7 @@ export class ArchiveRetention {
     let deleted = 0;
     try {
       while (!this.stopped) {
-        const n = this.archive.expire(cutoff, batchSize);
+        const n = await this.archive.expire(cutoff, batchSize);
         deleted += n;
         if (n < batchSize) break;
         await yieldToEventLoop();

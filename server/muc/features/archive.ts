@@ -45,8 +45,10 @@ export const archive: RoomFeature = {
     const { storage } = server;
     // Messages of rooms that are not stored: left by a crash, or by releases that archived
     // temporary rooms on disk. Whatever [muc].archive says now, they must not stay.
-    const leftovers = storage.archive.deleteRoomsExcept(host.name, service.storedRoomJids());
-    if (leftovers > 0) server.log.info({ deleted: leftovers }, 'archived messages of rooms that are not persistent deleted');
+    // A store that writes behind queues this before any message a room appends from now on.
+    storage.archive.deleteRoomsExcept(host.name, service.storedRoomJids()).then((leftovers) => {
+      if (leftovers > 0) server.log.info({ deleted: leftovers }, 'archived messages of rooms that are not persistent deleted');
+    }, (err: unknown) => server.log.error({ err }, 'could not delete the archive of rooms that are not persistent'));
 
     const enabled = server.config.muc.archive;
     const stores = { lasting: storage.archive, temporary: storage.temporaryArchive };
@@ -75,9 +77,10 @@ export const archive: RoomFeature = {
     if (!enabled) return;
     const historyOf = (room: Room) => (!room.config.archive ? null : room.config.persistent ? histories.lasting : histories.temporary);
 
-    events.on('history-append', ({ room, entry }) => {
-      historyOf(room)?.append(room.jid.toString(), entry);
-      return room.config.archive;
+    events.on('history-append', (kept) => {
+      const committed = historyOf(kept.room)?.append(kept.room.jid.toString(), kept.entry);
+      if (committed) kept.committed = committed;
+      return kept.room.config.archive;
     }, BEFORE_MEMORY);
     events.on('history-get', (request) => {
       const history = historyOf(request.room);

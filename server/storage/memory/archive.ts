@@ -1,11 +1,11 @@
 import { parse } from 'ltx';
 import type { Element } from '../../xml/element.js';
 import {
-  ArchiveIdNotFound, MAX_RECENT,
+  ArchiveIdNotFound, MAX_RECENT, storedMessage,
   type ArchiveEdge, type ArchiveEntry, type ArchiveFilter, type ArchivePage, type ArchiveStore, type ArchivedMessage,
   type PageRequest, type StoredArchivedMessage,
 } from '../archive.js';
-import { searchTerms, searchableText } from '../search.js';
+import { searchTerms, searchableText, searchWords as words } from '../search.js';
 
 interface Row {
   /** Arrival order over the whole store, the paging key (as SQLite's rowid). */
@@ -48,13 +48,13 @@ export class MemoryArchiveStore implements ArchiveStore {
     return (this.rooms.get(room) ?? []).slice(-limit).map(toMessage);
   }
 
-  get(room: string, id: string): StoredArchivedMessage | undefined {
+  async get(room: string, id: string): Promise<StoredArchivedMessage | undefined> {
     const row = this.find(room, id);
     if (!row) return undefined;
     return { ...toMessage(row), stanza: parse(row.text), text: row.text, nick: row.nick, occupantId: row.occupantId, retracted: row.retracted };
   }
 
-  query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage {
+  async query(room: string, filter: ArchiveFilter, page: PageRequest): Promise<ArchivePage> {
     const rows = this.rooms.get(room) ?? [];
     const afterId = filter.afterId !== undefined ? this.seqOf(room, filter.afterId) : undefined;
     const beforeId = filter.beforeId !== undefined ? this.seqOf(room, filter.beforeId) : undefined;
@@ -93,7 +93,7 @@ export class MemoryArchiveStore implements ArchiveStore {
     return { messages: pageRows.map(toMessage), complete: !more, count: filtered.length, firstIndex };
   }
 
-  edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined {
+  async edges(room: string): Promise<{ start: ArchiveEdge; end: ArchiveEdge } | undefined> {
     const rows = this.rooms.get(room);
     if (!rows || rows.length === 0) return undefined;
     const edge = (row: Row): ArchiveEdge => ({ id: row.id, timestamp: row.timestamp });
@@ -108,7 +108,7 @@ export class MemoryArchiveStore implements ArchiveStore {
     row.words = null;
   }
 
-  expire(cutoff: number, limit: number): number {
+  async expire(cutoff: number, limit: number): Promise<number> {
     const due = [...this.rooms.values()].flat()
       .filter((row) => row.timestamp < cutoff)
       .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
@@ -126,7 +126,7 @@ export class MemoryArchiveStore implements ArchiveStore {
     this.rooms.delete(room);
   }
 
-  deleteRoomsExcept(domain: string, keep: readonly string[]): number {
+  async deleteRoomsExcept(domain: string, keep: readonly string[]): Promise<number> {
     const kept = new Set(keep);
     let deleted = 0;
     for (const [room, rows] of this.rooms) {
@@ -150,21 +150,8 @@ export class MemoryArchiveStore implements ArchiveStore {
   }
 }
 
-/** A stored message; its stanza is parsed only when asked for, a fresh copy each time. */
 function toMessage(row: Row): ArchivedMessage {
-  const { id, text, timestamp } = row;
-  let parsed: Element | undefined;
-  return {
-    id, text, timestamp,
-    get stanza(): Element {
-      return parsed ??= parse(text);
-    },
-  };
-}
-
-/** Words as FTS5's unicode61 tokenizer (remove_diacritics 2) sees them. */
-function words(text: string): string[] {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return storedMessage(row.id, row.text, row.timestamp);
 }
 
 /** The phrase's words appear in a row; with prefix, its last word may start a longer one. */

@@ -25,9 +25,9 @@ import { parse } from 'ltx';
 import type { Statement } from 'better-sqlite3';
 import type { Element } from '../../xml/element.js';
 import {
-  ArchiveIdNotFound, MAX_RECENT,
+  ArchiveIdNotFound, MAX_RECENT, archiveRefusal,
   type ArchiveEdge, type ArchiveEntry, type ArchiveFilter, type ArchivePage, type ArchiveStore, type ArchivedMessage,
-  type PageRequest, type StoredArchivedMessage,
+  type PageRequest, type StoredArchivedMessage, type ArchiveWriteFailure, type SerializedArchiveEntry,
 } from '../archive.js';
 import { searchableText } from '../search.js';
 import { relaxedSync, type Database } from './database.js';
@@ -58,11 +58,7 @@ export interface ArchiveDurability {
   fsync: boolean;
 }
 
-/**
- * Called when a commit fails: `messages` were not stored; `delivered` says whether they had
- * already gone out (a batch) or were refused to their sender (no commit delay).
- */
-export type ArchiveWriteFailure = (error: unknown, messages: number, delivered: boolean) => void;
+export type { ArchiveWriteFailure } from '../archive.js';
 
 interface Row { seq: number; id: string; stanza: string; timestamp: number }
 type Params = Record<string, string | number>;
@@ -211,7 +207,7 @@ export class SqliteArchiveStore implements ArchiveStore {
     this.retractTx(room, id, tombstone);
   }
 
-  get(room: string, id: string): StoredArchivedMessage | undefined {
+  async get(room: string, id: string): Promise<StoredArchivedMessage | undefined> {
     this.flush();
     const row = this.stGet.get(room, id);
     if (!row) return undefined;
@@ -221,7 +217,7 @@ export class SqliteArchiveStore implements ArchiveStore {
     };
   }
 
-  query(room: string, filter: ArchiveFilter, page: PageRequest): ArchivePage {
+  async query(room: string, filter: ArchiveFilter, page: PageRequest): Promise<ArchivePage> {
     this.flush();
     const params: Params = { room };
     const where = ['room = @room'];
@@ -288,14 +284,14 @@ export class SqliteArchiveStore implements ArchiveStore {
     return { messages: pageRows.map(toMessage), complete: !more, count, firstIndex };
   }
 
-  edges(room: string): { start: ArchiveEdge; end: ArchiveEdge } | undefined {
+  async edges(room: string): Promise<{ start: ArchiveEdge; end: ArchiveEdge } | undefined> {
     this.flush();
     const start = this.stFirst.get(room);
     const end = this.stLast.get(room);
     return start && end ? { start, end } : undefined;
   }
 
-  expire(cutoff: number, limit: number): number {
+  async expire(cutoff: number, limit: number): Promise<number> {
     this.flush();
     return this.stExpire.run(cutoff, limit).changes;
   }
@@ -305,7 +301,7 @@ export class SqliteArchiveStore implements ArchiveStore {
     this.stDeleteRoom.run(room);
   }
 
-  deleteRoomsExcept(domain: string, keep: readonly string[]): number {
+  async deleteRoomsExcept(domain: string, keep: readonly string[]): Promise<number> {
     this.flush();
     return this.stDeleteOthers.run(domain, JSON.stringify(keep)).changes;
   }
@@ -338,13 +334,7 @@ function isFull(error: unknown): boolean {
 }
 
 /** An append as it will be written: the stored stanza already serialised, its searchable text extracted. */
-interface QueuedAppend {
-  room: string;
-  id: string;
-  timestamp: number;
-  nick: string;
-  occupantId: string;
-  stanza: string;
+interface QueuedAppend extends SerializedArchiveEntry {
   text: string;
 }
 
@@ -361,9 +351,7 @@ class StoredMessage implements ArchivedMessage {
 
 /** What the sender of a message the archive could not store is told (the message was not sent). */
 function refusal(error: unknown): StanzaError {
-  const full = (error as { code?: unknown }).code === 'SQLITE_FULL';
-  return new StanzaError('wait', full ? 'resource-constraint' : 'internal-server-error',
-    'the room archive could not store this message, so it was not sent; try again later');
+  return archiveRefusal(isFull(error));
 }
 
 function toMessage(row: Row): ArchivedMessage {

@@ -7,6 +7,7 @@
  * The copy is a list of table copiers, in foreign-key order; a store with tables of its own
  * adds one entry.
  */
+import { copyArchiveFromSqlite } from '../storage/postgres/copy-archive.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -81,6 +82,7 @@ export const TABLE_COPIERS: TableCopier[] = [
   tableCopier('uploads', 'SELECT id, secret_hash, uploader, file_name, size, content_type, created_at, expires_at, completed_at FROM uploads ORDER BY id',
     ['id', 'secret_hash', 'uploader', 'file_name', 'size', 'content_type', 'created_at', 'expires_at', 'completed_at'],
     same('id', 'secret_hash', 'uploader', 'file_name', 'size', 'content_type', 'created_at', 'expires_at', 'completed_at')),
+  { name: 'room_archive', copy: copyArchiveFromSqlite },
 ];
 
 export interface MigrateIo {

@@ -8,6 +8,8 @@ import type { Storage } from '../storage/types.js';
 import type { ArchiveWriteFailure } from '../storage/sqlite/archive.js';
 import { openSqliteStorage } from '../storage/sqlite/index.js';
 import { openPostgresStorage } from '../storage/postgres/index.js';
+import { postgresArchiveOptions } from './postgres-archive.js';
+import { createLogger } from '../log.js';
 
 export interface OpenStorageOptions {
   log?: Logger;
@@ -21,7 +23,8 @@ export async function openConfiguredStorage(config: Config, options: OpenStorage
     ...(options.onArchiveWriteError ? { onArchiveWriteError: options.onArchiveWriteError } : {}),
   };
   if (config.storage.backend === 'postgres') {
-    return openPostgresStorage(config.storage.url, { ...archiveOptions, ...(options.log ? { log: options.log } : {}) });
+    const log = options.log ?? createLogger(config);
+    return openPostgresStorage(config.storage.url, { ...archiveOptions, log, archive: postgresArchiveOptions(config, log) });
   }
   return openSqliteStorage(config.server.data_dir, { ...archiveOptions, archiveDurability: { commitDelayMs, fsync } });
 }

@@ -38,6 +38,7 @@ import type { Logger } from '../../log.js';
 import type { Storage } from '../types.js';
 import type { ArchiveWriteFailure } from '../sqlite/archive.js';
 import { openMemoryArchive } from '../sqlite/memory-archive.js';
+import { openPostgresArchive, type PostgresArchiveOptions } from './archive.js';
 import { MemoryAccountStore } from '../memory/accounts.js';
 import { MemoryRoomStore } from '../memory/rooms.js';
 import { MemoryRosterStore } from '../memory/rosters.js';
@@ -77,6 +78,8 @@ export interface PostgresStorageOptions {
   archiveMaxMessagesPerRoom?: number;
   /** The size cap of the temporary rooms' archive in memory (default 64 MiB). */
   temporaryArchiveBytes?: number;
+  /** The lasting room archive's settings (start-up derives them from [muc]); default: history of 20, no cap. */
+  archive?: PostgresArchiveOptions;
 }
 
 export interface PostgresStorage extends Storage {
@@ -135,8 +138,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     const maxMessagesPerRoom = options.archiveMaxMessagesPerRoom ?? Number.MAX_SAFE_INTEGER;
     const onLost = options.onArchiveWriteError ?? ((error) => { throw error; });
     const temporaryArchiveBytes = options.temporaryArchiveBytes ?? DEFAULT_TEMPORARY_ARCHIVE_BYTES;
-    // c-archive replaces this: the lasting archive on PostgreSQL (openPostgresArchive(pool, options)).
-    const archive = openMemoryArchive({ maxBytes: temporaryArchiveBytes, maxMessagesPerRoom, onLost });
+    const archive = await openPostgresArchive(pool, options.archive ?? { recentPerRoom: 20, maxMessagesPerRoom, onWriteError: onLost });
     const temporaryArchive = openMemoryArchive({ maxBytes: temporaryArchiveBytes, maxMessagesPerRoom, onLost });
     let closing: Promise<void> | null = null;
     return {
@@ -144,7 +146,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
       settled: () => sync.settledAll(),
       close() {
         closing ??= (async () => {
-          archive.flush();
+          await archive.flush();
           await sync.queue.close(options.closeTimeoutMs ?? 7_000);
           sync.close();
           await listener.close();

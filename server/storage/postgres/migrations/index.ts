@@ -5,9 +5,11 @@
  */
 import type { PostgresMigration } from './types.js';
 import { kept } from './001-kept.js';
+import { roomArchive } from './002-room-archive.js';
 
 export type { PostgresMigration } from './types.js';
 
 export const postgresMigrations: readonly PostgresMigration[] = [
   kept,
+  roomArchive,
 ];

@@ -22,6 +22,8 @@ export interface ClusterNodeParts {
 }
 
 export interface ClusterNode {
+  /** This run's member id (its inbox channel is named after it). */
+  readonly member: string;
   /** Sessions of other members this node knows (for logs and tests). */
   readonly remoteSessions: number;
   stop(): Promise<void>;
@@ -191,6 +193,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
 
   log.info({ node: connection.node, member }, 'cluster: joined');
   return {
+    member,
     get remoteSessions() {
       return replicas.count;
     },

@@ -1,5 +1,10 @@
 import type { Element } from '../xml/element.js';
+import { NS } from '../xml/namespaces.js';
 import { DEFAULT_LIMITS, XmlStreamParser } from '../xml/stream-parser.js';
+
+/** A root like a client stream's, so that the stanza reads as one a client sent (jabber:client, implicit). */
+const OPEN = `<stream xmlns="${NS.client}">`;
+const CLOSE = '</stream>';
 
 /**
  * One stanza another node serialised, read with the strict parser and the same limits as a
@@ -9,10 +14,15 @@ import { DEFAULT_LIMITS, XmlStreamParser } from '../xml/stream-parser.js';
 export function parseElement(text: string): Element | null {
   const elements: Element[] = [];
   let failed = false;
-  const parser = new XmlStreamParser('fragment', DEFAULT_LIMITS, {
+  let closed = false;
+  const parser = new XmlStreamParser('stream', DEFAULT_LIMITS, {
     onElement: (element) => { elements.push(element); },
+    onRootClose: () => { closed = true; },
     onError: () => { failed = true; },
   });
-  parser.writeDocument(text);
-  return !failed && elements.length === 1 ? elements[0]! : null;
+  parser.write(OPEN);
+  parser.write(text);
+  parser.write(CLOSE);
+  parser.end();
+  return !failed && closed && elements.length === 1 ? elements[0]! : null;
 }

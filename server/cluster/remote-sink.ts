@@ -14,6 +14,7 @@ export type Publish = (channel: string, frame: string) => void;
 export class RemoteSink implements StanzaSink {
   /** Not replicated: a client's address stays on the node it connected to. */
   readonly remoteAddress = '';
+  readonly remote = true;
   /** Set when the member is known dead: nothing is sent to a channel nobody reads. */
   gone = false;
 

@@ -12,6 +12,8 @@ export interface StanzaSink {
   /** The client's address, for per-address limits and keyed hashes; never logged by default. */
   readonly remoteAddress: string;
   readonly transportKind: 'tcp' | 'websocket' | 'bosh';
+  /** Set by a cluster's sink for a session whose connection another node holds. */
+  readonly remote?: boolean;
 }
 
 /** A typed key for per-session state that a module keeps (carbons on, CSI state, …). */
@@ -89,6 +91,14 @@ export class Session {
 
   get remoteAddress(): string {
     return this.sink.remoteAddress;
+  }
+
+  /**
+   * The connection is on another cluster node. Features never need to know, except to keep
+   * node-local state about a session (what waits for a session is kept where the session is).
+   */
+  get isRemote(): boolean {
+    return this.sink.remote === true;
   }
 
   get transportKind(): StanzaSink['transportKind'] {

@@ -13,6 +13,8 @@ import type { ConfigInput } from '../../server/config/load.js';
 export interface TestCluster {
   prefix: string;
   nodes: TestServer[];
+  /** What a node logged (JSON lines, at [log].level of the overrides; "warn" by default). */
+  logOf(node: TestServer): string[];
   /** Starts one more node (a restart under a name, or a new one). */
   addNode(name: string): Promise<TestServer>;
   /**
@@ -31,12 +33,17 @@ export async function startTestCluster(names: string[], overrides: ConfigInput =
   await requireRedis();
   const prefix = testClusterPrefix();
   const nodes: TestServer[] = [];
+  const logs = new Map<TestServer, string[]>();
+  const withLog = { ...overrides, log: { level: 'warn', ...(overrides.log as object | undefined) } } as ConfigInput;
   const addNode = async (name: string): Promise<TestServer> => {
-    const node = await startTestServer(overrides, {
+    const lines: string[] = [];
+    const node = await startTestServer(withLog, {
+      logTo: { write: (line: string) => { lines.push(line); } },
       clusterKeyPrefix: prefix,
       adjustConfig: (config) => { config.cluster = { redis: REDIS_TEST_URL, node: name, workers: 1 }; },
     });
     nodes.push(node);
+    logs.set(node, lines);
     return node;
   };
   for (const name of names) await addNode(name);
@@ -44,6 +51,7 @@ export async function startTestCluster(names: string[], overrides: ConfigInput =
   return {
     prefix,
     nodes,
+    logOf: (node) => logs.get(node) ?? [],
     addNode,
     async spawnNode(name, options = {}) {
       const started = await spawnClusterNode(name, prefix, overrides, options.friends ?? [], options.dataDir);

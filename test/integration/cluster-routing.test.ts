@@ -197,6 +197,35 @@ describe('one server over three nodes (Redis)', () => {
     await reached;
   });
 
+  it('a one-to-one message to a user on another node costs one Redis message', async () => {
+    const vera = await signIn(a, 'vera', 'a');
+    const walt = await signIn(b, 'walt', 'b');
+    await everywhere('walt@localhost/b');
+    const watcher = new Redis(REDIS_TEST_URL);
+    try {
+      const published: string[] = [];
+      watcher.on('pmessage', (_pattern: string, channel: string) => published.push(channel));
+      await watcher.psubscribe(`${cluster.prefix}*`);
+      const reached = nextStanza(walt, body('counted'));
+      await vera.send(xml('message', { to: 'walt@localhost', type: 'chat' }, xml('body', {}, 'counted')));
+      await reached;
+      // Anything else would have been published by now: the ping's answer comes back over the same connection.
+      await vera.iqCaller.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      expect(published).toEqual([`${cluster.prefix}inbox:${b.server.cluster!.member}`]);
+    } finally {
+      watcher.disconnect();
+    }
+  });
+
+  it('a chat message to a user whose only, not yet available, session is on another node bounces instead of waiting on the wrong node', async () => {
+    const xena = await signIn(a, 'xena', 'a');
+    await signIn(c, 'yuri', 'c', null);
+    await everywhere('yuri@localhost/c', (s) => s !== undefined);
+    const bounced = nextStanza(xena, (s: any) => s.is('message') && s.attrs.type === 'error');
+    await xena.send(xml('message', { to: 'yuri@localhost', type: 'chat' }, xml('body', {}, 'early')));
+    expect((await bounced).getChild('error').getChild('service-unavailable')).toBeDefined();
+  });
+
   it('garbage on a node\'s channels is dropped and the node keeps working', async () => {
     const redis = new Redis(REDIS_TEST_URL);
     try {
@@ -209,6 +238,11 @@ describe('one server over three nodes (Redis)', () => {
       }
     } finally {
       redis.disconnect();
+    }
+    const logged = () => cluster.logOf(b).join('');
+    await expect.poll(() => (logged().match(/not a frame|does not parse/g) ?? []).length, { timeout: 5_000 }).toBe(6);
+    for (const node of cluster.nodes) {
+      await expect.poll(() => (cluster.logOf(node).join('').match(/directory message that does not read|session record that does not read/g) ?? []).length, { timeout: 5_000 }).toBe(4);
     }
     const olga = await signIn(a, 'olga', 'a');
     const pete = await signIn(b, 'pete', 'b');

@@ -44,11 +44,14 @@ export async function openClusterConnection(config: Config, log: Logger, prefix 
     // instead of piling up while Redis is away.
     maxRetriesPerRequest: 3,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+    // TCP keepalive notices a Redis that vanished without closing (the subscriber sends nothing).
+    keepAlive: 10_000,
     lazyConnect: true,
   };
-  const redis = new Redis(config.cluster.redis, options);
+  // Named, so that an admin sees in CLIENT LIST which node a connection belongs to.
+  const redis = new Redis(config.cluster.redis, { ...options, connectionName: `palaver:${member}` });
   // A subscriber must not time out: it sends nothing while it waits for messages.
-  const subscriber = new Redis(config.cluster.redis, { ...options, commandTimeout: undefined });
+  const subscriber = new Redis(config.cluster.redis, { ...options, commandTimeout: undefined, connectionName: `palaver:${member}:subscriber` });
   for (const [role, client] of [['commands', redis], ['subscriber', subscriber]] as const) {
     client.on('error', (error: Error) => log.warn({ err: error, role }, 'cluster: Redis connection error'));
   }

@@ -226,6 +226,31 @@ describe('one server over three nodes (Redis)', () => {
     expect((await bounced).getChild('error').getChild('service-unavailable')).toBeDefined();
   });
 
+  it('a node whose Redis connections drop (and whose entries Redis lost) reconnects, writes its sessions again and keeps routing', async () => {
+    const zack = await signIn(b, 'zack', 'b');
+    const abby = await signIn(a, 'abby', 'a');
+    await everywhere('zack@localhost/b');
+    const member = b.server.cluster!.member;
+    const hash = `${cluster.prefix}sessions:${member}`;
+    const admin = new Redis(REDIS_TEST_URL);
+    try {
+      const clients = (await admin.client('LIST') as string).split('\n').filter((line) => line.includes(` name=palaver:${member}`));
+      expect(clients).toHaveLength(2);
+      // As if Redis had restarted empty: the connections drop and the node's entries are gone.
+      await admin.del(hash);
+      for (const line of clients) await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
+      await expect.poll(() => admin.hexists(hash, 'zack@localhost/b'), { timeout: 5_000 }).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+    const reached = nextStanza(zack, body('after the outage'));
+    await abby.send(xml('message', { to: 'zack@localhost/b', type: 'chat' }, xml('body', {}, 'after the outage')));
+    await reached;
+    const back = nextStanza(abby, body('and back'));
+    await zack.send(xml('message', { to: 'abby@localhost/a', type: 'chat' }, xml('body', {}, 'and back')));
+    await back;
+  });
+
   it('garbage on a node\'s channels is dropped and the node keeps working', async () => {
     const redis = new Redis(REDIS_TEST_URL);
     try {

@@ -9,7 +9,8 @@ import { clusterKeys, SEQUENCE_FIELD } from './keys.js';
 import { LocalSessions } from './local-sessions.js';
 import { Replicas } from './replicas.js';
 import { Inbox } from './inbox.js';
-import { Membership, HEARTBEAT_TTL_MS } from './membership.js';
+import { Membership } from './membership.js';
+import { Reaper } from './reaper.js';
 import { parseDirectoryEvent, type DirectoryEvent } from './directory-events.js';
 
 export interface ClusterNodeParts {
@@ -29,9 +30,6 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
-/** The reaper's lock outlives the time every other node takes to notice the same death. */
-const REAPER_LOCK_MS = HEARTBEAT_TTL_MS * 2 + 3_000;
-
 /**
  * One member of the cluster: its sessions in the directory, the others' sessions in its
  * registry, its inbox, its heartbeat, and the clean-up after a dead member.
@@ -45,15 +43,16 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
 
   let publishFailures = 0;
   const publish = (channel: string, frame: string): void => {
-    redis.publish(channel, frame).catch((error: unknown) => {
+    redis.publish(channel, frame).then(() => { publishFailures = 0; }, (error: unknown) => {
       // One line per outage, not per stanza.
-      if (publishFailures++ === 0) log.error({ err: error }, 'cluster: a stanza for a session on another node was lost');
-    }).then(() => { publishFailures = 0; }, () => {});
+      if (publishFailures++ === 0) log.error({ err: error }, 'cluster: stanzas for sessions on other nodes are being lost');
+    });
   };
   const local = new LocalSessions(connection, keys, sessions, log);
   const isLocal = (session: Parameters<LocalSessions['has']>[0]): boolean => local.has(session);
   const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log);
   const inbox = new Inbox(sessions, isLocal, router, log);
+  const reaper = new Reaper(connection, keys, replicas, events, log);
 
   /** While members' hashes are being read, changes wait here and are applied after. */
   let buffered: DirectoryEvent[] | null = null;
@@ -81,7 +80,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
         });
         if (!only) {
           for (const gone of replicas.members) if (!live.includes(gone)) replicas.drop(gone, true);
-          for (const other of dead) void reap(other);
+          for (const other of dead) void reaper.reap(other);
         }
       } catch (error) {
         log.error({ err: error }, 'cluster: could not read the other nodes\' sessions');
@@ -94,38 +93,8 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     return loading;
   };
 
-  const reaping = new Set<string>();
-  /**
-   * A member died: every node forgets its sessions; one node (the lock's holder) announces
-   * them as closed, so that contacts get unavailable presence once, as if the connections had
-   * dropped, and removes the member's keys.
-   */
-  const reap = async (dead: string): Promise<void> => {
-    if (reaping.has(dead) || !running) return;
-    reaping.add(dead);
-    try {
-      replicas.drop(dead, true);
-      const won = await redis.set(keys.reaper(dead), member, 'PX', REAPER_LOCK_MS, 'NX');
-      if (won === null) return;
-      const records = await redis.hgetall(keys.sessions(dead));
-      delete records[SEQUENCE_FIELD];
-      const closed = replicas.detached(dead, records);
-      log.warn({ node: dead, sessions: closed.length }, 'cluster: a node died; its sessions are closed');
-      for (const session of closed) events.emit('session-closed', session);
-      await redis.multi()
-        .del(keys.sessions(dead))
-        .srem(keys.members, dead)
-        .publish(keys.directory, JSON.stringify({ m: dead, op: 'gone' } satisfies DirectoryEvent))
-        .exec();
-    } catch (error) {
-      log.error({ err: error, node: dead }, 'cluster: could not clean up after a dead node');
-    } finally {
-      reaping.delete(dead);
-    }
-  };
-
   const membership = new Membership(connection, keys, {
-    dead: (other) => void reap(other),
+    dead: (other) => void reaper.reap(other),
     expired: () => void rejoin(),
   }, log);
 
@@ -135,8 +104,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
    * so that the clients reconnect and announce themselves again.
    */
   const rejoin = async (): Promise<void> => {
-    const reaped = await redis.exists(keys.reaper(member));
-    if (reaped) {
+    if (await reaper.wasReaped()) {
       log.error('cluster: this node was cut off from Redis and declared dead; its clients are disconnected to reconnect');
       for (const session of [...local.all()]) session.close(new StreamError('reset', 'this server lost its cluster; please reconnect'));
     }
@@ -200,6 +168,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     async stop() {
       await local.flush();
       running = false;
+      reaper.stopped = true;
       await loading;
       try {
         await membership.leave();

@@ -93,6 +93,39 @@ describe('a node dies and comes back', () => {
     await reached;
   }, 40_000);
 
+  it('a node cut off long enough to be declared dead disconnects its clients, who come back through it', async () => {
+    const cut = await cluster.addNode('cut-off');
+    befriend('vic', 'wes');
+    const wes = await online(a.c2sPort, 'wes', 'a');
+    const vic = await online(cut.c2sPort, 'vic', 'x');
+    const vicJid = parseJid('vic@localhost/x');
+    await expect.poll(() => a.server.context.sessions.get(vicJid)?.available, { timeout: 5_000 }).toBe(true);
+
+    // Its heartbeat keeps disappearing, as if it had not reached Redis for longer than the TTL,
+    // until another node declares it dead.
+    const offline = nextStanza(wes, (s) => s.is('presence') && s.attrs.from === 'vic@localhost/x' && s.attrs.type === 'unavailable', 8_000);
+    const reset = new Promise<string>((resolve) => vic.on('error', (error: any) => resolve(String(error.condition))));
+    const redis = new Redis(REDIS_TEST_URL);
+    const heartbeat = `${cluster.prefix}heartbeat:${cut.server.cluster!.member}`;
+    const cutting = setInterval(() => void redis.del(heartbeat), 50);
+    try {
+      await offline;
+    } finally {
+      clearInterval(cutting);
+      redis.disconnect();
+    }
+    expect(await reset).toBe('reset');
+
+    // It is a member again: a client that signs in there is seen and reached.
+    const back = nextStanza(wes, (s) => s.is('presence') && s.attrs.from === 'vic@localhost/y' && s.attrs.type === undefined, 8_000);
+    const again = await online(cut.c2sPort, 'vic', 'y');
+    await back;
+    const reached = nextStanza(again, (s) => s.is('message') && s.getChildText('body') === 'you are back');
+    await wes.send(xml('message', { to: 'vic@localhost/y', type: 'chat' }, xml('body', {}, 'you are back')));
+    await reached;
+    await cut.stop();
+  }, 30_000);
+
   it('a node that stops cleanly takes its sessions out of the directory at once', async () => {
     const leaving = await cluster.addNode('leaving');
     await online(leaving.c2sPort, 'tina', 'x');

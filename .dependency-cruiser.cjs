@@ -4,6 +4,8 @@
  * test/unit/layers.test.ts runs these rules; a violation fails the suite.
  *
  *   start-up   main.ts, cli/, startup/   builds storage, hosts, modules and listeners
+ *   cluster    cluster/                  membership and the session directory over Redis; only
+ *                                        start-up wires it, features never see it
  *   listeners  http/                     one HTTP port; mounts the WebSocket and BOSH transports
  *              transports/               TCP, WebSocket, BOSH framing (never imports http/)
  *   stream     stream/, sasl/            negotiation, SASL, the authenticated session
@@ -26,6 +28,7 @@ const FEATURES = '^server/(modules|muc|upload)/';
 const STREAM = '^server/(stream|sasl)/';
 const TRANSPORTS = '^server/transports/';
 const HTTP = '^server/http/';
+const CLUSTER = '^server/cluster/';
 
 /** A layer may import only what `allowed` matches (its own directory is always allowed). */
 function layer(name, from, allowed) {
@@ -71,6 +74,7 @@ module.exports = {
     layer('stream', STREAM, [BASE, STORAGE, ACCESS, CORE]),
     layer('transports', TRANSPORTS, [BASE, ACCESS, CORE, STREAM]),
     layer('http', HTTP, [BASE, STORAGE, ACCESS, CORE, FEATURES, STREAM, TRANSPORTS]),
+    layer('cluster', CLUSTER, [BASE, CORE]),
     {
       name: 'startup-on-top',
       comment: 'nothing but the entry point and the CLI starts the server',

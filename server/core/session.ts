@@ -12,21 +12,34 @@ export interface StanzaSink {
   /** The client's address, for per-address limits and keyed hashes; never logged by default. */
   readonly remoteAddress: string;
   readonly transportKind: 'tcp' | 'websocket' | 'bosh';
+  /** Set by a cluster's sink for a session whose connection another node holds. */
+  readonly remote?: boolean;
 }
 
 /** A typed key for per-session state that a module keeps (carbons on, CSI state, …). */
 export { StateKey as SessionKey } from './keyed-state.js';
 
-/** An authenticated, bound client resource. */
+/**
+ * Told when a fact other cluster nodes keep about a session changes (presence, priority,
+ * roster interest, a shared state key). Only a cluster sets one; with none, a change costs a
+ * null check.
+ */
+export interface SessionWatcher {
+  changed(session: Session): void;
+}
+
+/**
+ * An authenticated, bound client resource. On a cluster, the registry also holds sessions of
+ * other nodes, whose sink carries stanzas to the node that holds the connection.
+ */
 export class Session {
   readonly id = randomId(9);
   readonly bare: Jid;
-  /** The last available presence the client broadcast; null before initial presence or after unavailable. */
-  presence: Element | null = null;
-  priority = 0;
-  /** The client fetched its roster, so it receives roster pushes (RFC 6121 §2.1.6). */
-  interestedInRoster = false;
   closed = false;
+  watcher: SessionWatcher | null = null;
+  private presenceElement: Element | null = null;
+  private priorityValue = 0;
+  private interestedInRosterValue = false;
   private readonly state = new KeyedState();
 
   constructor(
@@ -35,6 +48,37 @@ export class Session {
     private readonly sink: StanzaSink,
   ) {
     this.bare = jid.bare();
+  }
+
+  /** The last available presence the client broadcast; null before initial presence or after unavailable. */
+  get presence(): Element | null {
+    return this.presenceElement;
+  }
+
+  set presence(presence: Element | null) {
+    this.presenceElement = presence;
+    this.watcher?.changed(this);
+  }
+
+  get priority(): number {
+    return this.priorityValue;
+  }
+
+  set priority(priority: number) {
+    if (priority === this.priorityValue) return;
+    this.priorityValue = priority;
+    this.watcher?.changed(this);
+  }
+
+  /** The client fetched its roster, so it receives roster pushes (RFC 6121 §2.1.6). */
+  get interestedInRoster(): boolean {
+    return this.interestedInRosterValue;
+  }
+
+  set interestedInRoster(interested: boolean) {
+    if (interested === this.interestedInRosterValue) return;
+    this.interestedInRosterValue = interested;
+    this.watcher?.changed(this);
   }
 
   get isGuest(): boolean {
@@ -47,6 +91,14 @@ export class Session {
 
   get remoteAddress(): string {
     return this.sink.remoteAddress;
+  }
+
+  /**
+   * The connection is on another cluster node. Features never need to know, except to keep
+   * node-local state about a session (what waits for a session is kept where the session is).
+   */
+  get isRemote(): boolean {
+    return this.sink.remote === true;
   }
 
   get transportKind(): StanzaSink['transportKind'] {
@@ -68,5 +120,11 @@ export class Session {
 
   set<T>(key: StateKey<T>, value: T): void {
     this.state.set(key, value);
+    if (key.shared) this.watcher?.changed(this);
+  }
+
+  /** The values of the shared state keys that were set (cluster replication). */
+  sharedState(): Record<string, unknown> {
+    return this.state.sharedValues();
   }
 }

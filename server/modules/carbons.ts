@@ -7,8 +7,8 @@ import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { tryParseJid } from '../jid/jid.js';
 
-/** Whether this resource asked for carbons (off until it enables them). */
-const CARBONS_ENABLED = new SessionKey<boolean>('carbons enabled', () => false);
+/** Whether this resource asked for carbons (off until it enables them); shared, so that other cluster nodes copy to it too. */
+const CARBONS_ENABLED = new SessionKey<boolean>('carbons enabled', () => false, { shared: true });
 
 /**
  * XEP-0280 message carbons: each resource that enabled carbons gets a copy of the chat

@@ -23,12 +23,16 @@ import { ServerEvents } from '../core/events.js';
 import { HostRegistry } from '../core/hosts.js';
 import { Router } from '../core/router.js';
 import { SessionRegistry } from '../core/sessions.js';
+import { startCluster } from './cluster.js';
+import type { ClusterNode } from '../cluster/node.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */
   log?: Logger;
   /** Injectable clock for expiry tests. */
   now?: () => number;
+  /** Prefix of the cluster's Redis keys and channels (tests give each cluster its own); default "palaver:". */
+  clusterKeyPrefix?: string;
 }
 
 export interface RunningServer {
@@ -36,6 +40,8 @@ export interface RunningServer {
   /** Bound addresses, with the real port when the config asked for port 0. */
   addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo };
   certificateFingerprint: string;
+  /** This node's membership when [cluster].redis is set, else null. */
+  cluster: ClusterNode | null;
   stop(reason?: string): Promise<void>;
 }
 
@@ -79,6 +85,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const certificate = await loadOrCreateCertificate(config);
   const secureContext = tls.createSecureContext({ cert: certificate.cert, key: certificate.key });
+  let cluster: ClusterNode | null;
+  try {
+    cluster = await startCluster(config, context, log, options.clusterKeyPrefix);
+  } catch (error) {
+    storage.close();
+    throw error;
+  }
   const connections = new ConnectionTracker();
   const listeners: net.Server[] = [];
   const addresses: RunningServer['addresses'] = {};
@@ -103,6 +116,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
+    await cluster?.stop();
     await storage.close();
     throw error;
   }
@@ -120,6 +134,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     context,
     addresses,
     certificateFingerprint: certificate.fingerprint,
+    cluster,
     stop() {
       stopped ??= (async () => {
         events.emit('shutdown');
@@ -127,6 +142,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           listener.close(() => resolve());
         })));
         for (const cleanup of cleanups) cleanup();
+        await cluster?.stop();
         await closeStorage(storage, log);
         log.info('Palaver stopped');
       })();

@@ -42,6 +42,9 @@ export interface TestServerOptions {
   dataDir?: string;
   /** Where the server's log goes, at the config's [log].level; by default nowhere (or stdout at $PALAVER_TEST_LOG). */
   logTo?: DestinationStream;
+  /** Changes the parsed config before the start (what the config check would refuse, e.g. a cluster on SQLite). */
+  adjustConfig?: (config: Config) => void;
+  clusterKeyPrefix?: string;
 }
 
 export async function startTestServer(overrides: ConfigInput = {}, options: TestServerOptions = {}): Promise<TestServer> {
@@ -53,9 +56,10 @@ export async function startTestServer(overrides: ConfigInput = {}, options: Test
     log: { level: 'silent' },
   }, overrides as Record<string, unknown>);
   const config = configFromObject(input as ConfigInput, dataDir);
+  options.adjustConfig?.(config);
   const level = (process.env.PALAVER_TEST_LOG ?? 'silent') as Config['log']['level'];
   const log = options.logTo ? createLogger(config, options.logTo) : createLogger({ log: { ...config.log, level } });
-  const server = await startServer(config, { log, now: options.now });
+  const server = await startServer(config, { log, now: options.now, clusterKeyPrefix: options.clusterKeyPrefix });
   return {
     server,
     c2sPort: server.addresses.c2s?.port ?? 0,

@@ -40,6 +40,8 @@ export class HeldMessages {
     if ((type !== 'chat' && type !== 'normal') || !ctx.stanza.getChild('body')) return false;
     const sessions = this.server.sessions.of(ctx.to);
     if (sessions.length === 0 || this.server.sessions.messageRecipients(ctx.to).length > 0) return false;
+    // On a cluster, only this node's sessions flush or bounce what waits here.
+    if (sessions.every((session) => session.isRemote)) return false;
     const key = ctx.to.toString();
     const queue = this.held.get(key) ?? [];
     const bytes = Buffer.byteLength(ctx.stanza.toString());

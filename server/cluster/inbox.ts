@@ -1,0 +1,55 @@
+import { StanzaError, StreamError } from '../xml/errors.js';
+import type { Element } from '../xml/element.js';
+import type { Router } from '../core/router.js';
+import type { Session } from '../core/session.js';
+import type { SessionRegistry } from '../core/sessions.js';
+import { tryParseJid } from '../jid/jid.js';
+import type { Logger } from '../log.js';
+import { parseFrame } from './frames.js';
+import { parseElement } from './parse.js';
+
+/**
+ * This member's inbox channel: stanzas other nodes routed to its sessions, and requests to
+ * close one. A stanza goes to the local session only, never back into routing (no loops).
+ * When the session went away between the sender's lookup and now, the stanza gets the answer
+ * RFC 6121 §8.5.3.2 gives for a full JID with no session: an iq request and a message a
+ * person wrote bounce with service-unavailable (to the sender, wherever it is); presence,
+ * results, errors, groupchat and headlines are dropped.
+ */
+export class Inbox {
+  constructor(
+    private readonly sessions: SessionRegistry,
+    private readonly isLocal: (session: Session) => boolean,
+    private readonly router: Router,
+    private readonly log: Logger,
+  ) {}
+
+  receive(text: string): void {
+    const frame = parseFrame(text);
+    const jid = frame && tryParseJid(frame.jid);
+    if (!frame || !jid || jid.resource === null) {
+      this.log.warn({ length: text.length }, 'cluster: dropping a message on this node\'s channel that is not a frame');
+      return;
+    }
+    const session = this.sessions.get(jid);
+    const local = session && this.isLocal(session) ? session : null;
+    if (frame.kind === 'close') {
+      if (local?.id === frame.sessionId) local.close(frame.condition ? new StreamError(frame.condition) : undefined);
+      return;
+    }
+    const stanza = parseElement(frame.stanza);
+    if (!stanza || !['message', 'presence', 'iq'].includes(stanza.name)) {
+      this.log.warn({ length: text.length }, 'cluster: dropping a stanza from another node that does not parse');
+      return;
+    }
+    if (local) local.send(stanza);
+    else this.undeliverable(stanza);
+  }
+
+  private undeliverable(stanza: Element): void {
+    const type = stanza.attrs.type;
+    const request = stanza.name === 'iq' ? type === 'get' || type === 'set'
+      : stanza.name === 'message' && (type === undefined || type === 'chat' || type === 'normal');
+    if (request) this.router.bounce(stanza, new StanzaError('cancel', 'service-unavailable'));
+  }
+}

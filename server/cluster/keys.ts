@@ -1,0 +1,29 @@
+/** Every Redis key and channel of the session directory and membership, in one place. */
+export interface ClusterKeys {
+  /** Set of the members that joined and were not yet cleaned up. */
+  members: string;
+  /** A member's heartbeat, refreshed with a TTL; gone = the member is dead. */
+  heartbeat(member: string): string;
+  /** Hash: a member's sessions, full JID → record, plus SEQUENCE_FIELD. */
+  sessions(member: string): string;
+  /** Lock taken by the one node that announces a dead member's sessions as closed. */
+  reaper(member: string): string;
+  /** Channel of session directory changes, from every member. */
+  directory: string;
+  /** Channel of stanzas and close requests for a member's sessions. */
+  inbox(member: string): string;
+}
+
+/** Field of a member's sessions hash holding the sequence number of its last change (a full JID always has a '/'). */
+export const SEQUENCE_FIELD = '~seq';
+
+export function clusterKeys(prefix: string): ClusterKeys {
+  return {
+    members: `${prefix}members`,
+    heartbeat: (member) => `${prefix}heartbeat:${member}`,
+    sessions: (member) => `${prefix}sessions:${member}`,
+    reaper: (member) => `${prefix}reaper:${member}`,
+    directory: `${prefix}directory`,
+    inbox: (member) => `${prefix}inbox:${member}`,
+  };
+}

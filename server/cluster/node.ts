@@ -1,0 +1,181 @@
+import { StreamError } from '../xml/errors.js';
+import type { Router } from '../core/router.js';
+import type { SessionRegistry } from '../core/sessions.js';
+import type { HostRegistry } from '../core/hosts.js';
+import type { ServerEvents } from '../core/events.js';
+import type { Logger } from '../log.js';
+import type { ClusterConnection } from './connection.js';
+import { clusterKeys, SEQUENCE_FIELD } from './keys.js';
+import { LocalSessions } from './local-sessions.js';
+import { Replicas } from './replicas.js';
+import { Inbox } from './inbox.js';
+import { Membership } from './membership.js';
+import { Reaper } from './reaper.js';
+import { parseDirectoryEvent, type DirectoryEvent } from './directory-events.js';
+
+export interface ClusterNodeParts {
+  connection: ClusterConnection;
+  sessions: SessionRegistry;
+  hosts: HostRegistry;
+  events: ServerEvents;
+  router: Router;
+  log: Logger;
+}
+
+export interface ClusterNode {
+  /** This run's member id (its inbox channel is named after it). */
+  readonly member: string;
+  /** Sessions of other members this node knows (for logs and tests). */
+  readonly remoteSessions: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * One member of the cluster: its sessions in the directory, the others' sessions in its
+ * registry, its inbox, its heartbeat, and the clean-up after a dead member.
+ */
+export async function startClusterNode(parts: ClusterNodeParts): Promise<ClusterNode> {
+  const { connection, sessions, hosts, events, router, log } = parts;
+  const { redis, subscriber, member } = connection;
+  const keys = clusterKeys(connection.prefix);
+  const inboxChannel = keys.inbox(member);
+  let running = true;
+
+  let publishFailures = 0;
+  const publish = (channel: string, frame: string): void => {
+    redis.publish(channel, frame).then(() => { publishFailures = 0; }, (error: unknown) => {
+      // One line per outage, not per stanza.
+      if (publishFailures++ === 0) log.error({ err: error }, 'cluster: stanzas for sessions on other nodes are being lost');
+    });
+  };
+  const local = new LocalSessions(connection, keys, sessions, log);
+  const isLocal = (session: Parameters<LocalSessions['has']>[0]): boolean => local.has(session);
+  const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log);
+  const inbox = new Inbox(sessions, isLocal, router, log);
+  const reaper = new Reaper(connection, keys, replicas, events, log);
+
+  /** While members' hashes are being read, changes wait here and are applied after. */
+  let buffered: DirectoryEvent[] | null = null;
+  let loading: Promise<void> = Promise.resolve();
+
+  const onDirectoryEvent = (event: DirectoryEvent): void => {
+    if (buffered) buffered.push(event);
+    else if (event.op === 'reset') void reload([event.m]);
+    else replicas.apply(event);
+  };
+
+  /** Reads members' hashes (all live members when none are named) with the changes that arrive meanwhile. */
+  const reload = (only?: string[]): Promise<void> => {
+    loading = loading.then(async () => {
+      buffered ??= [];
+      try {
+        const { live, dead } = await membership.liveOthers();
+        const members = only ? live.filter((other) => only.includes(other)) : live;
+        const hashes = await redis.pipeline(members.map((other) => ['hgetall', keys.sessions(other)])).exec();
+        members.forEach((other, i) => {
+          const records = { ...(hashes?.[i]?.[1] as Record<string, string> | undefined) };
+          const sequence = Number(records[SEQUENCE_FIELD] ?? 0);
+          delete records[SEQUENCE_FIELD];
+          replicas.load(other, records, sequence);
+        });
+        if (!only) {
+          for (const gone of replicas.members) if (!live.includes(gone)) replicas.drop(gone, true);
+          for (const other of dead) void reaper.reap(other);
+        }
+      } catch (error) {
+        log.error({ err: error }, 'cluster: could not read the other nodes\' sessions');
+      } finally {
+        const pending = buffered ?? [];
+        buffered = null;
+        for (const event of pending) onDirectoryEvent(event);
+      }
+    });
+    return loading;
+  };
+
+  const membership = new Membership(connection, keys, {
+    dead: (other) => void reaper.reap(other),
+    expired: () => void rejoin(),
+  }, log);
+
+  /**
+   * This node's heartbeat had expired (it lost Redis for longer than the TTL). If another node
+   * cleaned it up, its contacts were told its users went offline: the connections are closed
+   * so that the clients reconnect and announce themselves again.
+   */
+  const rejoin = async (): Promise<void> => {
+    if (await reaper.wasReaped()) {
+      log.error('cluster: this node was cut off from Redis and declared dead; its clients are disconnected to reconnect');
+      for (const session of [...local.all()]) session.close(new StreamError('reset', 'this server lost its cluster; please reconnect'));
+    }
+    await resync();
+  };
+
+  /** After Redis was away: write this node's sessions again and read the others' again. */
+  const resync = async (): Promise<void> => {
+    try {
+      await local.rewrite();
+    } catch (error) {
+      log.error({ err: error }, 'cluster: could not write this node\'s sessions');
+    }
+    await reload();
+  };
+
+  subscriber.on('message', (channel: string, text: string) => {
+    try {
+      if (channel === inboxChannel) {
+        inbox.receive(text);
+      } else if (channel === keys.directory) {
+        const event = parseDirectoryEvent(text);
+        if (event) onDirectoryEvent(event);
+        else log.warn({ length: text.length }, 'cluster: dropping a directory message that does not read');
+      }
+    } catch (error) {
+      log.error({ err: error }, 'cluster: a message from another node failed');
+    }
+  });
+  await subscriber.subscribe(keys.directory, inboxChannel);
+  await membership.join();
+  await local.rewrite();
+  await reload();
+
+  // ioredis reconnects by itself (and subscribes again); what was missed meanwhile is read again.
+  let reconnected = false;
+  const onReady = (): void => {
+    if (!running || reconnected) return;
+    reconnected = true;
+    setTimeout(() => {
+      reconnected = false;
+      void resync();
+    }, 100);
+  };
+  redis.on('ready', onReady);
+  subscriber.on('ready', onReady);
+
+  events.on('session-bound', (session) => {
+    if (running) local.bound(session);
+  });
+  events.on('session-closed', (session) => {
+    if (running) local.closed(session);
+  });
+
+  log.info({ node: connection.node, member }, 'cluster: joined');
+  return {
+    member,
+    get remoteSessions() {
+      return replicas.count;
+    },
+    async stop() {
+      await local.flush();
+      running = false;
+      reaper.stopped = true;
+      await loading;
+      try {
+        await membership.leave();
+      } catch (error) {
+        log.warn({ err: error }, 'cluster: could not leave cleanly; the others will notice the heartbeat stop');
+      }
+      await connection.close();
+    },
+  };
+}

@@ -29,6 +29,16 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** Whether a process with this pid is alive (signal 0 checks without sending anything). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A config body for startServerProcess: data in ./data, plain TCP allowed, one channel
  * "lobby", and no per-occupant flood limit, so that a few guests can make heavy traffic.

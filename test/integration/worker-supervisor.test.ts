@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isRunning } from '../helpers/server-process.js';
 import { superviseWorkers, WorkerStartupError, type Supervisor, type SupervisorOptions } from '../../server/startup/worker-supervisor.js';
 
 const TINY_WORKER = path.join(import.meta.dirname, 'fixtures', 'tiny-worker.mjs');
@@ -43,15 +44,6 @@ function supervise(count: number, modes: (index: number, start: number) => Mode,
   supervisors.push(supervisor);
   const logged = (msg: string) => lines.filter((line) => line.msg === msg);
   return { supervisor, lines, logged, starts };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitForExit(pid: number): Promise<void> {

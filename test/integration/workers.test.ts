@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type XmppClient } from '../helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { REDIS_TEST_URL, requireRedis } from '../helpers/redis.js';
-import { freePort, MAIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { freePort, isRunning, MAIN, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 interface LogLine { msg: string; pid?: number; worker?: number; workerPid?: number; node?: string }
 
@@ -40,15 +40,6 @@ ${extra}`;
 
 function logLines(server: { stdout: string }): LogLine[] {
   return server.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogLine);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function httpStatus(port: number): Promise<number> {

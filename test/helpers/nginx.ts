@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canConnect, freePort } from './server-process.js';
+import { canConnect, freePort, waitWhileStarting } from './server-process.js';
 
 export const NGINX = process.env.PALAVER_TEST_NGINX ?? '/usr/sbin/nginx';
 const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
@@ -130,11 +130,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const state = async () => (child.exitCode !== null || child.signalCode !== null ? 'exited'
     : (await canConnect(ports.http)) && (ports.tcp === undefined || await canConnect(ports.tcp)) ? 'listening' : 'starting');
-  // A plain loop, not expect.poll: suites start nginx in beforeAll.
-  let reached = await state();
-  for (const deadline = Date.now() + 10_000; reached === 'starting' && Date.now() < deadline; reached = await state()) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const reached = await waitWhileStarting(state, 10_000);
   if (reached !== 'listening') {
     child.kill('SIGKILL');
     await exited;

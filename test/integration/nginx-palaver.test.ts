@@ -39,7 +39,8 @@ describe('Palaver nodes behind nginx', () => {
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('<html');
     }
-    expect(new Set(nginx.upstreams())).toEqual(new Set(nodes.map((node) => `127.0.0.1:${node.httpPort}`)));
+    // nginx writes the log line after the answer has gone out.
+    await expect.poll(() => new Set(nginx.upstreams())).toEqual(new Set(nodes.map((node) => `127.0.0.1:${node.httpPort}`)));
   });
 
   it('signs guests in over WebSocket through the balancer, on both nodes', async () => {

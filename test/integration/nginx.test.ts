@@ -105,7 +105,7 @@ describe('nginx in front of two servers', () => {
     expect(answers.filter((name) => name === 'b')).toHaveLength(3);
     for (let i = 1; i < answers.length; i++) expect(answers[i]).not.toBe(answers[i - 1]);
     for (const request of [...a.requests, ...b.requests]) expect(request).toEqual({ forwardedFor: '127.0.0.1', host: 'chat.example' });
-    expect(new Set(nginx.upstreams())).toEqual(new Set([`127.0.0.1:${a.httpPort}`, `127.0.0.1:${b.httpPort}`]));
+    await expect.poll(() => new Set(nginx.upstreams())).toEqual(new Set([`127.0.0.1:${a.httpPort}`, `127.0.0.1:${b.httpPort}`]));
   });
 
   it('proxies WebSocket upgrades to both servers', async () => {

@@ -1,111 +1,17 @@
 /**
- * `palaver start`: runs the server in the foreground until SIGTERM or SIGINT.
- *
- * The first signal stops the server gracefully (`stop('system-shutdown')`) and exits 0;
- * if that takes more than 10 s the process exits 1 anyway. A second signal exits at once.
- * A signal during startup stops the server as soon as it is up.
+ * `palaver start`: one server process, or with `[cluster].workers` above one, a primary
+ * that keeps that many worker processes running (each worker comes back here as a cluster
+ * worker and runs one server).
  */
 import type { Config } from '../config/types.js';
-import { ConfigError } from '../config/load.js';
-import { CertificateError } from '../tls/certificate.js';
-import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
-
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-/** After a clean stop, how long pending output (logs) may take before the process exits. */
-const EXIT_GRACE_MS = 500;
-const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
-
-interface Stoppable {
-  stop(reason?: string): Promise<void>;
-}
+import { workerCount, workerIdentity } from '../startup/workers.js';
+import { runInForeground } from './foreground.js';
+import { startPrimary, startWorker } from './start-workers.js';
 
 export async function startCommand(config: Config): Promise<void> {
-  let running: Stoppable | null = null;
-  let stopRequested = false;
-  let stopping = false;
-
-  const shutdown = (): void => {
-    if (stopping || running === null) return;
-    stopping = true;
-    const server = running;
-    server.stop('system-shutdown').then(
-      () => {
-        process.exitCode = 0;
-        // Normally the event loop is empty now and the process ends by itself; a handle
-        // someone forgot to close must not keep it alive.
-        setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
-      },
-      (err: unknown) => {
-        process.stderr.write(`palaver: error while stopping: ${errorMessage(err)}\n`);
-        process.exit(EXIT_RUNTIME);
-      },
-    );
-  };
-
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopRequested) {
-      process.stderr.write(`palaver: ${signal} again, exiting without waiting\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? EXIT_RUNTIME);
-    }
-    stopRequested = true;
-    process.stderr.write(`palaver: ${signal} received, stopping (send it again to exit at once)\n`);
-    setTimeout(() => {
-      process.stderr.write(`palaver: the server did not stop within ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting\n`);
-      process.exit(EXIT_RUNTIME);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
-    shutdown(); // waits for startup to finish when it has not yet
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
-  // Loaded only here, so that `check` and the account commands do not load the whole server.
-  try {
-    const { startServer } = await import('../startup/server.js');
-    running = await startServer(config);
-  } catch (err) {
-    throw startupError(err);
-  }
-  if (stopRequested) shutdown();
-}
-
-/** Turns a startup failure into a one-line CLI error. */
-function startupError(err: unknown): CliError {
-  if (err instanceof CliError) return err;
-  if (err instanceof ConfigError) return new CliError(err.message, EXIT_USAGE);
-  if (err instanceof CertificateError) return new CliError(err.message, EXIT_USAGE);
-  const sys = findSystemError(err);
-  if (sys && (sys.syscall === 'listen' || sys.syscall === 'bind' || sys.code === 'EADDRINUSE')) {
-    const where = sys.address !== undefined
-      ? `${sys.address.includes(':') ? `[${sys.address}]` : sys.address}${sys.port !== undefined ? `:${sys.port}` : ''}`
-      : 'the configured address';
-    const reason = sys.code === 'EADDRINUSE' ? 'the address is already in use (is another server running on that port?)'
-      : sys.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)'
-      : sys.code === 'EADDRNOTAVAIL' ? 'that address does not belong to this machine'
-      : sys.message;
-    return new CliError(`cannot listen on ${where}: ${reason}`, EXIT_RUNTIME);
-  }
-  return new CliError(`cannot start: ${errorMessage(err)}`, EXIT_RUNTIME);
-}
-
-interface SystemError {
-  code?: string;
-  syscall?: string;
-  address?: string;
-  port?: number;
-  message: string;
-}
-
-/** The first error in the `cause` chain that carries an errno code. */
-function findSystemError(err: unknown): SystemError | null {
-  let current: unknown = err;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
-    const candidate = current as Error & SystemError;
-    if (typeof candidate.code === 'string' && /^E[A-Z]+$/.test(candidate.code)) return candidate;
-    current = (current as Error & { cause?: unknown }).cause;
-  }
-  return null;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const worker = workerIdentity();
+  if (worker) return startWorker(config, worker);
+  const workers = workerCount(config.cluster.workers);
+  if (workers > 1) return startPrimary(config, workers);
+  return runInForeground(config);
 }

@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { expect } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const MAIN = path.join(ROOT, 'dist', 'server', 'main.js');
@@ -27,6 +26,30 @@ export function canConnect(port: number): Promise<boolean> {
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Calls `state` every 50 ms while it answers 'starting', up to `timeoutMs`; returns its last
+ * answer. A plain loop rather than expect.poll, which only works inside a test, not in beforeAll.
+ */
+export async function waitWhileStarting<T extends string>(state: () => Promise<T | 'starting'>, timeoutMs: number): Promise<T | 'starting'> {
+  const deadline = Date.now() + timeoutMs;
+  let reached = await state();
+  while (reached === 'starting' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    reached = await state();
+  }
+  return reached;
+}
+
+/** Whether a process with this pid is alive (signal 0 checks without sending anything). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -87,7 +110,7 @@ export async function startServerProcess(dir: string, body: string, ports: { c2s
     return exited;
   };
   const state = async () => (child.exitCode !== null ? 'exited' : (await canConnect(c2sPort)) ? 'listening' : 'starting');
-  const reached = await expect.poll(state, { timeout: 15_000, interval: 50 }).not.toBe('starting').then(state, () => 'starting');
+  const reached = await waitWhileStarting(state, 15_000);
   if (reached !== 'listening') {
     child.kill('SIGKILL');
     throw new Error(`the server did not start; stderr: ${stderr}; stdout: ${stdout}`);

@@ -74,7 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       perAccount: config.limits.sasl_failures_per_account_per_minute,
       now,
     }),
-    access: createAccessControl(config, now),
+    access: createAccessControl(config, now, (reason) => events.emit('refused', reason)),
   };
 
   const cleanups = loadModules(MODULES, context);

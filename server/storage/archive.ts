@@ -102,6 +102,8 @@ export interface ArchiveStore {
   deleteRoomsExcept(domain: string, keep: readonly string[]): number;
   /** Writes what is batched; called before the storage closes. */
   flush(): void;
+  /** Appends accepted but not yet committed (a store that batches; the metrics show it). */
+  queuedAppends?(): number;
 }
 
 /** History on join never sends more than this, whatever the room asks. */

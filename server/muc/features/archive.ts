@@ -76,7 +76,11 @@ export const archive: RoomFeature = {
     const historyOf = (room: Room) => (!room.config.archive ? null : room.config.persistent ? histories.lasting : histories.temporary);
 
     events.on('history-append', ({ room, entry }) => {
-      historyOf(room)?.append(room.jid.toString(), entry);
+      const history = historyOf(room);
+      if (history) {
+        history.append(room.jid.toString(), entry);
+        server.events.emit('archive-append', history === histories.lasting ? 'lasting' : 'temporary');
+      }
       return room.config.archive;
     }, BEFORE_MEMORY);
     events.on('history-get', (request) => {

@@ -1,0 +1,66 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ServerContext } from '../core/context.js';
+import { TRANSPORTS } from './online.js';
+
+/**
+ * Counters fed by the server's events: connections, sign-ins, stanzas, room deliveries,
+ * archive writes, uploads and refusals. The features only emit events; nothing here is
+ * called from them.
+ */
+export function registerTrafficMetrics(registry: Registry, server: ServerContext): void {
+  const { events } = server;
+  const registers = [registry];
+
+  const connections = new Gauge({
+    name: 'palaver_connections', help: 'Open client connections (streams, signed in or not)', labelNames: ['transport'], registers,
+  });
+  for (const transport of TRANSPORTS) connections.set({ transport }, 0);
+  events.on('stream-opened', (transport) => connections.inc({ transport }));
+  events.on('stream-closed', (transport) => connections.dec({ transport }));
+
+  const signIns = new Counter({
+    name: 'palaver_sign_ins_total',
+    help: 'SASL sign-ins by outcome (succeeded, failed: wrong credentials, refused: a limit) and kind (guest, account)',
+    labelNames: ['outcome', 'kind'],
+    registers,
+  });
+  events.on('sign-in', ({ outcome, guest }) => signIns.inc({ outcome, kind: guest ? 'guest' : 'account' }));
+
+  const stanzasIn = new Counter({ name: 'palaver_stanzas_in_total', help: 'Stanzas received from signed-in clients', labelNames: ['transport'], registers });
+  const stanzasOut = new Counter({ name: 'palaver_stanzas_out_total', help: 'Stanzas sent to signed-in clients', labelNames: ['transport'], registers });
+  for (const transport of TRANSPORTS) {
+    stanzasIn.inc({ transport }, 0);
+    stanzasOut.inc({ transport }, 0);
+  }
+  events.on('stanza-from-client', (session) => stanzasIn.inc({ transport: session.transportKind }));
+  events.on('stanza-to-client', (transport) => stanzasOut.inc({ transport }));
+
+  const roomMessages = new Counter({ name: 'palaver_room_messages_total', help: 'Messages sent by rooms to their occupants', registers });
+  const roomDeliveries = new Counter({ name: 'palaver_room_deliveries_total', help: 'Copies of room messages delivered to occupant resources', registers });
+  events.on('room-delivery', (copies) => {
+    roomMessages.inc();
+    roomDeliveries.inc(copies);
+  });
+
+  const archiveAppends = new Counter({
+    name: 'palaver_archive_appends_total', help: 'Room messages archived (lasting: persistent rooms, in the database; temporary: in memory)',
+    labelNames: ['store'], registers,
+  });
+  events.on('archive-append', (store) => archiveAppends.inc({ store }));
+
+  const uploads = new Counter({ name: 'palaver_uploads_total', help: 'Files uploaded and stored', registers });
+  const uploadBytes = new Counter({ name: 'palaver_upload_bytes_total', help: 'Bytes of files uploaded and stored', registers });
+  const uploadsExpired = new Counter({ name: 'palaver_uploads_expired_total', help: 'Uploads deleted because they expired', registers });
+  events.on('upload-stored', (bytes) => {
+    uploads.inc();
+    uploadBytes.inc(bytes);
+  });
+  events.on('uploads-expired', (count) => uploadsExpired.inc(count));
+
+  const refusals = new Counter({
+    name: 'palaver_refusals_total',
+    help: 'Clients turned away: allowlist, connections-per-address, guest-sign-ins-per-minute, sign-in-failures',
+    labelNames: ['reason'], registers,
+  });
+  events.on('refused', (reason) => refusals.inc({ reason }));
+}

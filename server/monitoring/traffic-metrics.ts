@@ -1,6 +1,9 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServerContext } from '../core/context.js';
+import type { RefusalReason } from '../core/events.js';
 import { TRANSPORTS } from './online.js';
+
+const REFUSAL_REASONS: readonly RefusalReason[] = ['allowlist', 'connections-per-address', 'guest-sign-ins-per-minute', 'sign-in-failures'];
 
 /**
  * Counters fed by the server's events: connections, sign-ins, stanzas, room deliveries,
@@ -24,6 +27,7 @@ export function registerTrafficMetrics(registry: Registry, server: ServerContext
     labelNames: ['outcome', 'kind'],
     registers,
   });
+  for (const outcome of ['succeeded', 'failed', 'refused']) for (const kind of ['guest', 'account']) signIns.inc({ outcome, kind }, 0);
   events.on('sign-in', ({ outcome, guest }) => signIns.inc({ outcome, kind: guest ? 'guest' : 'account' }));
 
   const stanzasIn = new Counter({ name: 'palaver_stanzas_in_total', help: 'Stanzas received from signed-in clients', labelNames: ['transport'], registers });
@@ -46,6 +50,7 @@ export function registerTrafficMetrics(registry: Registry, server: ServerContext
     name: 'palaver_archive_appends_total', help: 'Room messages archived (lasting: persistent rooms, in the database; temporary: in memory)',
     labelNames: ['store'], registers,
   });
+  for (const store of ['lasting', 'temporary']) archiveAppends.inc({ store }, 0);
   events.on('archive-append', (store) => archiveAppends.inc({ store }));
 
   const uploads = new Counter({ name: 'palaver_uploads_total', help: 'Files uploaded and stored', registers });
@@ -59,8 +64,9 @@ export function registerTrafficMetrics(registry: Registry, server: ServerContext
 
   const refusals = new Counter({
     name: 'palaver_refusals_total',
-    help: 'Clients turned away: allowlist, connections-per-address, guest-sign-ins-per-minute, sign-in-failures',
+    help: `Clients turned away by access control and the sign-in limits (${REFUSAL_REASONS.join(', ')})`,
     labelNames: ['reason'], registers,
   });
+  for (const reason of REFUSAL_REASONS) refusals.inc({ reason }, 0);
   events.on('refused', (reason) => refusals.inc({ reason }));
 }

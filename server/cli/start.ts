@@ -4,11 +4,16 @@
  * The first signal stops the server gracefully (`stop('system-shutdown')`) and exits 0;
  * if that takes more than 10 s the process exits 1 anyway. A second signal exits at once.
  * A signal during startup stops the server as soon as it is up.
+ *
+ * SIGHUP re-reads the config file and applies what can change live (startup/reload.ts);
+ * `palaver reload` sends it to the pid in <data_dir>/palaver.pid, written here once the
+ * server listens and removed when it has stopped.
  */
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../config/load.js';
 import { CertificateError } from '../tls/certificate.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
+import { pidFilePath, removePidFile, writePidFile } from './pid-file.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** After a clean stop, how long pending output (logs) may take before the process exits. */
@@ -17,12 +22,14 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGT
 
 interface Stoppable {
   stop(reason?: string): Promise<void>;
+  reload(): Promise<unknown>;
 }
 
 export async function startCommand(config: Config): Promise<void> {
   let running: Stoppable | null = null;
   let stopRequested = false;
   let stopping = false;
+  const pidFile = pidFilePath(config);
 
   const shutdown = (): void => {
     if (stopping || running === null) return;
@@ -30,6 +37,7 @@ export async function startCommand(config: Config): Promise<void> {
     const server = running;
     server.stop('system-shutdown').then(
       () => {
+        removePidFile(pidFile);
         process.exitCode = 0;
         // Normally the event loop is empty now and the process ends by itself; a handle
         // someone forgot to close must not keep it alive.
@@ -45,6 +53,7 @@ export async function startCommand(config: Config): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopRequested) {
       process.stderr.write(`palaver: ${signal} again, exiting without waiting\n`);
+      removePidFile(pidFile);
       process.exit(SIGNAL_EXIT[signal] ?? EXIT_RUNTIME);
     }
     stopRequested = true;
@@ -57,11 +66,17 @@ export async function startCommand(config: Config): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Installed before start-up: SIGHUP's default action would end the process.
+  process.on('SIGHUP', () => {
+    if (running === null || stopping) return;
+    running.reload().catch((err: unknown) => process.stderr.write(`palaver: reload failed: ${errorMessage(err)}\n`));
+  });
 
   // Loaded only here, so that `check` and the account commands do not load the whole server.
   try {
     const { startServer } = await import('../startup/server.js');
     running = await startServer(config);
+    writePidFile(pidFile);
   } catch (err) {
     throw startupError(err);
   }

@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type net from 'node:net';
-import tls from 'node:tls';
 import type { Config } from '../config/types.js';
 import { parseListenAddress } from '../config/address.js';
 import { createLogger, type Logger } from '../log.js';
@@ -9,6 +8,7 @@ import { createMemoryUserStorage } from '../storage/memory/index.js';
 import type { Storage, UserStorage } from '../storage/types.js';
 import type { HostKind } from '../core/host.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
+import { ServerCredentials } from '../tls/server-credentials.js';
 import { AuthThrottle } from '../sasl/auth-throttle.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import type { StreamContext } from '../stream/context.js';
@@ -23,6 +23,7 @@ import { ServerEvents } from '../core/events.js';
 import { HostRegistry } from '../core/hosts.js';
 import { Router } from '../core/router.js';
 import { SessionRegistry } from '../core/sessions.js';
+import { ConfigReloader, type ReloadOutcome } from './reload.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */
@@ -35,7 +36,10 @@ export interface RunningServer {
   context: StreamContext;
   /** Bound addresses, with the real port when the config asked for port 0. */
   addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo };
-  certificateFingerprint: string;
+  /** The certificate in force (a reload may change it). */
+  readonly certificateFingerprint: string;
+  /** Re-reads the config file and applies what can change live (startup/reload.ts). */
+  reload(): Promise<ReloadOutcome>;
   stop(reason?: string): Promise<void>;
 }
 
@@ -80,7 +84,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const cleanups = loadModules(MODULES, context);
 
   const certificate = await loadOrCreateCertificate(config);
-  const secureContext = tls.createSecureContext({ cert: certificate.cert, key: certificate.key });
+  const credentials = new ServerCredentials(certificate);
+  const { secureContext } = credentials;
   const connections = new ConnectionTracker();
   const listeners: net.Server[] = [];
   const addresses: RunningServer['addresses'] = {};
@@ -117,11 +122,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     certificateSha256: certificate.fingerprint,
   }, 'Palaver is listening');
 
+  const reloader = new ConfigReloader(context, credentials);
   let stopped: Promise<void> | null = null;
   return {
     context,
     addresses,
-    certificateFingerprint: certificate.fingerprint,
+    get certificateFingerprint() {
+      return credentials.fingerprint;
+    },
+    reload: () => reloader.reload(),
     stop() {
       stopped ??= (async () => {
         events.emit('shutdown');

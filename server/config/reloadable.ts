@@ -41,7 +41,7 @@ export function isLiveSetting(key: string): boolean {
 /** Which keys differ between the config in force and the one just read, and which of them apply live. */
 export function planReload(current: Config, next: Config): ReloadPlan {
   const plan: ReloadPlan = { live: [], needsRestart: [] };
-  for (const key of changedKeys(current as unknown as Tree, next as unknown as Tree, '')) {
+  for (const key of changedKeys(current as unknown as Tree, next as unknown as Tree, '').sort()) {
     (isLiveSetting(key) ? plan.live : plan.needsRestart).push(key);
   }
   return plan;

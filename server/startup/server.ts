@@ -24,6 +24,7 @@ import { HostRegistry } from '../core/hosts.js';
 import { Router } from '../core/router.js';
 import { SessionRegistry } from '../core/sessions.js';
 import { ConfigReloader, type ReloadOutcome } from './reload.js';
+import { hostPort, startMessage } from './start-line.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */
@@ -116,11 +117,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   log.info({
     domains: hosts.all().map((host) => `${host.name} (${host.kind})`),
-    c2s: addresses.c2s && `${addresses.c2s.address}:${addresses.c2s.port}`,
-    c2sDirectTls: addresses.c2sDirectTls && `${addresses.c2sDirectTls.address}:${addresses.c2sDirectTls.port}`,
-    http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
+    c2s: hostPort(addresses.c2s),
+    c2sDirectTls: hostPort(addresses.c2sDirectTls),
+    http: hostPort(addresses.http),
     certificateSha256: certificate.fingerprint,
-  }, 'Palaver is listening');
+  }, startMessage(config, addresses));
 
   const reloader = new ConfigReloader(context, credentials);
   let stopped: Promise<void> | null = null;

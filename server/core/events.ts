@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Session } from './session.js';
 import type { Element } from '../xml/element.js';
 import type { Logger } from '../log.js';
@@ -65,18 +64,20 @@ export interface ServerEventMap {
 type Listener = (...args: unknown[]) => void;
 
 export class ServerEvents {
-  private readonly emitter = new EventEmitter();
+  /**
+   * Copied on write: `on` replaces an event's array, so `emit` walks its array without
+   * copying it (some events fire per stanza) and a listener added meanwhile waits for the next.
+   */
+  private readonly listeners = new Map<keyof ServerEventMap, readonly Listener[]>();
 
   /**
    * log: where a failing listener is reported. Without it (unit fixtures) the first failure
    * is rethrown once every listener has run.
    */
-  constructor(private readonly log?: Pick<Logger, 'error'>) {
-    this.emitter.setMaxListeners(100);
-  }
+  constructor(private readonly log?: Pick<Logger, 'error'>) {}
 
   on<K extends keyof ServerEventMap>(event: K, listener: (...args: ServerEventMap[K]) => void): void {
-    this.emitter.on(event, listener as Listener);
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener as Listener]);
   }
 
   /**
@@ -86,7 +87,9 @@ export class ServerEvents {
    */
   emit<K extends keyof ServerEventMap>(event: K, ...args: ServerEventMap[K]): void {
     let failure: { error: unknown } | null = null;
-    for (const listener of this.emitter.listeners(event) as Listener[]) {
+    const listeners = this.listeners.get(event);
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
       try {
         listener(...args);
       } catch (error) {

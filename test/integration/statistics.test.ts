@@ -4,6 +4,8 @@ import { connectWebSocketClient } from '../helpers/web.js';
 import type { TestServer } from '../helpers/server.js';
 import { httpRequest } from '../helpers/http-get.js';
 import { packageVersion } from '../../server/version.js';
+import { privacyStatement } from '../../server/cli/privacy.js';
+import { configFromObject } from '../../server/config/load.js';
 
 /** GET /api/statistics over a real listener, with guests and account holders on TCP and WebSocket. */
 
@@ -69,6 +71,9 @@ describe('GET /api/statistics', () => {
     expect(body.public_rooms).toEqual([{ room: roomJid('lobby'), title: 'The lobby', occupants: 1, nicks: ['Alice'] }]);
     // The members of the hidden room stay out of it.
     expect(JSON.stringify(body)).not.toContain('Bob');
+    // The privacy statement says so.
+    expect(privacyStatement(server.server.context.config)).toContain('**nicknames of the people in public rooms**');
+    expect(privacyStatement(configFromObject({}))).not.toContain('nicknames of the people');
   });
 
   it('is a 404 with [api].statistics = false', async () => {

@@ -15,7 +15,7 @@ export function registerTrafficMetrics(registry: Registry, server: ServerContext
   const registers = [registry];
 
   const connections = new Gauge({
-    name: 'palaver_connections', help: 'Open client connections (streams, signed in or not)', labelNames: ['transport'], registers,
+    name: 'palaver_connections', help: 'Open client streams, signed in or not (TCP and WebSocket connections, BOSH sessions)', labelNames: ['transport'], registers,
   });
   for (const transport of TRANSPORTS) connections.set({ transport }, 0);
   events.on('stream-opened', (transport) => connections.inc({ transport }));

@@ -9,9 +9,9 @@
  * the 'config-reloaded' event (the MUC module creates new [[channels]]).
  */
 import { ConfigError, loadConfig } from '../config/load.js';
-import { applyLiveSettings, planReload } from '../config/reloadable.js';
+import { applyLiveSettings, planReload, type ReloadPlan } from '../config/reloadable.js';
 import type { Config } from '../config/types.js';
-import { CertificateError, loadOrCreateCertificate } from '../tls/certificate.js';
+import { CertificateError, loadOrCreateCertificate, type LoadedCertificate } from '../tls/certificate.js';
 import type { ServerCredentials } from '../tls/server-credentials.js';
 import { AuthThrottle } from '../sasl/auth-throttle.js';
 import type { StreamContext } from '../stream/context.js';
@@ -45,17 +45,22 @@ export class ConfigReloader {
     if (config.source === null) {
       return this.refused('the server was started without a config file (embedded defaults), so there is nothing to re-read');
     }
+    let plan: ReloadPlan;
+    let certificate: LoadedCertificate;
     let next: Config;
-    let certificate;
     try {
       next = loadConfig(config.source);
-      certificate = await loadOrCreateCertificate(next);
+      plan = planReload(config, next);
+      // The certificate for the settings that will be in force: a changed domain (which
+      // needs a restart) must not make the self-signed certificate be generated anew now.
+      const candidate = structuredClone(config);
+      applyLiveSettings(candidate, next, plan.live);
+      certificate = await loadOrCreateCertificate(candidate);
     } catch (error) {
       if (error instanceof ConfigError || error instanceof CertificateError) return this.refused(error.message);
       throw error;
     }
 
-    const plan = planReload(config, next);
     if (plan.needsRestart.length > 0) {
       log.warn({ keys: plan.needsRestart }, `configuration reload: ${plan.needsRestart.join(', ')} changed and needs a restart; the running value stays until then`);
     }

@@ -110,6 +110,15 @@ describe('reload', () => {
     expect(warning).toMatchObject({ level: 40, keys: ['muc.history_length', 'server.admins'] });
   });
 
+  it('a new domain waits for the restart, and so does the self-signed certificate made for it', async () => {
+    const target = await startWith('');
+    const fingerprint = target.server.certificateFingerprint;
+    const outcome = await target.reloadWith('[server]\ndomain = "chat.example"');
+    expect(outcome.needsRestart).toEqual(expect.arrayContaining(['server.domain', 'muc.domain', 'anonymous.domain']));
+    expect(target.server.certificateFingerprint).toBe(fingerprint);
+    expect(target.server.context.config.server.domain).toBe('localhost');
+  });
+
   it('a broken file is refused with the config error, and nothing changes', async () => {
     const target = await startWith('[landing]\ntitle = "Kept"');
     const outcome = await target.reloadWith('[landing]\ntitle = "Lost"\n[limits]\nread_rate = "fast"');

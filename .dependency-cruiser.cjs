@@ -9,7 +9,8 @@
  *   listeners  http/                     one HTTP port; mounts the WebSocket and BOSH transports
  *              transports/               TCP, WebSocket, BOSH framing (never imports http/)
  *   stream     stream/, sasl/            negotiation, SASL, the authenticated session
- *   features   modules/, muc/, upload/   register handlers on core; modules/ loads muc/ and upload/
+ *   features   modules/, muc/, upload/,  register handlers on core; modules/ loads muc/, upload/
+ *              monitoring/               and monitoring/
  *   core       core/                     router, sessions, hosts, module API, services, events
  *   access     access/                   allowlist, proxies, per-address limits, origins, CORS and
  *                                        their refusals (used by listeners, stream and features)
@@ -24,7 +25,7 @@ const BASE = '^server/(config|xml|jid|util|tls)/|^server/(log|version)\\.ts$';
 const STORAGE = '^server/storage/';
 const ACCESS = '^server/access/';
 const CORE = '^server/core/';
-const FEATURES = '^server/(modules|muc|upload)/';
+const FEATURES = '^server/(modules|muc|upload|monitoring)/';
 const STREAM = '^server/(stream|sasl)/';
 const TRANSPORTS = '^server/transports/';
 const HTTP = '^server/http/';

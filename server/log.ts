@@ -1,16 +1,25 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config/types.js';
+import { formatLogLine } from './util/log-lines.js';
 
 export type { Logger };
 
 /**
- * JSON logs on stdout (or `destination`). Client addresses are only ever logged through
- * addressField(), which leaves them out unless the admin set [log].ip_addresses = true.
- * Every line passes through redactSecrets on its way out, whatever the level.
+ * Logs on stdout (or `destination`): readable lines when stdout is a terminal, JSON
+ * otherwise (a service manager, a file, a log collector). Client addresses are only ever
+ * logged through addressField(), which leaves them out unless the admin set
+ * [log].ip_addresses = true. Every line passes through redactSecrets on its way out,
+ * whatever the level and the format.
  */
 export function createLogger(config: Pick<Config, 'log'>, destination?: DestinationStream): Logger {
   const options = { level: config.log.level, base: { service: 'palaver' }, hooks: { streamWrite: redactSecrets } };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  return process.stdout.isTTY ? pino(options, readableLines(process.stdout)) : pino(options);
+}
+
+/** For a terminal: each JSON line written as formatLogLine's text, in colour. */
+export function readableLines(out: Pick<NodeJS.WritableStream, 'write'>, colour = true): DestinationStream {
+  return { write: (line: string) => void out.write(formatLogLine(line, { colour })) };
 }
 
 /** `{ address }` to spread into a log line's fields, or nothing unless [log].ip_addresses is on. */

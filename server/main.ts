@@ -4,6 +4,7 @@
  *
  *   palaver start   [--config FILE]
  *   palaver check   [--config FILE]
+ *   palaver reload  [--config FILE]
  *   palaver privacy [--config FILE]
  *   palaver adduser [--config FILE] [--password-file FILE] JID
  *   palaver passwd  [--config FILE] [--password-file FILE] JID
@@ -28,6 +29,7 @@ const USAGE = `Usage: palaver <command> [options]
 Commands:
   start   [--config FILE]                            run the server in the foreground
   check   [--config FILE]                            validate the configuration and show a summary
+  reload  [--config FILE]                            make the running server re-read its configuration (SIGHUP)
   privacy [--config FILE]                            print what this configuration keeps about people, where and for how long (Markdown)
   adduser [--config FILE] [--password-file FILE] JID create an account (user@<server.domain>)
   passwd  [--config FILE] [--password-file FILE] JID change an account's password
@@ -44,8 +46,8 @@ Without --password-file, adduser and passwd read the password from stdin when it
 terminal (one line; an identical second line is taken as confirmation), or ask for it twice.
 `;
 
-type Command = 'start' | 'check' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'migrate';
-const COMMANDS: readonly Command[] = ['start', 'check', 'privacy', 'adduser', 'passwd', 'deluser', 'migrate'];
+type Command = 'start' | 'check' | 'reload' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'migrate';
+const COMMANDS: readonly Command[] = ['start', 'check', 'reload', 'privacy', 'adduser', 'passwd', 'deluser', 'migrate'];
 const TAKES_JID: readonly Command[] = ['adduser', 'passwd', 'deluser'];
 const TAKES_PASSWORD: readonly Command[] = ['adduser', 'passwd'];
 
@@ -131,6 +133,11 @@ async function run(argv: readonly string[]): Promise<void> {
     case 'check': {
       const { checkConfig } = await import('./cli/check.js');
       await checkConfig(config);
+      return;
+    }
+    case 'reload': {
+      const { reloadCommand } = await import('./cli/reload.js');
+      reloadCommand(config);
       return;
     }
     case 'privacy': {

@@ -30,7 +30,7 @@ function clientFromRequest(access: AccessControl, req: IncomingMessage): ClientA
 export function admitClient(access: AccessControl, req: IncomingMessage): ClientAddress | TextAnswer {
   const client = clientFromRequest(access, req);
   if (client === null) return BAD_FORWARDED_FOR;
-  return access.allows(client.address) ? client : OUTSIDE_ALLOWLIST;
+  return access.admitsRequest(client.address) ? client : OUTSIDE_ALLOWLIST;
 }
 
 export function isTextAnswer(value: ClientAddress | TextAnswer): value is TextAnswer {

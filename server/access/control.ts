@@ -13,8 +13,10 @@ export interface Admission {
  * every listener. Addresses are canonical (normaliseAddress) and never logged by default.
  */
 export interface AccessControl {
-  /** The allowlist alone: may this address use the server at all (every HTTP request)? */
+  /** The allowlist alone: may this address use the server at all? A question, not a refusal. */
   allows(address: string): boolean;
+  /** The allowlist for one HTTP request: false is a refusal, and is counted as one. */
+  admitsRequest(address: string): boolean;
   /**
    * A new long-lived connection (TCP stream, WebSocket, BOSH session): the allowlist and the
    * per-address connection limit. Returns null when the address may not connect.
@@ -29,7 +31,15 @@ export interface AccessControl {
    * over [access].anonymous_logins_per_minute, and then nothing is counted.
    */
   takeAnonymousLogin(address: string): boolean;
+  /**
+   * Takes the [access] settings of a reloaded config. Connections already admitted stay;
+   * the new allowlist and limits apply to what comes next.
+   */
+  reconfigure(config: Pick<Config, 'access'>): void;
 }
+
+/** Why a client was turned away (the same names as core's RefusalReason; access sits below core). */
+export type AccessRefusal = 'allowlist' | 'connections-per-address' | 'guest-sign-ins-per-minute';
 
 /**
  * Concurrent connections per client address (TCP streams, WebSockets and BOSH sessions
@@ -39,7 +49,7 @@ export interface AccessControl {
 class ConnectionCounter {
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly limit: number) {}
+  constructor(public limit: number) {}
 
   /** Counts a new connection; false (and nothing counted) when the address is at its limit. */
   acquire(address: string): boolean {
@@ -64,21 +74,36 @@ class ConnectionCounter {
  * [access] as configured. An empty allowlist admits every address. Limits count per
  * addressLimitKey: an IPv6 client's whole /64 shares one count.
  */
-export function createAccessControl(config: Pick<Config, 'access'>, now: () => number = Date.now): AccessControl {
-  const allow = new NetworkList(config.access.allow);
-  const trusted = new NetworkList(config.access.trusted_proxies);
+export function createAccessControl(
+  config: Pick<Config, 'access'>,
+  now: () => number = Date.now,
+  onRefused: (reason: AccessRefusal) => void = () => {},
+): AccessControl {
+  let allow = new NetworkList(config.access.allow);
+  let trusted = new NetworkList(config.access.trusted_proxies);
   const connections = new ConnectionCounter(config.access.max_connections_per_address);
   // A sliding one-minute window per address; FailureThrottle is exactly that counter (its
   // "failures" here are sign-ins), with its sweep and key cap keeping memory bounded.
-  const guestLogins = new FailureThrottle({ limit: config.access.anonymous_logins_per_minute, now });
+  const guestLoginsThrottle = (limit: number) => new FailureThrottle({ limit, now });
+  let guestLoginLimit = config.access.anonymous_logins_per_minute;
+  let guestLogins = guestLoginsThrottle(guestLoginLimit);
 
   const allows = (address: string): boolean => allow.isEmpty || allow.contains(address);
+  const refused = (reason: AccessRefusal): false => {
+    onRefused(reason);
+    return false;
+  };
 
   return {
     allows,
+    admitsRequest: (address: string) => allows(address) || refused('allowlist'),
     admit(address: string): Admission | null {
       const key = addressLimitKey(address);
-      if (!allows(address) || !connections.acquire(key)) return null;
+      const refusal = !allows(address) ? 'allowlist' : !connections.acquire(key) ? 'connections-per-address' : null;
+      if (refusal !== null) {
+        onRefused(refusal);
+        return null;
+      }
       let released = false;
       return {
         release() {
@@ -92,9 +117,19 @@ export function createAccessControl(config: Pick<Config, 'access'>, now: () => n
     resolveClient: (request: PeerRequest) => resolveClient(request, trusted),
     takeAnonymousLogin(address: string): boolean {
       const key = addressLimitKey(address);
-      if (guestLogins.isBlocked(key)) return false;
+      if (guestLogins.isBlocked(key)) return refused('guest-sign-ins-per-minute');
       guestLogins.recordFailure(key);
       return true;
+    },
+    reconfigure(next: Pick<Config, 'access'>): void {
+      allow = new NetworkList(next.access.allow);
+      trusted = new NetworkList(next.access.trusted_proxies);
+      connections.limit = next.access.max_connections_per_address;
+      // A new limit starts a new window: the old counts were made against the old limit.
+      if (next.access.anonymous_logins_per_minute !== guestLoginLimit) {
+        guestLoginLimit = next.access.anonymous_logins_per_minute;
+        guestLogins = guestLoginsThrottle(guestLoginLimit);
+      }
     },
   };
 }

@@ -5,6 +5,10 @@
  * The first signal stops the server gracefully (`stop('system-shutdown')`) and exits 0;
  * if that takes more than 10 s the process exits 1 anyway. A second signal exits at once.
  * A signal during startup stops the server as soon as it is up.
+ *
+ * SIGHUP re-reads the config file and applies what can change live (startup/reload.ts). A
+ * single process writes its pid to <data_dir>/palaver.pid once it listens (removed when it
+ * has stopped), which `palaver reload` signals; workers of a primary write none.
  */
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -12,6 +16,7 @@ import type { RunningServer } from '../startup/server.js';
 import { ConfigError } from '../config/load.js';
 import { CertificateError } from '../tls/certificate.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
+import { pidFilePath, removePidFile, writePidFile } from './pid-file.js';
 
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** After a clean stop, how long pending output (logs) may take before the process exits. */
@@ -25,6 +30,8 @@ export interface ForegroundOptions {
   signals?: readonly NodeJS.Signals[];
   /** How the process names itself on stderr. */
   label?: string;
+  /** Write <data_dir>/palaver.pid for `palaver reload` (default true; a worker shares data_dir with its siblings). */
+  pidFile?: boolean;
   /** Called once the server is listening. */
   onStarted?(server: RunningServer): void;
 }
@@ -34,6 +41,10 @@ export async function runInForeground(config: Config, options: ForegroundOptions
   let running: RunningServer | null = null;
   let stopRequested = false;
   let stopping = false;
+  const pidFile = options.pidFile === false ? null : pidFilePath(config);
+  const forgetPid = (): void => {
+    if (pidFile) removePidFile(pidFile);
+  };
 
   const shutdown = (): void => {
     if (stopping || running === null) return;
@@ -41,6 +52,7 @@ export async function runInForeground(config: Config, options: ForegroundOptions
     const server = running;
     server.stop('system-shutdown').then(
       () => {
+        forgetPid();
         process.exitCode = 0;
         // Normally the event loop is empty now and the process ends by itself; a handle
         // someone forgot to close must not keep it alive.
@@ -56,6 +68,7 @@ export async function runInForeground(config: Config, options: ForegroundOptions
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopRequested) {
       process.stderr.write(`${label}: ${signal} again, exiting without waiting\n`);
+      forgetPid();
       process.exit(SIGNAL_EXIT[signal] ?? EXIT_RUNTIME);
     }
     stopRequested = true;
@@ -67,11 +80,17 @@ export async function runInForeground(config: Config, options: ForegroundOptions
     shutdown(); // waits for startup to finish when it has not yet
   };
   for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) process.on(signal, onSignal);
+  // Installed before start-up: SIGHUP's default action would end the process.
+  process.on('SIGHUP', () => {
+    if (running === null || stopping) return;
+    running.reload().catch((err: unknown) => process.stderr.write(`${label}: reload failed: ${errorMessage(err)}\n`));
+  });
 
   // Loaded only here, so that `check` and the account commands do not load the whole server.
   try {
     const { startServer } = await import('../startup/server.js');
     running = await startServer(config, options.log ? { log: options.log } : {});
+    if (pidFile) writePidFile(pidFile);
   } catch (err) {
     throw startupError(err);
   }

@@ -33,6 +33,7 @@ export function privacyStatement(config: Config): string {
     uploads(config),
     bans(),
     logs(config),
+    statistics(config),
   ];
   return `${sections.map((lines) => lines.join('\n\n')).join('\n\n')}\n`;
 }
@@ -139,6 +140,17 @@ function bans(): string[] {
       'it covers every way into the room: joining, reading its archive, private messages to its occupants, and the chat page\'s ' +
         'nickname check, which answers a banned address as if the room were closed.',
     ])];
+}
+
+function statistics(config: Config): string[] {
+  const { statistics: published, statistics_list_nicks: withNicks } = config.api;
+  return ['## Statistics and metrics', bullets([
+    published
+      ? 'The server publishes counts (people online, rooms, people in each public room) at `/api/statistics`; never an address or an account.'
+      : 'The server publishes no statistics.',
+    published && withNicks && 'It also publishes the **nicknames of the people in public rooms**, which anyone could see by joining those rooms.',
+    'Its monitoring metrics (for the administrator) are counts only, kept in memory, with no address, account or nickname.',
+  ])];
 }
 
 function logs(config: Config): string[] {

@@ -57,6 +57,7 @@ export async function startWorker(config: Config, worker: { index: number; node:
   process.on('SIGINT', () => {});
   try {
     await runInForeground(workerConfig, {
+      pidFile: false,
       log,
       signals: ['SIGTERM'],
       label: `palaver worker ${worker.index}`,

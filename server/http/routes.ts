@@ -2,6 +2,8 @@ import type { Router } from 'express';
 import type { ServerContext } from '../core/context.js';
 import { landingRoutes } from './landing.js';
 import { uploadRoutes } from '../upload/http.js';
+import { metricsRoutes } from './metrics.js';
+import { statisticsRoutes } from './statistics.js';
 
 /** A feature's part of the HTTP listener: an express router mounted at `path`. */
 export interface HttpRoute {
@@ -19,5 +21,7 @@ export type HttpRouteFactory = (server: ServerContext) => HttpRoute | null;
  */
 export const HTTP_ROUTES: readonly HttpRouteFactory[] = [
   (server) => (server.config.upload.enabled ? { path: '/upload', router: uploadRoutes(server) } : null),
+  (server) => ({ path: '/metrics', router: metricsRoutes(server) }),
+  (server) => ({ path: '/api/statistics', router: statisticsRoutes(server) }),
   (server) => ({ path: '/', router: landingRoutes(server) }),
 ];

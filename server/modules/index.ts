@@ -12,6 +12,7 @@ import version from './version.js';
 import upload from './upload.js';
 import muc from './muc.js';
 import mucArchive from './muc-archive.js';
+import monitoring from './monitoring.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -28,4 +29,5 @@ export const MODULES: readonly PalaverModule[] = [
   upload,
   muc,
   mucArchive,
+  monitoring,
 ];

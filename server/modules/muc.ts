@@ -16,6 +16,10 @@ export default defineModule({
     server.services.provide(MUC, service, host);
     registerMucHandlers(host, service);
     service.ensureChannels();
+    // New [[channels]] open at once; a channel taken out of the file stays a persistent room.
+    server.events.on('config-reloaded', ({ applied }) => {
+      if (applied.includes('channels')) service.ensureChannels();
+    });
     server.events.on('shutdown', () => service.shutdown());
     // A failure here is logged by ServerEvents.emit, which still runs the other listeners.
     server.events.on('session-closed', (session) => service.sessionClosed(session));

@@ -47,9 +47,14 @@ function field(name: string, value: string, type?: string): Element {
   return xml('field', { var: name, type }, xml('value', {}, value));
 }
 
+/** A public room that is open (not locked for its creator): listed in disco and the statistics. */
+export function isListed(room: Room): boolean {
+  return room.config.public && !isLocked(room);
+}
+
 /** The service's disco#items (§6.3): public rooms, kept in the host's item list as rooms change. */
 export function listPublicRooms(host: Host, rooms: Iterable<Room>): void {
-  const listed = [...rooms].filter((room) => room.config.public && !isLocked(room))
+  const listed = [...rooms].filter(isListed)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((room) => ({ jid: room.jid.toString(), name: room.title }));
   host.items.splice(0, host.items.length, ...listed);

@@ -56,4 +56,5 @@ export function fanOutToRoom(muc: MucContext, room: Room, stanza: Element, filte
     if (!filter || filter(occupant)) to.push(jid);
   }
   fanOut(stanza, to, (jid, copy) => muc.server.router.deliverTo(jid, copy));
+  if (stanza.name === 'message') muc.server.events.emit('room-delivery', to.length);
 }

@@ -10,7 +10,7 @@ import type { RoomStore } from '../storage/rooms.js';
 import { keyedAddressHash } from '../access/address-hash.js';
 import { isBanned } from './address-ban.js';
 import type { MucContext } from './context.js';
-import { listPublicRooms } from './disco.js';
+import { isListed, listPublicRooms } from './disco.js';
 import { leave } from './leave.js';
 import { LIMITS } from './limits.js';
 import type { RoomFeature } from './features/feature.js';
@@ -52,6 +52,11 @@ export class MucService implements MucContext, RoomPersistence {
 
   getRoom(localpart: string): Room | undefined {
     return this.rooms.get(localpart);
+  }
+
+  /** The rooms anyone may find (public and open), by name: what disco#items lists. */
+  publicRooms(): Room[] {
+    return [...this.rooms.values()].filter(isListed).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**

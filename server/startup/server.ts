@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type net from 'node:net';
-import tls from 'node:tls';
 import type { Config } from '../config/types.js';
 import { parseListenAddress } from '../config/address.js';
 import { createLogger, type Logger } from '../log.js';
@@ -9,6 +8,7 @@ import { createMemoryUserStorage } from '../storage/memory/index.js';
 import type { Storage, UserStorage } from '../storage/types.js';
 import type { HostKind } from '../core/host.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
+import { ServerCredentials } from '../tls/server-credentials.js';
 import { AuthThrottle } from '../sasl/auth-throttle.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import type { StreamContext } from '../stream/context.js';
@@ -25,6 +25,8 @@ import { Router } from '../core/router.js';
 import { SessionRegistry } from '../core/sessions.js';
 import { startCluster } from './cluster.js';
 import type { ClusterNode } from '../cluster/node.js';
+import { ConfigReloader, type ReloadOutcome } from './reload.js';
+import { hostPort, startMessage } from './start-line.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */
@@ -39,9 +41,12 @@ export interface RunningServer {
   context: StreamContext;
   /** Bound addresses, with the real port when the config asked for port 0. */
   addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo };
-  certificateFingerprint: string;
   /** This node's membership when [cluster].redis is set, else null. */
   cluster: ClusterNode | null;
+  /** The certificate in force (a reload may change it). */
+  readonly certificateFingerprint: string;
+  /** Re-reads the config file and applies what can change live (startup/reload.ts). */
+  reload(): Promise<ReloadOutcome>;
   stop(reason?: string): Promise<void>;
 }
 
@@ -78,20 +83,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       perAccount: config.limits.sasl_failures_per_account_per_minute,
       now,
     }),
-    access: createAccessControl(config, now),
+    access: createAccessControl(config, now, (reason) => events.emit('refused', reason)),
   };
 
   const cleanups = loadModules(MODULES, context);
 
   const certificate = await loadOrCreateCertificate(config);
-  const secureContext = tls.createSecureContext({ cert: certificate.cert, key: certificate.key });
   let cluster: ClusterNode | null;
   try {
     cluster = await startCluster(config, context, log, options.clusterKeyPrefix);
   } catch (error) {
-    storage.close();
+    await storage.close();
     throw error;
   }
+  const credentials = new ServerCredentials(certificate);
+  const { secureContext } = credentials;
   const connections = new ConnectionTracker();
   const listeners: net.Server[] = [];
   const addresses: RunningServer['addresses'] = {};
@@ -123,18 +129,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   log.info({
     domains: hosts.all().map((host) => `${host.name} (${host.kind})`),
-    c2s: addresses.c2s && `${addresses.c2s.address}:${addresses.c2s.port}`,
-    c2sDirectTls: addresses.c2sDirectTls && `${addresses.c2sDirectTls.address}:${addresses.c2sDirectTls.port}`,
-    http: addresses.http && `${addresses.http.address}:${addresses.http.port}`,
+    c2s: hostPort(addresses.c2s),
+    c2sDirectTls: hostPort(addresses.c2sDirectTls),
+    http: hostPort(addresses.http),
     certificateSha256: certificate.fingerprint,
-  }, 'Palaver is listening');
+  }, startMessage(config, addresses));
 
+  const reloader = new ConfigReloader(context, credentials);
   let stopped: Promise<void> | null = null;
   return {
     context,
     addresses,
-    certificateFingerprint: certificate.fingerprint,
     cluster,
+    get certificateFingerprint() {
+      return credentials.fingerprint;
+    },
+    reload: () => reloader.reload(),
     stop() {
       stopped ??= (async () => {
         events.emit('shutdown');

@@ -123,6 +123,8 @@ export interface ArchiveStore {
   deleteRoomsExcept(domain: string, keep: readonly string[]): Promise<number>;
   /** Writes what is batched; called (and awaited) before the storage closes. */
   flush(): void | Promise<void>;
+  /** Appends accepted but not yet committed (a store that batches; the metrics show it). */
+  queuedAppends?(): number;
 }
 
 /** History on join never sends more than this, whatever the room asks. */

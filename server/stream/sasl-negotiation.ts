@@ -2,6 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { NS } from '../xml/namespaces.js';
 import type { StreamContext } from './context.js';
 import type { Host } from '../core/host.js';
+import type { SignInOutcome } from '../core/events.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from '../sasl/mechanism.js';
 import { mechanismsFor, offeredMechanisms } from '../sasl/registry.js';
 import type { StreamTransport } from './transport.js';
@@ -23,6 +24,7 @@ export class SaslNegotiation {
   private mechanismName = '';
   private busy = false;
   private failures = 0;
+  private readonly guest: boolean;
 
   constructor(
     private readonly server: StreamContext,
@@ -30,6 +32,7 @@ export class SaslNegotiation {
     host: Host,
     private readonly outcome: SaslOutcome,
   ) {
+    this.guest = host.kind === 'anonymous';
     const { config } = server;
     this.context = {
       host: host.name,
@@ -74,6 +77,7 @@ export class SaslNegotiation {
     if (!mechanism) return this.fail('invalid-mechanism');
     this.mechanismName = mechanism.name;
     if (this.server.authThrottle.addressBlocked(this.transport.remoteAddress)) {
+      this.server.events.emit('refused', 'sign-in-failures');
       return this.refuse('too many failed attempts, try again in a minute');
     }
     if (mechanism.name === 'ANONYMOUS' && !this.server.access.takeAnonymousLogin(this.transport.remoteAddress)) {
@@ -105,6 +109,7 @@ export class SaslNegotiation {
         // A guest's success (no account) clears nothing; see AuthThrottle.
         if (exchange.account !== undefined) this.server.authThrottle.accountSucceeded(this.accountOf(result.username));
         this.logOutcome('signed in', {});
+        this.reportOutcome('succeeded');
         this.transport.sendElement(xml('success', { xmlns: NS.sasl }, result.data ? encode(result.data) : undefined));
         this.outcome.succeeded(result.username);
         return;
@@ -125,6 +130,7 @@ export class SaslNegotiation {
     this.sendFailure(condition, text);
     if (condition === 'aborted' || condition === 'invalid-mechanism') return;
     this.logOutcome(condition === 'temporary-auth-failure' ? 'sign-in refused' : 'sign-in failed', { condition });
+    this.reportOutcome(condition === 'temporary-auth-failure' ? 'refused' : 'failed');
     if (condition !== 'temporary-auth-failure') {
       this.server.authThrottle.recordFailure(this.transport.remoteAddress, account === undefined ? undefined : this.accountOf(account));
     }
@@ -152,6 +158,10 @@ export class SaslNegotiation {
       transport: this.transport.kind,
       ...addressField(this.server.config, this.transport.remoteAddress),
     }, message);
+  }
+
+  private reportOutcome(outcome: SignInOutcome['outcome']): void {
+    this.server.events.emit('sign-in', { outcome, guest: this.guest, transport: this.transport.kind });
   }
 
   private sendFailure(condition: string, text?: string): void {

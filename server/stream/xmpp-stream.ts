@@ -43,6 +43,7 @@ export class XmppStream implements StanzaSink {
     this.negotiationTimer.unref();
     server.log.info({ stream: this.id, transport: transport.kind, ...addressField(server.config, transport.remoteAddress) },
       'client connected');
+    server.events.emit('stream-opened', transport.kind);
   }
 
   get remoteAddress(): string {
@@ -128,7 +129,9 @@ export class XmppStream implements StanzaSink {
 
   /** The connection is gone. */
   onTransportClosed(): void {
+    if (this.state === 'closed') return;
     this.state = 'closed';
+    this.server.events.emit('stream-closed', this.transport.kind);
     this.clearNegotiationTimer();
     this.sasl = null;
     const session = this.session;
@@ -142,7 +145,9 @@ export class XmppStream implements StanzaSink {
   // --- StanzaSink ----------------------------------------------------------------------
 
   send(stanza: Element): void {
-    if (this.state !== 'closed') this.transport.sendElement(stanza);
+    if (this.state === 'closed') return;
+    this.transport.sendElement(stanza);
+    this.server.events.emit('stanza-to-client', this.transport.kind);
   }
 
   close(error?: StreamError): void {

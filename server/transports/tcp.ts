@@ -18,7 +18,8 @@ export interface TcpListenerOptions {
   port: number;
   /** XEP-0368: TLS from the first byte instead of STARTTLS. */
   directTls: boolean;
-  secureContext: tls.SecureContext;
+  /** The certificate in force now: a reload may replace it between two connections. */
+  secureContext: () => tls.SecureContext;
   access: AccessControl;
   connections: ConnectionTracker;
 }
@@ -41,7 +42,7 @@ export async function listenTcp(server: StreamContext, options: TcpListenerOptio
     // cert, and then has no certificate), so direct TLS runs its handshake on a TLSSocket,
     // as STARTTLS does; a stalled handshake is ended by the negotiation timeout.
     socket.on('error', () => socket.destroy());
-    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: options.secureContext, ALPNProtocols: ['xmpp-client'] });
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: options.secureContext(), ALPNProtocols: ['xmpp-client'] });
     new TcpConnection(server, secure, address, true, options, admission);
   });
   await new Promise<void>((resolve, reject) => {
@@ -145,7 +146,7 @@ class TcpConnection implements StreamTransport {
     const plain = this.socket;
     plain.removeListener('data', this.onData);
     plain.setTimeout(0);
-    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: this.options.secureContext });
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: this.options.secureContext() });
     this.socket = secure;
     this.encrypted = true;
     this.parser = null;

@@ -68,6 +68,7 @@ export function putHandler(service: UploadService, openWrite?: OpenWrite): Reque
       return;
     }
     service.ctx.log.debug({ upload: record.id, size: record.size }, 'upload stored');
+    service.ctx.events.emit('upload-stored', record.size);
     res.status(201).end();
   };
 }

@@ -99,6 +99,7 @@ export function startSweeper(service: UploadService, ctx: ServerContext): () => 
   const run = () => {
     service.sweep().then((result) => {
       if (result.expired > 0 || result.strays > 0) ctx.log.info(result, 'deleted expired uploads');
+      if (result.expired > 0) ctx.events.emit('uploads-expired', result.expired);
     }, (error: unknown) => {
       ctx.log.warn({ err: error }, 'upload sweep failed; retrying at the next interval');
     });

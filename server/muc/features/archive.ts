@@ -78,8 +78,12 @@ export const archive: RoomFeature = {
     const historyOf = (room: Room) => (!room.config.archive ? null : room.config.persistent ? histories.lasting : histories.temporary);
 
     events.on('history-append', (kept) => {
-      const committed = historyOf(kept.room)?.append(kept.room.jid.toString(), kept.entry);
-      if (committed) kept.committed = committed;
+      const history = historyOf(kept.room);
+      if (history) {
+        const committed = history.append(kept.room.jid.toString(), kept.entry);
+        if (committed) kept.committed = committed;
+        server.events.emit('archive-append', history === histories.lasting ? 'lasting' : 'temporary');
+      }
       return kept.room.config.archive;
     }, BEFORE_MEMORY);
     events.on('history-get', (request) => {

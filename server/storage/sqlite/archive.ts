@@ -167,6 +167,10 @@ export class SqliteArchiveStore implements ArchiveStore {
     }
   }
 
+  queuedAppends(): number {
+    return this.queued.length;
+  }
+
   /**
    * Commits every queued append in one transaction. A failed commit (disk full, database
    * locked beyond the busy timeout) loses those messages from the archive only (they were

@@ -12,6 +12,9 @@ import version from './version.js';
 import upload from './upload.js';
 import muc from './muc.js';
 import mucArchive from './muc-archive.js';
+import motd from './motd.js';
+import adHoc from './ad-hoc.js';
+import adminCommands from './admin-commands.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -28,4 +31,7 @@ export const MODULES: readonly PalaverModule[] = [
   upload,
   muc,
   mucArchive,
+  motd,
+  adHoc,
+  adminCommands,
 ];

@@ -15,7 +15,6 @@ export default defineModule({
     const registry = new CommandRegistry(host, sessions);
     server.services.provide(AD_HOC, registry, host);
     host.features.add(NS.adhoc);
-    host.discoNodes.set(NS.adhoc, registry.listNode());
     host.onIq('set', NS.adhoc, 'command', 'host', (ctx, payload) => registry.handle(ctx.from, payload));
     server.events.on('session-closed', (session) => sessions.closeAllOf(session.jid.toString()));
   },

@@ -52,7 +52,9 @@ const ACTIONS = new Set(['execute', 'next', 'prev', 'complete', 'cancel']);
 export class CommandRegistry implements AdHocCommands {
   private readonly commands = new Map<string, AdHocCommand>();
 
-  constructor(private readonly host: Host, private readonly sessions: CommandSessions) {}
+  constructor(private readonly host: Host, private readonly sessions: CommandSessions) {
+    host.discoNodes.set(NS.adhoc, this.listNode());
+  }
 
   add(command: AdHocCommand): void {
     if (this.commands.has(command.node)) throw new Error(`${this.host.name}: two ad-hoc commands for ${command.node}`);
@@ -61,7 +63,7 @@ export class CommandRegistry implements AdHocCommands {
   }
 
   /** XEP-0050 §2.2: the commands list node, and one node per command. */
-  listNode(): DiscoNode {
+  private listNode(): DiscoNode {
     return {
       info: () => ({ identities: [{ category: 'automation', type: 'command-list', name: 'Commands' }], features: [NS.discoItems] }),
       items: (requester) => [...this.commands.values()]

@@ -6,10 +6,10 @@
 import type { Config } from '../config/types.js';
 import { JidError, parseJid } from '../jid/jid.js';
 import { deriveAllScramCredentials, InvalidPasswordError } from '../sasl/scram-credentials.js';
-import { openSqliteStorage } from '../storage/sqlite/index.js';
-import { AccountExistsError, type ScramCredentials, type Storage } from '../storage/types.js';
+import { AccountExistsError, type ScramCredentials } from '../storage/types.js';
 import { CliError, UsageError } from './errors.js';
 import { readNewPassword, type TerminalInput } from './password-input.js';
+import { withStorage } from './storage.js';
 
 export interface Account {
   username: string;
@@ -103,19 +103,5 @@ async function newCredentials(config: Config, account: Account, io: UserCommandI
     // The message says which kind of character is wrong, never the password itself.
     if (err instanceof InvalidPasswordError) throw new CliError(`unusable password: ${err.message}`);
     throw err;
-  }
-}
-
-async function withStorage<T>(config: Config, work: (storage: Storage) => Promise<T> | T): Promise<T> {
-  let storage: Storage;
-  try {
-    storage = openSqliteStorage(config.server.data_dir);
-  } catch (err) {
-    throw new CliError(`cannot open the database in ${config.server.data_dir}: ${(err as Error).message}`);
-  }
-  try {
-    return await work(storage);
-  } finally {
-    storage.close();
   }
 }

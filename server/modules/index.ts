@@ -15,6 +15,7 @@ import mucArchive from './muc-archive.js';
 import motd from './motd.js';
 import adHoc from './ad-hoc.js';
 import adminCommands from './admin-commands.js';
+import mucControl from './muc-control.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -34,4 +35,5 @@ export const MODULES: readonly PalaverModule[] = [
   motd,
   adHoc,
   adminCommands,
+  mucControl,
 ];

@@ -23,6 +23,8 @@ import { ServerEvents } from '../core/events.js';
 import { HostRegistry } from '../core/hosts.js';
 import { Router } from '../core/router.js';
 import { SessionRegistry } from '../core/sessions.js';
+import { CONTROL_COMMANDS, ControlCommands } from '../core/control-commands.js';
+import { openControlSocket, type ControlSocket } from './control-socket.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */
@@ -57,6 +59,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const streamExtensions = new StreamExtensions();
   const services = new Services();
   services.provide(STREAM_EXTENSIONS, streamExtensions);
+  const controlCommands = new ControlCommands();
+  services.provide(CONTROL_COMMANDS, controlCommands);
   // Modules see the ServerContext part only; the listeners get the whole StreamContext.
   const context: StreamContext = {
     config,
@@ -108,6 +112,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     storage.close();
     throw error;
   }
+  // `palaver rooms …` reaches this server here (startup/control-socket.ts).
+  const control: ControlSocket | null = await openControlSocket(config.server.data_dir, controlCommands, log);
 
   log.info({
     domains: hosts.all().map((host) => `${host.name} (${host.kind})`),
@@ -125,6 +131,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stop() {
       stopped ??= (async () => {
         events.emit('shutdown');
+        await control?.close();
         await Promise.all(listeners.map((listener) => new Promise<void>((resolve) => {
           listener.close(() => resolve());
         })));

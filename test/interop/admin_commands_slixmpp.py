@@ -73,6 +73,11 @@ async def run(client, name, action='execute', sessionid=None, form=None):
         return {'error': error.iq['error']['condition'], 'command_error': specific[0] if specific else None}
 
 
+async def submit(client, name, started, action='complete', **fields):
+    """Submits the form of a command session `started` (an answer of run) with these fields."""
+    return await run(client, name, action=action, sessionid=started['sessionid'], form=submit_form(client, **fields))
+
+
 async def command_items(client):
     items = await client['xep_0030'].get_items(jid=client.boundjid.server, node=COMMANDS, timeout=STEP_TIMEOUT)
     return sorted(item[1] for item in items['disco_items']['items'])
@@ -109,38 +114,28 @@ async def main_phase(result, clients, host, port, admin, password, other, other_
 
     listing = await run(one, 'get-online-users-list')
     result['list_form'] = listing
-    result['list_by_other_resource'] = await run(two, 'get-online-users-list', action='complete', sessionid=listing['sessionid'],
-                                                 form=submit_form(two, max_items='none'))
-    result['list_next'] = await run(one, 'get-online-users-list', action='next', sessionid=listing['sessionid'],
-                                    form=submit_form(one, max_items='none'))
-    result['list'] = await run(one, 'get-online-users-list', action='complete', sessionid=listing['sessionid'],
-                               form=submit_form(one, max_items='none'))
-    result['list_again'] = await run(one, 'get-online-users-list', action='complete', sessionid=listing['sessionid'],
-                                     form=submit_form(one, max_items='none'))
+    result['list_by_other_resource'] = await submit(two, 'get-online-users-list', listing, max_items='none')
+    result['list_next'] = await submit(one, 'get-online-users-list', listing, action='next', max_items='none')
+    result['list'] = await submit(one, 'get-online-users-list', listing, max_items='none')
+    result['list_again'] = await submit(one, 'get-online-users-list', listing, max_items='none')
 
     cancelled = await run(one, 'announce')
     result['cancel'] = await run(one, 'announce', action='cancel', sessionid=cancelled['sessionid'])
-    result['after_cancel'] = await run(one, 'announce', action='complete', sessionid=cancelled['sessionid'],
-                                       form=submit_form(one, announcement='never sent'))
+    result['after_cancel'] = await submit(one, 'announce', cancelled, announcement='never sent')
 
     started = await run(one, 'announce')
     result['announce_form'] = started
-    result['announce_empty'] = await run(one, 'announce', action='complete', sessionid=started['sessionid'],
-                                         form=submit_form(one, announcement=''))
-    result['announce'] = await run(one, 'announce', action='complete', sessionid=started['sessionid'],
-                                   form=submit_form(one, subject='Maintenance', announcement='The server restarts at noon.\nSorry!'))
+    result['announce_empty'] = await submit(one, 'announce', started, announcement='')
+    result['announce'] = await submit(one, 'announce', started, subject='Maintenance', announcement='The server restarts at noon.\nSorry!')
 
     motd = await run(one, 'set-motd')
-    result['set_motd'] = await run(one, 'set-motd', action='complete', sessionid=motd['sessionid'],
-                                   form=submit_form(one, motd='First rule: be kind.'))
+    result['set_motd'] = await submit(one, 'set-motd', motd, motd='First rule: be kind.')
     edit = await run(one, 'edit-motd')
     result['edit_form'] = edit
-    result['edit_motd'] = await run(one, 'edit-motd', action='execute', sessionid=edit['sessionid'],
-                                    form=submit_form(one, motd='Be kind.\nHave fun.'))
+    result['edit_motd'] = await submit(one, 'edit-motd', edit, action='execute', motd='Be kind.\nHave fun.')
 
     ending = await run(one, 'end-user-session')
-    result['end_session'] = await run(one, 'end-user-session', action='complete', sessionid=ending['sessionid'],
-                                      form=submit_form(one, accountjids=[kick, 'nobody@localhost']))
+    result['end_session'] = await submit(one, 'end-user-session', ending, accountjids=[kick, 'nobody@localhost'])
 
 
 async def after_restart_phase(result, clients, host, port, admin, password, *_):

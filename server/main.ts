@@ -35,7 +35,7 @@ Commands:
   deluser [--config FILE] JID                        delete an account and its data
   rooms   [--config FILE] list                       the rooms (from the running server, else the database)
   rooms   [--config FILE] show NAME                  one room: title, owners, members, bans, archive size, occupants
-  rooms   [--config FILE] destroy NAME [--reason TEXT]  destroy a room; people in it are told (XEP-0045)
+  rooms   [--config FILE] destroy NAME [-r TEXT]     destroy a room; people in it are told why (XEP-0045)
 
 Options:
   -c, --config FILE         config file (default: ./palaver.toml if present, else built-in defaults)

@@ -3,6 +3,7 @@
 
 import { backToForm } from './form.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
+import { showServerNotices } from './server-notices.js';
 
 // On a reload the room may still hold the nickname for our previous connection for a moment.
 const RELOAD_RETRIES = 8;
@@ -109,7 +110,10 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     autocomplete_providers_url: '',
     xmpp_providers_url: '',
     // OMEMO needs keys that outlive a visit; a guest's identity lasts one visit.
-    blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views'],
+    // Headlines (the server's announcements) are shown in the room (server-notices.js): the
+    // headlines feed has no place in this one-room view, and fails to open in it.
+    blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views',
+      'converse-headlines', 'converse-headlines-view'],
     whitelisted_plugins: ['palaver-landing'],
     persistent_store: 'sessionStorage',
     clear_cache_on_logout: true,
@@ -211,6 +215,7 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
       const listenForWelcome = () => api.connection.get().addHandler(showWelcome, null, 'message', 'groupchat');
       api.listen.on('connected', listenForWelcome);
       api.listen.on('reconnected', listenForWelcome);
+      showServerNotices(_converse, roomJid);
     },
   };
 }

@@ -10,6 +10,7 @@
  *   palaver passwd  [--config FILE] [--password-file FILE] JID
  *   palaver deluser [--config FILE] JID
  *   palaver migrate --to-postgres URL [--config FILE]
+ *   palaver rooms   [--config FILE] list | show NAME | destroy NAME [--reason TEXT]
  *
  * Errors are one line on stderr (no stack; set PALAVER_DEBUG=1 for one). Exit codes:
  * 0 success, 1 runtime failure, 2 wrong command line or config.
@@ -21,6 +22,7 @@ import { ConfigError } from './config/load.js';
 import { loadCliConfig } from './cli/config.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE, UsageError } from './cli/errors.js';
 import { packageVersion } from './version.js';
+import type { RoomsAction, RoomsInvocation } from './cli/rooms.js';
 
 export { packageVersion };
 
@@ -35,10 +37,14 @@ Commands:
   passwd  [--config FILE] [--password-file FILE] JID change an account's password
   deluser [--config FILE] JID                        delete an account and its data
   migrate --to-postgres URL [--config FILE]          copy the SQLite database of data_dir into an empty PostgreSQL database
+  rooms   [--config FILE] list                       the rooms (from the running server, else the database)
+  rooms   [--config FILE] show NAME                  one room: title, owners, members, bans, archive size, occupants
+  rooms   [--config FILE] destroy NAME [-r TEXT]     destroy a room; people in it are told why (XEP-0045)
 
 Options:
   -c, --config FILE         config file (default: ./palaver.toml if present, else built-in defaults)
   -p, --password-file FILE  read the password from the first line of FILE
+  -r, --reason TEXT         rooms destroy: the reason the room's occupants are shown
   -h, --help                show this help
   -V, --version             show the version
 
@@ -46,8 +52,8 @@ Without --password-file, adduser and passwd read the password from stdin when it
 terminal (one line; an identical second line is taken as confirmation), or ask for it twice.
 `;
 
-type Command = 'start' | 'check' | 'reload' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'migrate';
-const COMMANDS: readonly Command[] = ['start', 'check', 'reload', 'privacy', 'adduser', 'passwd', 'deluser', 'migrate'];
+type Command = 'start' | 'check' | 'reload' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'migrate' | 'rooms';
+const COMMANDS: readonly Command[] = ['start', 'check', 'reload', 'privacy', 'adduser', 'passwd', 'deluser', 'migrate', 'rooms'];
 const TAKES_JID: readonly Command[] = ['adduser', 'passwd', 'deluser'];
 const TAKES_PASSWORD: readonly Command[] = ['adduser', 'passwd'];
 
@@ -57,6 +63,7 @@ interface Invocation {
   passwordFile?: string;
   jid?: string;
   toPostgres?: string;
+  rooms?: RoomsInvocation;
 }
 
 function parseCommandLine(argv: readonly string[]): Invocation {
@@ -70,6 +77,7 @@ function parseCommandLine(argv: readonly string[]): Invocation {
         config: { type: 'string', short: 'c' },
         'password-file': { type: 'string', short: 'p' },
         'to-postgres': { type: 'string' },
+        reason: { type: 'string', short: 'r' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -106,7 +114,12 @@ function parseCommandLine(argv: readonly string[]): Invocation {
     if (!values['to-postgres']) throw new UsageError('"migrate" needs --to-postgres URL, e.g. palaver migrate --to-postgres postgres://palaver@db.example/palaver');
     invocation.toPostgres = values['to-postgres'];
   }
-  if (TAKES_JID.includes(command)) {
+  if (values.reason !== undefined && !(command === 'rooms' && rest[0] === 'destroy')) {
+    throw new UsageError('only "rooms destroy" takes --reason');
+  }
+  if (command === 'rooms') {
+    invocation.rooms = parseRoomsArguments(rest, values.reason);
+  } else if (TAKES_JID.includes(command)) {
     if (rest.length === 0) throw new UsageError(`"${command}" needs a JID, e.g. palaver ${command} alice@localhost`);
     if (rest.length > 1) throw new UsageError(`"${command}" takes one JID, found ${rest.length} arguments`);
     invocation.jid = rest[0];
@@ -114,6 +127,21 @@ function parseCommandLine(argv: readonly string[]): Invocation {
     throw new UsageError(`"${command}" takes no arguments, found "${rest[0]}"`);
   }
   return invocation;
+}
+
+const ROOMS_ACTIONS: readonly RoomsAction[] = ['list', 'show', 'destroy'];
+
+function parseRoomsArguments(rest: readonly string[], reason: string | undefined): RoomsInvocation {
+  const [action, name, ...extra] = rest;
+  if (action === undefined) throw new UsageError('"rooms" needs list, show NAME or destroy NAME (see palaver --help)');
+  if (!(ROOMS_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown rooms action "${action}"; use list, show or destroy`);
+  if (action === 'list') {
+    if (name !== undefined) throw new UsageError(`"rooms list" takes no arguments, found "${name}"`);
+    return { action: 'list' };
+  }
+  if (name === undefined) throw new UsageError(`"rooms ${action}" needs a room name, e.g. palaver rooms ${action} lobby`);
+  if (extra.length > 0) throw new UsageError(`"rooms ${action}" takes one room name, found "${extra[0]}" too`);
+  return { action: action as RoomsAction, name, ...(reason === undefined ? {} : { reason }) };
 }
 
 async function run(argv: readonly string[]): Promise<void> {
@@ -153,6 +181,11 @@ async function run(argv: readonly string[]): Promise<void> {
     case 'migrate': {
       const { migrateToPostgres } = await import('./cli/migrate.js');
       await migrateToPostgres(config, invocation.toPostgres ?? '');
+      return;
+    }
+    case 'rooms': {
+      const { roomsCommand } = await import('./cli/rooms.js');
+      await roomsCommand(config, invocation.rooms ?? { action: 'list' });
       return;
     }
     case 'adduser':

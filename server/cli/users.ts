@@ -6,10 +6,10 @@
 import type { Config } from '../config/types.js';
 import { JidError, parseJid } from '../jid/jid.js';
 import { deriveAllScramCredentials, InvalidPasswordError } from '../sasl/scram-credentials.js';
-import { describeStorage, openConfiguredStorage } from '../startup/storage.js';
-import { AccountExistsError, type ScramCredentials, type Storage } from '../storage/types.js';
+import { AccountExistsError, type ScramCredentials } from '../storage/types.js';
 import { CliError, UsageError } from './errors.js';
 import { readNewPassword, type TerminalInput } from './password-input.js';
+import { withStorage } from './storage.js';
 
 export interface Account {
   username: string;
@@ -103,20 +103,5 @@ async function newCredentials(config: Config, account: Account, io: UserCommandI
     // The message says which kind of character is wrong, never the password itself.
     if (err instanceof InvalidPasswordError) throw new CliError(`unusable password: ${err.message}`);
     throw err;
-  }
-}
-
-async function withStorage<T>(config: Config, work: (storage: Storage) => Promise<T> | T): Promise<T> {
-  let storage: Storage;
-  try {
-    storage = await openConfiguredStorage(config);
-  } catch (err) {
-    throw new CliError(`cannot open ${describeStorage(config)}: ${(err as Error).message}`);
-  }
-  try {
-    return await work(storage);
-  } finally {
-    // On PostgreSQL this commits the change before the command reports it done.
-    await storage.close();
   }
 }

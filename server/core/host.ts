@@ -37,6 +37,15 @@ export const NO_REPLY = Symbol('handler replies itself');
 export interface Identity { category: string; type: string; name?: string }
 export interface DiscoItem { jid: string; name?: string; node?: string }
 
+/**
+ * A disco node of the host (XEP-0030 §3.2), e.g. the ad-hoc commands list: what it says
+ * depends on who asks. A method throws a StanzaError (forbidden, item-not-found) to refuse.
+ */
+export interface DiscoNode {
+  info(requester: Jid): { identities: Identity[]; features: string[] };
+  items(requester: Jid): DiscoItem[];
+}
+
 interface Prioritised<T> { priority: number; handler: T }
 
 /** A virtual host: its handlers, disco features and identities. Modules fill it in at load. */
@@ -46,6 +55,8 @@ export class Host {
   readonly items: DiscoItem[] = [];
   /** Data forms appended to disco#info (XEP-0128), e.g. upload's max-file-size. */
   readonly infoExtensions: Element[] = [];
+  /** Disco nodes by name; a module that owns a node fills it in at load. */
+  readonly discoNodes = new Map<string, DiscoNode>();
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly chains = new Map<string, Prioritised<StanzaHandler>[]>();
 

@@ -2,7 +2,7 @@ import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
-import type { DiscoItem, Host, StanzaContext } from '../core/host.js';
+import type { DiscoItem, DiscoNode, Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 
 /**
@@ -16,8 +16,8 @@ export default defineModule({
   load(host, server) {
     host.features.add(NS.discoInfo);
     host.features.add(NS.discoItems);
-    host.onIq('get', NS.discoInfo, 'query', 'host', (_ctx, query) => hostInfo(host, query));
-    host.onIq('get', NS.discoItems, 'query', 'host', (_ctx, query) => hostItems(host, server, query));
+    host.onIq('get', NS.discoInfo, 'query', 'host', (ctx, query) => hostInfo(host, ctx, query));
+    host.onIq('get', NS.discoItems, 'query', 'host', (ctx, query) => hostItems(host, server, ctx, query));
     if (!host.acceptsClients) return;
     host.identities.push({ category: 'server', type: 'im', name: 'Palaver' });
     host.onIq('get', NS.discoInfo, 'query', 'bare', (ctx, query) => accountInfo(server, ctx, query));
@@ -25,13 +25,21 @@ export default defineModule({
   },
 });
 
-function hostInfo(host: Host, query: Element): Element {
-  if (query.attrs.node) throw new StanzaError('cancel', 'item-not-found');
+function hostInfo(host: Host, ctx: StanzaContext, query: Element): Element {
+  const node = query.attrs.node;
+  if (node) {
+    const info = nodeOf(host, node).info(ctx.from);
+    return xml('query', { xmlns: NS.discoInfo, node }, ...infoResult(info.identities, new Set(info.features), []).children);
+  }
   return infoResult(host.identities, host.features, host.infoExtensions);
 }
 
-function hostItems(host: Host, server: ServerContext, query: Element): Element {
-  if (query.attrs.node) throw new StanzaError('cancel', 'item-not-found');
+function hostItems(host: Host, server: ServerContext, ctx: StanzaContext, query: Element): Element {
+  const node = query.attrs.node;
+  if (node) {
+    return xml('query', { xmlns: NS.discoItems, node },
+      ...nodeOf(host, node).items(ctx.from).map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+  }
   const items: DiscoItem[] = [...host.items];
   if (host.acceptsClients) {
     for (const service of [...server.hosts.ofKind('muc'), ...server.hosts.ofKind('upload')]) {
@@ -40,6 +48,12 @@ function hostItems(host: Host, server: ServerContext, query: Element): Element {
   }
   return xml('query', { xmlns: NS.discoItems },
     ...items.map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+}
+
+function nodeOf(host: Host, node: string): DiscoNode {
+  const found = host.discoNodes.get(node);
+  if (!found) throw new StanzaError('cancel', 'item-not-found');
+  return found;
 }
 
 function accountExists(server: ServerContext, ctx: StanzaContext): boolean {

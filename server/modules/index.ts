@@ -13,6 +13,10 @@ import upload from './upload.js';
 import muc from './muc.js';
 import mucArchive from './muc-archive.js';
 import monitoring from './monitoring.js';
+import motd from './motd.js';
+import adHoc from './ad-hoc.js';
+import adminCommands from './admin-commands.js';
+import mucControl from './muc-control.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -30,4 +34,8 @@ export const MODULES: readonly PalaverModule[] = [
   muc,
   mucArchive,
   monitoring,
+  motd,
+  adHoc,
+  adminCommands,
+  mucControl,
 ];

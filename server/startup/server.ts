@@ -27,6 +27,8 @@ import { startCluster } from './cluster.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { ConfigReloader, type ReloadOutcome } from './reload.js';
 import { hostPort, startMessage } from './start-line.js';
+import { CONTROL_COMMANDS, ControlCommands } from '../core/control-commands.js';
+import { openControlSocket, type ControlSocket } from './control-socket.js';
 
 export interface StartOptions {
   /** Replaces the logger (tests pass a silent one). */
@@ -66,6 +68,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const streamExtensions = new StreamExtensions();
   const services = new Services();
   services.provide(STREAM_EXTENSIONS, streamExtensions);
+  const controlCommands = new ControlCommands();
+  services.provide(CONTROL_COMMANDS, controlCommands);
   // Modules see the ServerContext part only; the listeners get the whole StreamContext.
   const context: StreamContext = {
     config,
@@ -126,6 +130,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await storage.close();
     throw error;
   }
+  // `palaver rooms …` reaches this server here (startup/control-socket.ts).
+  const control: ControlSocket | null = await openControlSocket(config.server.data_dir, controlCommands, log);
 
   log.info({
     domains: hosts.all().map((host) => `${host.name} (${host.kind})`),
@@ -148,6 +154,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stop() {
       stopped ??= (async () => {
         events.emit('shutdown');
+        await control?.close();
         await Promise.all(listeners.map((listener) => new Promise<void>((resolve) => {
           listener.close(() => resolve());
         })));

@@ -35,4 +35,6 @@ export const NS = {
   occupantId: 'urn:xmpp:occupant-id:0',
   upload: 'urn:xmpp:http:upload:0',
   hints: 'urn:xmpp:hints',
+  adhoc: 'http://jabber.org/protocol/commands',
+  admin: 'http://jabber.org/protocol/admin',
 } as const;

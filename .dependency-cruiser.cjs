@@ -6,7 +6,7 @@
  *   start-up   main.ts, cli/, startup/   builds storage, hosts, modules and listeners
  *   listeners  http/                     one HTTP port; mounts the WebSocket and BOSH transports
  *              transports/               TCP, WebSocket, BOSH framing (never imports http/)
- *   stream     stream/, sasl/            negotiation, SASL, the authenticated session
+ *   stream     stream/, sasl/, auth/     negotiation, SASL, site tokens, the authenticated session
  *   features   modules/, muc/, upload/   register handlers on core; modules/ loads muc/ and upload/
  *   core       core/                     router, sessions, hosts, module API, services, events
  *   access     access/                   allowlist, proxies, per-address limits, origins, CORS and
@@ -23,7 +23,7 @@ const STORAGE = '^server/storage/';
 const ACCESS = '^server/access/';
 const CORE = '^server/core/';
 const FEATURES = '^server/(modules|muc|upload)/';
-const STREAM = '^server/(stream|sasl)/';
+const STREAM = '^server/(stream|sasl|auth)/';
 const TRANSPORTS = '^server/transports/';
 const HTTP = '^server/http/';
 

@@ -38,3 +38,9 @@ export function authzidMatches(authzid: string, user: Jid): boolean {
     return false;
   }
 }
+
+/** RFC 5801 / 5802 saslname: `,` is sent as `=2C` and `=` as `=3D`; any other `=` is malformed. */
+export function decodeSaslname(value: string): string | null {
+  if (!/^(?:[^=,\0]|=2C|=3D)+$/u.test(value)) return null;
+  return value.replace(/=2C|=3D/g, (escape) => (escape === '=2C' ? ',' : '='));
+}

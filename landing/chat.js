@@ -2,6 +2,7 @@
 // shown fullscreen for the one room of the link, under the link's nickname.
 
 import { backToForm } from './form.js';
+import { siteConverseOptions, siteSignIn } from './jwt.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 
 // On a reload the room may still hold the nickname for our previous connection for a moment.
@@ -216,9 +217,17 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
 }
 
 export async function startChat() {
-  const { channel, nick } = settings;
+  const { channel } = settings;
+  let site;
+  try {
+    site = await siteSignIn();
+  } catch (error) {
+    showJoinProblem(error.message);
+    return;
+  }
+  const nick = site?.nick ?? settings.nick;
   const isReload = wasJoinedHere(channel, nick);
-  if (!isReload) {
+  if (!isReload && !site) {
     const refusal = await nickRefusal(channel, nick);
     if (refusal) {
       backToForm(refusal);
@@ -250,6 +259,6 @@ export async function startChat() {
   }, JOIN_TIMEOUT_MS);
 
   converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail }));
-  await converse.initialize(converseOptions(converse, { assetsPath, roomJid, nick }));
+  await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

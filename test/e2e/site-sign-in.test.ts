@@ -3,6 +3,7 @@
  * the chat and hands it a token by postMessage; a link carries a token; in "required" mode
  * the plain form is refused with a clear message.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
@@ -11,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, xml, type XmppClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/server.js';
 import { CHROMIUM, Guest, launchBrowser, startWebServer } from './browser.js';
-import fs from 'node:fs';
 
 if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`);
 

@@ -2,7 +2,7 @@
 // shown fullscreen for the one room of the link, under the link's nickname.
 
 import { backToForm } from './form.js';
-import { siteConverseOptions, siteSignIn } from './jwt.js';
+import { SITE_SIGN_IN_REFUSED, siteConverseOptions, siteSignIn } from './jwt.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 
 // On a reload the room may still hold the nickname for our previous connection for a moment.
@@ -123,7 +123,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
  * guest in, and sends a refused nickname back to the form. `join` is the attempt's state,
  * shared with startChat: its timer, whether it is over, and how to stop Converse.
  */
-function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
+function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) {
   return {
     initialize() {
       const _converse = this._converse;
@@ -195,7 +195,7 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
       // for ever behind a spinner.
       api.listen.on('connfeedback', (feedback) => {
         if (!join.over && feedback.get('connection_status') === Strophe.Status.AUTHFAIL) {
-          fail('The chat server is not letting guests in right now. Please wait a minute and try again.');
+          fail(site ? SITE_SIGN_IN_REFUSED : 'The chat server is not letting guests in right now. Please wait a minute and try again.');
         }
       });
 
@@ -258,7 +258,7 @@ export async function startChat() {
     fail('Joining the room is taking too long. Please check your connection and try again.');
   }, JOIN_TIMEOUT_MS);
 
-  converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail }));
+  converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }));
   await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

@@ -70,6 +70,9 @@ export async function siteSignIn() {
   return { token, nick };
 }
 
+/** The chat server refused the token (the sign-in's text is not shown to pages by Converse). */
+export const SITE_SIGN_IN_REFUSED = 'The chat did not accept your sign-in from the site: it may have expired. Please open the chat from the site again.';
+
 /** What Converse needs to sign in with the token instead of anonymously. */
 export function siteConverseOptions({ token }) {
   return {

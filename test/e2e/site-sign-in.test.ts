@@ -132,6 +132,22 @@ describe('a site signs its users in (optional mode)', { timeout: 60_000 }, () =>
   });
 });
 
+describe('a refused token in the browser', { timeout: 60_000 }, () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startWebServer({ auth: { jwt: { mode: 'optional', secret: SECRET } } });
+  });
+  afterAll(() => server?.stop());
+
+  it('an expired token is told to come back from the site', async () => {
+    const visitor = await guest();
+    const expired = await siteToken({ sub: 'late', exp: Math.floor(Date.now() / 1000) - 3600 });
+    await visitor.page.goto(`${server.httpUrl}/?channel=lobby&jwt=${expired}`);
+    await visitor.page.waitForSelector('body[data-mode="join-failed"]', { state: 'attached', timeout: 40_000 });
+    expect(await visitor.page.locator('#joining-text').textContent()).toContain('did not accept your sign-in from the site');
+  });
+});
+
 describe('only the site\'s users may enter (required mode)', { timeout: 60_000 }, () => {
   let server: TestServer;
 

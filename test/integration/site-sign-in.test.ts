@@ -185,3 +185,18 @@ describe('site sign-in, required mode', () => {
     holder.disconnect('done');
   });
 });
+
+describe('refused tokens count against the sign-in limit', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...jwtConfig('optional'), limits: { sasl_failures_per_minute: 2 } });
+  });
+  afterAll(() => server?.stop());
+
+  it('after two refused tokens from a network, even a good one waits', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(connectWithToken(server, await token({}, -120))).rejects.toThrow(/not-authorized: the sign-in token has expired/);
+    }
+    await expect(connectWithToken(server, await token({ nick: 'Patient' }))).rejects.toThrow(/temporary-auth-failure: too many failed attempts/);
+  });
+});

@@ -14,7 +14,7 @@
 import type { SiteTokenVerifier } from '../auth/site-token.js';
 import { randomLocalpart } from './anonymous.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from './mechanism.js';
-import { decodeSaslname, decodeUtf8, fail } from './util.js';
+import { decodeSaslname, decodeUtf8, fail, SingleMessage } from './util.js';
 
 const KVSEP = '\x01';
 const KEY = /^[A-Za-z]+$/;
@@ -34,7 +34,7 @@ export function oauthBearerMechanism(verifier: SiteTokenVerifier): SaslMechanism
 }
 
 class OAuthBearerExchange implements SaslExchange {
-  private phase: 'initial' | 'asked' | 'done' = 'initial';
+  private readonly turns = new SingleMessage('OAUTHBEARER');
 
   constructor(
     private readonly ctx: SaslContext,
@@ -42,13 +42,8 @@ class OAuthBearerExchange implements SaslExchange {
   ) {}
 
   async step(data: Buffer): Promise<SaslStep> {
-    const phase = this.phase;
-    this.phase = 'done';
-    if (phase === 'done') return fail('malformed-request', 'unexpected OAUTHBEARER message');
-    if (phase === 'initial' && data.length === 0) {
-      this.phase = 'asked';
-      return { kind: 'challenge', data: Buffer.alloc(0) };
-    }
+    const early = this.turns.early(data);
+    if (early) return early;
     const request = parseClientResponse(data);
     if ('problem' in request) return fail('malformed-request', request.problem);
     if (request.authzid !== '' && request.authzid !== this.ctx.host) {

@@ -8,7 +8,7 @@
  *                                        start-up wires it, features never see it
  *   listeners  http/                     one HTTP port; mounts the WebSocket and BOSH transports
  *              transports/               TCP, WebSocket, BOSH framing (never imports http/)
- *   stream     stream/, sasl/            negotiation, SASL, the authenticated session
+ *   stream     stream/, sasl/, auth/     negotiation, SASL, site tokens, the authenticated session
  *   features   modules/, muc/, upload/,  register handlers on core; modules/ loads muc/, upload/
  *              monitoring/               and monitoring/
  *   core       core/                     router, sessions, hosts, module API, services, events
@@ -26,7 +26,7 @@ const STORAGE = '^server/storage/';
 const ACCESS = '^server/access/';
 const CORE = '^server/core/';
 const FEATURES = '^server/(modules|muc|upload|monitoring)/';
-const STREAM = '^server/(stream|sasl)/';
+const STREAM = '^server/(stream|sasl|auth)/';
 const TRANSPORTS = '^server/transports/';
 const HTTP = '^server/http/';
 const CLUSTER = '^server/cluster/';

@@ -2,6 +2,7 @@
 // shown fullscreen for the one room of the link, under the link's nickname.
 
 import { backToForm } from './form.js';
+import { SITE_SIGN_IN_REFUSED, siteConverseOptions, siteSignIn } from './jwt.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 import { showServerNotices } from './server-notices.js';
 
@@ -126,7 +127,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
  * guest in, and sends a refused nickname back to the form. `join` is the attempt's state,
  * shared with startChat: its timer, whether it is over, and how to stop Converse.
  */
-function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
+function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) {
   return {
     initialize() {
       const _converse = this._converse;
@@ -198,7 +199,7 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
       // for ever behind a spinner.
       api.listen.on('connfeedback', (feedback) => {
         if (!join.over && feedback.get('connection_status') === Strophe.Status.AUTHFAIL) {
-          fail('The chat server is not letting guests in right now. Please wait a minute and try again.');
+          fail(site ? SITE_SIGN_IN_REFUSED : 'The chat server is not letting guests in right now. Please wait a minute and try again.');
         }
       });
 
@@ -221,9 +222,17 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
 }
 
 export async function startChat() {
-  const { channel, nick } = settings;
+  const { channel } = settings;
+  let site;
+  try {
+    site = await siteSignIn();
+  } catch (error) {
+    showJoinProblem(error.message);
+    return;
+  }
+  const nick = site?.nick ?? settings.nick;
   const isReload = wasJoinedHere(channel, nick);
-  if (!isReload) {
+  if (!isReload && !site) {
     const refusal = await nickRefusal(channel, nick);
     if (refusal) {
       backToForm(refusal);
@@ -254,7 +263,7 @@ export async function startChat() {
     fail('Joining the room is taking too long. Please check your connection and try again.');
   }, JOIN_TIMEOUT_MS);
 
-  converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail }));
-  await converse.initialize(converseOptions(converse, { assetsPath, roomJid, nick }));
+  converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }));
+  await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

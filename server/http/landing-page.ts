@@ -40,6 +40,8 @@ export interface LandingSettings {
   mediaHosts: string[];
   nickMaxLength: number;
   channels: { name: string; title: string }[];
+  /** [auth.jwt]: the link brought a site's token (or the framing page will hand it over), and who may frame the page. */
+  siteSignIn: { mode: Config['auth']['jwt']['mode']; token: boolean; frameAncestors: string[] };
 }
 
 /** The parts of the query the page reads: the first value of each, as sent. */
@@ -49,6 +51,11 @@ export interface LandingQuery {
   transport?: string;
   /** Set by landing.js when the room refused the nickname as already in use. */
   taken?: string;
+  /**
+   * A site's sign-in token, or "postMessage" when the framing page hands it over. Only its
+   * presence is read here: the token itself is for landing/jwt.js and the SASL exchange.
+   */
+  jwt?: string;
 }
 
 export type NickProblem = 'blank' | 'too-long' | 'invalid';
@@ -109,6 +116,7 @@ export function takenMessage(nick: string): string {
 }
 
 const BAD_CHANNEL_MESSAGE = 'That room name can’t be used. Please pick a room from the list or try a simple name such as “lobby”.';
+const TOKEN_REQUIRED_MESSAGE = 'Only members of the site this chat belongs to can join it. Please open the chat from that site.';
 const GUESTS_OFF_MESSAGE = 'This server does not let guests chat from the browser. You can still join with an XMPP app, using the link below.';
 
 /** Everything the template needs, decided from the config and the query. */
@@ -131,6 +139,14 @@ function landingSettings(config: Config, query: LandingQuery): { settings: Landi
     if ('nick' in checked) nick = checked.nick;
     else message = nickMessage(checked.problem);
   }
+  const { jwt } = config.auth;
+  const siteToken = jwt.mode !== 'off' && query.jwt !== undefined && query.jwt !== '' && channel !== null;
+  if (siteToken) {
+    nick = null; // the token's nickname, which landing/jwt.js reads
+  } else if (jwt.mode === 'required') {
+    message = TOKEN_REQUIRED_MESSAGE;
+    nick = null;
+  }
   // Converse signs guests in on the anonymous domain; without it there is no chat to start.
   if (!config.anonymous.enabled) {
     message = GUESTS_OFF_MESSAGE;
@@ -141,7 +157,7 @@ function landingSettings(config: Config, query: LandingQuery): { settings: Landi
     message,
     nickValue,
     settings: {
-      mode: channel !== null && nick !== null ? 'join' : 'form',
+      mode: channel !== null && (nick !== null || siteToken) ? 'join' : 'form',
       channel,
       nick,
       transport,
@@ -154,6 +170,7 @@ function landingSettings(config: Config, query: LandingQuery): { settings: Landi
       mediaHosts: config.upload.enabled ? [urls.host] : [],
       nickMaxLength: NICK_MAX_LENGTH,
       channels: config.channels.map((c) => ({ name: c.name, title: c.title || c.name })),
+      siteSignIn: { mode: jwt.mode, token: siteToken && config.anonymous.enabled, frameAncestors: jwt.frame_ancestors },
     },
   };
 }
@@ -203,7 +220,8 @@ export function renderLandingPage(template: string, config: Config, query: Landi
     info: sanitiseInfoHtml(config.landing.info),
     settings: inlineJson(settings),
     mode: settings.mode,
-    joiningText: settings.mode === 'join' ? `Joining ${channelTitle(settings, settings.channel!)} as ${settings.nick}…` : '',
+    joiningText: settings.mode === 'join'
+      ? `Joining ${channelTitle(settings, settings.channel!)}${settings.nick === null ? '' : ` as ${settings.nick}`}…` : '',
     message: message ?? '',
     messageHidden: new SafeHtml(message === null ? ' hidden' : ''),
     nick: nickValue,

@@ -55,6 +55,7 @@ function landingQuery(query: Record<string, unknown>): LandingQuery {
     nick: first(query.nick),
     transport: first(query.transport),
     taken: first(query.taken),
+    jwt: first(query.jwt),
   };
 }
 
@@ -81,8 +82,14 @@ function contentSecurityPolicy(config: Config): string {
     "form-action 'self'",
     "base-uri 'none'",
     "object-src 'none'",
-    "frame-ancestors 'none'",
+    `frame-ancestors ${frameAncestors(config)}`,
   ].join('; ');
+}
+
+/** [auth.jwt].frame_ancestors: the sites that may show the chat in a frame; none by default. */
+function frameAncestors(config: Config): string {
+  const origins = config.auth.jwt.frame_ancestors;
+  return origins.length === 0 ? "'none'" : origins.join(' ');
 }
 
 function pageHeaders(config: Config): RequestHandler {
@@ -91,7 +98,9 @@ function pageHeaders(config: Config): RequestHandler {
     res.setHeader('Content-Security-Policy', policy);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
+    // X-Frame-Options cannot name sites (ALLOW-FROM is gone from browsers); where sites may
+    // frame the page, CSP frame-ancestors alone decides, as every current browser honours it.
+    if (config.auth.jwt.frame_ancestors.length === 0) res.setHeader('X-Frame-Options', 'DENY');
     next();
   };
 }

@@ -41,7 +41,10 @@ export function join(muc: MucContext, attempt: JoinAttempt): void {
     occupant.putSession(entry);
     room.indexSession(occupant, from);
   } else {
-    occupant = new Occupant(nick, from.bare(), room.defaultRole(room.affiliationOf(from)), occupantIdFor(room.secret, from));
+    const affiliation = room.affiliationOf(from);
+    const role = { room, session, affiliation, role: room.defaultRole(affiliation) };
+    muc.events.emit('join-role', role);
+    occupant = new Occupant(nick, from.bare(), role.role, occupantIdFor(room.secret, from));
     occupant.putSession(entry);
     room.addOccupant(occupant);
   }

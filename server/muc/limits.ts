@@ -1,10 +1,12 @@
+import { NICKNAME_MAX_LENGTH } from '../jid/nickname.js';
+
 /**
  * Caps on everything a room keeps per user, so that one client (or a crowd of guests)
  * cannot grow the service without bound. Policy that admins tune lives in [muc] instead.
  */
 export const LIMITS = {
   /** Code points in a nickname. */
-  nickLength: 64,
+  nickLength: NICKNAME_MAX_LENGTH,
   /** Code points in a room's localpart. */
   roomNameLength: 100,
   /** Rooms on one MUC service, temporary and persistent together. */

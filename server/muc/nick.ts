@@ -12,11 +12,12 @@ import type { Room } from './room.js';
  * role is kept.
  */
 export function changeNick(muc: MucContext, room: Room, occupant: Occupant, from: Jid, nick: string, requestedNick: string, stanza: Element): void {
+  const entry = occupant.sessions.get(from.toString());
+  if (entry) muc.events.emit('nick-change', { room, occupant, session: entry.session, nick });
   const other = room.occupantWithNickLike(nick);
   if (other && other !== occupant) throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname, or one that looks the same');
   const holder = room.nickHolder(nick);
   if (holder !== undefined && holder !== occupant.bare.toString()) throw new StanzaError('cancel', 'conflict', 'this nickname is reserved');
-  const entry = occupant.sessions.get(from.toString());
   if (entry) {
     entry.presence = clientPayload(stanza);
     occupant.putSession(entry);

@@ -5,7 +5,7 @@ import type { Occupant } from './occupant.js';
 import type { HistoryEntry, HistoryMessage } from './room-history.js';
 import type { Room } from './room.js';
 import type { ConfigField } from './config-form.js';
-import type { Affiliation, RoomConfig } from './types.js';
+import type { Affiliation, Role, RoomConfig } from './types.js';
 
 /**
  * What room features hook, by name, with what they receive. Handlers run synchronously,
@@ -15,6 +15,10 @@ import type { Affiliation, RoomConfig } from './types.js';
 export interface RoomEventMap {
   /** Before someone enters, once they are known not to be banned: refuse by throwing (membership, password). */
   'pre-join': { room: Room; from: Jid; session: Session; nick: string; affiliation: Affiliation; mucX: Element | undefined };
+  /** A new occupant's first role, from their affiliation and the room's: a feature may raise it. */
+  'join-role': { room: Room; session: Session; affiliation: Affiliation; role: Role };
+  /** An occupant asks for another nickname (§7.6), before it is checked against others': refuse by throwing. */
+  'nick-change': { room: Room; occupant: Occupant; session: Session; nick: string };
   /** The status codes the joiner's self-presence carries (beside 110). */
   'join-status-codes': { room: Room; codes: number[] };
   /**

@@ -1,46 +1,23 @@
-import { JidError, type Jid } from '../jid/jid.js';
-import { nicknameComparisonKey, PrecisError } from '../jid/precis.js';
+import type { Jid } from '../jid/jid.js';
+import { normaliseNickname, type NicknameProblem } from '../jid/nickname.js';
 import { StanzaError } from '../xml/errors.js';
 import { LIMITS } from './limits.js';
 
-// The JID resourcepart profile (OpaqueString) already refuses controls, bidi formatting
-// characters and other invisible ones; nicknames coming from payloads (admin items,
-// registration) are checked here too. BRAILLE PATTERN BLANK is a symbol that draws nothing:
-// the usual way to fake a blank nickname or pad a look-alike of someone else's.
-const FORBIDDEN_IN_NICK = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2800]/u;
+const NICK_REFUSALS: Record<NicknameProblem, () => StanzaError> = {
+  'unusable': () => new StanzaError('modify', 'jid-malformed', 'this nickname contains characters that cannot be used'),
+  'invisible': () => new StanzaError('modify', 'jid-malformed', 'this nickname contains invisible or control characters'),
+  'blank': () => new StanzaError('modify', 'jid-malformed', 'a nickname cannot be blank or start or end with a space'),
+  'too-long': () => new StanzaError('modify', 'not-acceptable', `a nickname has at most ${LIMITS.nickLength} characters`),
+};
 
 /**
- * A nickname normalised like a JID resourcepart (RFC 7622), or a jid-malformed error.
- * Blank nicknames and nicknames with surrounding spaces are refused: they impersonate others.
+ * A nickname normalised like a JID resourcepart (RFC 7622), or a jid-malformed error
+ * (jid/nickname.ts has the rules). Every room normalises nicknames alike, so `_room` only
+ * names where the nickname is used.
  */
-export function checkNick(room: Jid, raw: string): string | StanzaError {
-  let nick: string;
-  try {
-    nick = room.withResource(raw).resource!;
-  } catch (error) {
-    if (error instanceof JidError) return new StanzaError('modify', 'jid-malformed', 'this nickname contains characters that cannot be used');
-    throw error;
-  }
-  if (FORBIDDEN_IN_NICK.test(nick)) return new StanzaError('modify', 'jid-malformed', 'this nickname contains invisible or control characters');
-  if (nick.trim() !== nick || nick.trim() === '') {
-    return new StanzaError('modify', 'jid-malformed', 'a nickname cannot be blank or start or end with a space');
-  }
-  if (!passesNicknameRules(nick)) return new StanzaError('modify', 'jid-malformed', 'this nickname contains characters that cannot be used');
-  if (codePoints(nick) > LIMITS.nickLength) {
-    return new StanzaError('modify', 'not-acceptable', `a nickname has at most ${LIMITS.nickLength} characters`);
-  }
-  return nick;
-}
-
-/** RFC 8266: rooms compare nicknames by its rules (nick-key.ts), so a nickname must pass them. */
-function passesNicknameRules(nick: string): boolean {
-  try {
-    nicknameComparisonKey(nick);
-    return true;
-  } catch (error) {
-    if (error instanceof PrecisError) return false;
-    throw error;
-  }
+export function checkNick(_room: Jid, raw: string): string | StanzaError {
+  const checked = normaliseNickname(raw, LIMITS.nickLength);
+  return 'nick' in checked ? checked.nick : NICK_REFUSALS[checked.problem]();
 }
 
 /** Room localparts are already normalised by the JID layer; only their length is ours to cap. */

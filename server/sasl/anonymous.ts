@@ -32,6 +32,7 @@ export function randomLocalpart(): string {
 export function anonymousMechanism(): SaslMechanism {
   return {
     name: 'ANONYMOUS',
+    createsGuest: true,
     offered: () => true,
     start: (): SaslExchange => {
       let done = false;

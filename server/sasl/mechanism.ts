@@ -1,3 +1,4 @@
+import type { SiteIdentity } from '../core/site-identity.js';
 import type { AccountStore } from '../storage/types.js';
 
 /** RFC 6120 §6.5 SASL failure conditions. */
@@ -8,8 +9,11 @@ export type SaslCondition =
 
 export type SaslStep =
   | { kind: 'challenge'; data: Buffer }
-  /** username: the normalised localpart that is now authenticated. data: additional data (SCRAM v=). */
-  | { kind: 'success'; username: string; data?: Buffer }
+  /**
+   * username: the normalised localpart that is now authenticated. data: additional data
+   * (SCRAM v=). identity: who a site's token says the guest is (OAUTHBEARER).
+   */
+  | { kind: 'success'; username: string; data?: Buffer; identity?: SiteIdentity }
   | { kind: 'failure'; condition: SaslCondition; text?: string };
 
 export interface SaslContext {
@@ -37,6 +41,8 @@ export interface SaslExchange {
 
 export interface SaslMechanism {
   readonly name: string;
+  /** A success makes a guest (ANONYMOUS, a site's token): the per-network guest sign-in limit applies. */
+  readonly createsGuest?: boolean;
   /** Whether to offer this mechanism on this stream. */
   offered(ctx: SaslContext): boolean;
   start(ctx: SaslContext): SaslExchange;

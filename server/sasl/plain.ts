@@ -9,7 +9,7 @@ import { Jid } from '../jid/jid.js';
 import type { ScramCredentials, ScramHash } from '../storage/types.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from './mechanism.js';
 import { verifyPassword } from './scram-credentials.js';
-import { accountThrottled, authzidMatches, decodeUtf8, fail } from './util.js';
+import { accountThrottled, authzidMatches, decodeUtf8, fail, SingleMessage } from './util.js';
 
 export interface PlainOptions {
   /** Iterations of the dummy check run for unknown users (to match a real check's cost). */
@@ -30,7 +30,7 @@ export function plainMechanism(options: PlainOptions = {}): SaslMechanism {
 }
 
 class PlainExchange implements SaslExchange {
-  private phase: 'initial' | 'asked' | 'done' = 'initial';
+  private readonly turns = new SingleMessage('PLAIN');
   account?: string;
 
   constructor(
@@ -39,14 +39,8 @@ class PlainExchange implements SaslExchange {
   ) {}
 
   async step(data: Buffer): Promise<SaslStep> {
-    const phase = this.phase;
-    this.phase = 'done';
-    if (phase === 'done') return fail('malformed-request', 'unexpected PLAIN message');
-    if (phase === 'initial' && data.length === 0) {
-      // No initial response: an empty challenge asks for it.
-      this.phase = 'asked';
-      return { kind: 'challenge', data: Buffer.alloc(0) };
-    }
+    const early = this.turns.early(data);
+    if (early) return early;
     try {
       return await this.check(data);
     } catch {

@@ -18,7 +18,7 @@ import { Jid } from '../jid/jid.js';
 import type { ScramCredentials, ScramHash } from '../storage/types.js';
 import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from './mechanism.js';
 import { deriveScramCredentials, digest, hashLength, hmac, SALT_LENGTH } from './scram-credentials.js';
-import { accountThrottled, authzidMatches, decodeBase64Strict, decodeUtf8, fail } from './util.js';
+import { accountThrottled, authzidMatches, decodeBase64Strict, decodeSaslname, decodeUtf8, fail } from './util.js';
 
 export interface ScramOptions {
   /** Test hook: the server's part of the nonce (printable, no comma). Default: 24 random bytes, base64. */
@@ -243,12 +243,6 @@ function parseClientFirst(text: string): ClientFirst | { failure: SaslStep } {
   if (!extensions.every(isExtension)) return { failure: fail('malformed-request', 'bad attribute') };
 
   return { gs2Header, authzid, username, nonce: clientNonce, clientFirstBare };
-}
-
-/** RFC 5802 saslname: `,` is sent as `=2C` and `=` as `=3D`; any other `=` is malformed. */
-function decodeSaslname(value: string): string | null {
-  if (!/^(?:[^=,\0]|=2C|=3D)+$/u.test(value)) return null;
-  return value.replace(/=2C|=3D/g, (escape) => (escape === '=2C' ? ',' : '='));
 }
 
 function isExtension(attribute: string): boolean {

@@ -38,3 +38,32 @@ export function authzidMatches(authzid: string, user: Jid): boolean {
     return false;
   }
 }
+
+/** RFC 5801 / 5802 saslname: `,` is sent as `=2C` and `=` as `=3D`; any other `=` is malformed. */
+export function decodeSaslname(value: string): string | null {
+  if (!/^(?:[^=,\0]|=2C|=3D)+$/u.test(value)) return null;
+  return value.replace(/=2C|=3D/g, (escape) => (escape === '=2C' ? ',' : '='));
+}
+
+/**
+ * The turn-taking of a mechanism whose client sends a single message (PLAIN, OAUTHBEARER):
+ * without an initial response the server asks for it with an empty challenge (RFC 6120
+ * §6.4.2), and anything after that message is malformed.
+ */
+export class SingleMessage {
+  private phase: 'initial' | 'asked' | 'done' = 'initial';
+
+  constructor(private readonly mechanism: string) {}
+
+  /** The answer to send before any checking (a challenge or a failure), or null: `data` is the message. */
+  early(data: Buffer): SaslStep | null {
+    const phase = this.phase;
+    this.phase = 'done';
+    if (phase === 'done') return fail('malformed-request', `unexpected ${this.mechanism} message`);
+    if (phase === 'initial' && data.length === 0) {
+      this.phase = 'asked';
+      return { kind: 'challenge', data: Buffer.alloc(0) };
+    }
+    return null;
+  }
+}

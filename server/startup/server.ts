@@ -10,6 +10,7 @@ import type { HostKind } from '../core/host.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { ServerCredentials } from '../tls/server-credentials.js';
 import { AuthThrottle } from '../sasl/auth-throttle.js';
+import { siteTokenVerifierFor } from '../auth/site-token.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import type { StreamContext } from '../stream/context.js';
 import { listenTcp } from '../transports/tcp.js';
@@ -88,6 +89,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       now,
     }),
     access: createAccessControl(config, now, (reason) => events.emit('refused', reason)),
+    siteTokens: siteTokenVerifierFor(config),
   };
 
   const cleanups = loadModules(MODULES, context);

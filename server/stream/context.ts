@@ -1,6 +1,7 @@
 import type { ServerContext } from '../core/context.js';
 import type { AccessControl } from '../access/control.js';
 import type { AuthThrottle } from '../sasl/auth-throttle.js';
+import type { SiteTokenVerifier } from '../auth/site-token.js';
 import type { StreamExtensions } from '../core/stream-extensions.js';
 
 /**
@@ -14,4 +15,6 @@ export interface StreamContext extends ServerContext {
   authThrottle: AuthThrottle;
   /** Stream features and nonzas added by modules (also provided to them as STREAM_EXTENSIONS). */
   streamExtensions: StreamExtensions;
+  /** [auth.jwt]: checks the tokens sites sign for their users; null when the mode is "off". */
+  siteTokens: SiteTokenVerifier | null;
 }

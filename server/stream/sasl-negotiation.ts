@@ -7,12 +7,13 @@ import type { SaslContext, SaslExchange, SaslMechanism, SaslStep } from '../sasl
 import { mechanismsFor, offeredMechanisms } from '../sasl/registry.js';
 import type { StreamTransport } from './transport.js';
 import { addressField } from '../log.js';
+import type { SiteIdentity } from '../core/site-identity.js';
 
 const MAX_FAILURES_PER_STREAM = 3;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export interface SaslOutcome {
-  succeeded(username: string): void;
+  succeeded(username: string, identity: SiteIdentity | undefined): void;
   failedTooOften(): void;
 }
 
@@ -43,6 +44,7 @@ export class SaslNegotiation {
     };
     const candidates = mechanismsFor(host.kind === 'anonymous' ? 'anonymous' : 'account', {
       scramIterations: config.sasl.scram_iterations,
+      siteTokens: server.siteTokens,
     });
     this.mechanisms = offeredMechanisms(candidates, this.context).filter((mechanism) => this.allowedOnChannel(mechanism));
   }
@@ -80,7 +82,7 @@ export class SaslNegotiation {
       this.server.events.emit('refused', 'sign-in-failures');
       return this.refuse('too many failed attempts, try again in a minute');
     }
-    if (mechanism.name === 'ANONYMOUS' && !this.server.access.takeAnonymousLogin(this.transport.remoteAddress)) {
+    if (mechanism.createsGuest === true && !this.server.access.takeAnonymousLogin(this.transport.remoteAddress)) {
       return this.refuse('too many guest sign-ins from your network, try again in a minute');
     }
     this.exchange = mechanism.start(this.context);
@@ -111,7 +113,7 @@ export class SaslNegotiation {
         this.logOutcome('signed in', {});
         this.reportOutcome('succeeded');
         this.transport.sendElement(xml('success', { xmlns: NS.sasl }, result.data ? encode(result.data) : undefined));
-        this.outcome.succeeded(result.username);
+        this.outcome.succeeded(result.username, result.identity);
         return;
       case 'failure':
         this.exchange = null;

@@ -10,6 +10,7 @@ import { SaslNegotiation } from './sasl-negotiation.js';
 import type { StreamTransport } from './transport.js';
 import { randomId } from '../util/random-ids.js';
 import { addressField } from '../log.js';
+import { SITE_IDENTITY, type SiteIdentity } from '../core/site-identity.js';
 
 type State = 'awaiting-header' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
 
@@ -28,6 +29,7 @@ export class XmppStream implements StanzaSink {
   private headerSent = false;
   private sasl: SaslNegotiation | null = null;
   private username: string | null = null;
+  private siteIdentity: SiteIdentity | undefined;
   private session: Session | null = null;
   private negotiationTimer: NodeJS.Timeout | null;
 
@@ -185,14 +187,15 @@ export class XmppStream implements StanzaSink {
 
   private saslNegotiation(): SaslNegotiation {
     this.sasl ??= new SaslNegotiation(this.server, this.transport, this.host!, {
-      succeeded: (username) => this.onAuthenticated(username),
+      succeeded: (username, identity) => this.onAuthenticated(username, identity),
       failedTooOften: () => this.fail(new StreamError('policy-violation', 'too many failed authentication attempts')),
     });
     return this.sasl;
   }
 
-  private onAuthenticated(username: string): void {
+  private onAuthenticated(username: string, identity: SiteIdentity | undefined): void {
     this.username = username;
+    this.siteIdentity = identity;
     this.sasl = null;
     this.state = 'authenticated';
     this.expectingRestart = true;
@@ -225,6 +228,7 @@ export class XmppStream implements StanzaSink {
       return;
     }
     const session = new Session(jid, this.host!, this);
+    if (this.siteIdentity) session.set(SITE_IDENTITY, this.siteIdentity);
     const replaced = this.server.sessions.add(session);
     replaced?.close(new StreamError('conflict', 'replaced by a new connection with the same resource'));
     this.session = session;

@@ -12,6 +12,7 @@ import { memoryHistory } from './memory-history.js';
 import { nameAndDescription } from './name.js';
 import { password } from './password.js';
 import { publicRoom } from './public.js';
+import { siteIdentity } from './site-identity.js';
 import { whois } from './whois.js';
 
 /** The room features every MUC host has, in the order their hooks and form fields come. */
@@ -30,4 +31,5 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   historyLength,
   channelWelcome,
   password,
+  siteIdentity,
 ];

@@ -71,7 +71,9 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     auto_reconnect: true,
     view_mode: 'fullscreen',
     singleton: true,
-    auto_join_rooms: [{ jid: roomJid, nick }],
+    // A room this guest creates is titled with the name as the link gave it (`Café Zürich`,
+    // not its address `café-zürich`); rooms that exist keep their title.
+    auto_join_rooms: [{ jid: roomJid, nick, auto_configure: true, roomconfig: { roomname: settings.channelName ?? settings.channel } }],
     nickname: nick,
     muc_nickname_from_jid: false,
     muc_domain: settings.mucDomain,
@@ -226,7 +228,7 @@ export async function startChat() {
     }
   }
 
-  const assetsPath = new URL('converse/', document.baseURI).href;
+  const assetsPath = new URL(`${settings.assetsPath}converse/`, document.baseURI).href;
   loadStylesheet(`${assetsPath}converse.min.css`);
   let converse;
   try {

@@ -2,6 +2,7 @@
 // shown fullscreen for the one room of the link, under the link's nickname.
 
 import { backToForm } from './form.js';
+import { nickClashPlugin } from './nick-clash.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 
 // On a reload the room may still hold the nickname for our previous connection for a moment.
@@ -112,7 +113,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     xmpp_providers_url: '',
     // OMEMO needs keys that outlive a visit; a guest's identity lasts one visit.
     blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views'],
-    whitelisted_plugins: ['palaver-landing'],
+    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash'],
     persistent_store: 'sessionStorage',
     clear_cache_on_logout: true,
     loglevel: 'warn',
@@ -201,10 +202,10 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail }) {
       });
 
       // Palaver greets each joiner of a [[channels]] room with its welcome text, sent as a
-      // message from the room itself. Converse shows only messages with a sender, so the
-      // welcome is shown here, as a notice.
+      // message from the room itself (stamped with a <delay/>, channel-welcome.ts). Converse
+      // shows only messages with a sender, so the welcome is shown here, as a notice.
       const showWelcome = (stanza) => {
-        if (stanza.getAttribute('from') !== roomJid || stanza.querySelector('subject, delay')) return true;
+        if (stanza.getAttribute('from') !== roomJid || stanza.querySelector('subject')) return true;
         const body = stanza.querySelector('body')?.textContent.trim();
         const muc = _converse.state.chatboxes.get(roomJid);
         if (body && muc) muc.createMessage({ type: 'info', message: body, is_ephemeral: false });
@@ -252,6 +253,7 @@ export async function startChat() {
   }, JOIN_TIMEOUT_MS);
 
   converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail }));
+  converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
   await converse.initialize(converseOptions(converse, { assetsPath, roomJid, nick }));
 }
 

@@ -3,6 +3,8 @@
 
 import { backToForm } from './form.js';
 import { nickClashPlugin } from './nick-clash.js';
+import { occupantCountPlugin } from './occupant-count.js';
+import { wordingPlugin } from './wording.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 
 // On a reload the room may still hold the nickname for our previous connection for a moment.
@@ -113,7 +115,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     xmpp_providers_url: '',
     // OMEMO needs keys that outlive a visit; a guest's identity lasts one visit.
     blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views'],
-    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash'],
+    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording'],
     persistent_store: 'sessionStorage',
     clear_cache_on_logout: true,
     loglevel: 'warn',
@@ -254,6 +256,8 @@ export async function startChat() {
 
   converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail }));
   converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
+  converse.plugins.add('palaver-occupant-count', occupantCountPlugin(converse));
+  converse.plugins.add('palaver-wording', wordingPlugin(converse));
   await converse.initialize(converseOptions(converse, { assetsPath, roomJid, nick }));
 }
 

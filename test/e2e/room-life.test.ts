@@ -54,4 +54,40 @@ describe.skipIf(!enabled)('two guests in a room', { timeout: 90_000 }, () => {
     await expect.poll(() => alice.occupants()).toEqual(['alice', 'bob']);
     for (const g of [alice, bob]) expect(g.errors).toEqual([]);
   });
+
+  it('says who joined and left in plain words, and counts the people in the room after a reload', async () => {
+    const alice = await guest();
+    const bob = await guest();
+    const carol = await guest();
+    await alice.joinByLink(link('count', 'alice'));
+    // Converse tells of comings and goings for a moment above the text box.
+    const notices: string[] = [];
+    const watch = setInterval(() => {
+      alice.page.locator('.chat-content__notifications').first().textContent()
+        .then((text) => { if (text?.trim()) notices.push(text.trim()); }, () => {});
+    }, 200);
+    await bob.joinByLink(link('count', 'bob'));
+    await carol.joinByLink(link('count', 'carol'));
+    await carol.say('carol was here');
+    await bob.say('bob was here');
+    await expect.poll(() => notices.join('\n'), { timeout: 20_000 }).toMatch(/bob joined/);
+    await carol.close();
+    await expect.poll(() => notices.join('\n'), { timeout: 20_000 }).toMatch(/carol left/);
+    clearInterval(watch);
+    expect(notices.join('\n')).not.toMatch(/groupchat/);
+    await expect.poll(() => alice.page.locator('.occupants-heading').textContent()).toBe('2 in the room');
+
+    // After a reload the history names carol, who is gone: still two in the room, two listed.
+    await alice.page.reload();
+    await alice.waitUntilInRoom();
+    await alice.sees('carol was here');
+    await expect.poll(() => alice.occupants()).toEqual(['alice', 'bob']);
+    await expect.poll(() => alice.page.locator('.occupants-heading').textContent()).toBe('2 in the room');
+    await alice.screenshot('count-after-reload.png');
+
+    // Nothing on the page calls the room a "groupchat".
+    const text = await alice.page.locator('body').innerText();
+    expect(text).not.toMatch(/groupchat|Participants/i);
+    expect(alice.errors).toEqual([]);
+  });
 });

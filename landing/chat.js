@@ -3,6 +3,9 @@
 
 import { backToForm } from './form.js';
 import { SITE_SIGN_IN_REFUSED, siteConverseOptions, siteSignIn } from './jwt.js';
+import { nickClashPlugin } from './nick-clash.js';
+import { occupantCountPlugin } from './occupant-count.js';
+import { wordingPlugin } from './wording.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 import { showServerNotices } from './server-notices.js';
 
@@ -73,7 +76,9 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     auto_reconnect: true,
     view_mode: 'fullscreen',
     singleton: true,
-    auto_join_rooms: [{ jid: roomJid, nick }],
+    // A room this guest creates is titled with the name as the link gave it (`Café Zürich`,
+    // not its address `café-zürich`); rooms that exist keep their title.
+    auto_join_rooms: [{ jid: roomJid, nick, auto_configure: true, roomconfig: { roomname: settings.channelName ?? settings.channel } }],
     nickname: nick,
     muc_nickname_from_jid: false,
     muc_domain: settings.mucDomain,
@@ -115,7 +120,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     // headlines feed has no place in this one-room view, and fails to open in it.
     blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views',
       'converse-headlines', 'converse-headlines-view'],
-    whitelisted_plugins: ['palaver-landing'],
+    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording'],
     persistent_store: 'sessionStorage',
     clear_cache_on_logout: true,
     loglevel: 'warn',
@@ -204,10 +209,10 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) 
       });
 
       // Palaver greets each joiner of a [[channels]] room with its welcome text, sent as a
-      // message from the room itself. Converse shows only messages with a sender, so the
-      // welcome is shown here, as a notice.
+      // message from the room itself (stamped with a <delay/>, channel-welcome.ts). Converse
+      // shows only messages with a sender, so the welcome is shown here, as a notice.
       const showWelcome = (stanza) => {
-        if (stanza.getAttribute('from') !== roomJid || stanza.querySelector('subject, delay')) return true;
+        if (stanza.getAttribute('from') !== roomJid || stanza.querySelector('subject')) return true;
         const body = stanza.querySelector('body')?.textContent.trim();
         const muc = _converse.state.chatboxes.get(roomJid);
         if (body && muc) muc.createMessage({ type: 'info', message: body, is_ephemeral: false });
@@ -240,7 +245,7 @@ export async function startChat() {
     }
   }
 
-  const assetsPath = new URL('converse/', document.baseURI).href;
+  const assetsPath = new URL(`${settings.assetsPath}converse/`, document.baseURI).href;
   loadStylesheet(`${assetsPath}converse.min.css`);
   let converse;
   try {
@@ -264,6 +269,9 @@ export async function startChat() {
   }, JOIN_TIMEOUT_MS);
 
   converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }));
+  converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
+  converse.plugins.add('palaver-occupant-count', occupantCountPlugin(converse));
+  converse.plugins.add('palaver-wording', wordingPlugin(converse));
   await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

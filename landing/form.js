@@ -1,11 +1,17 @@
 // The join form. Without JavaScript it is a plain GET form; with it, the nickname is
 // checked before leaving the page, and the share links follow the chosen room.
 
-import { $, formParams, nickProblem, nickRefusal, pageUrl, setMode, settings, showMessage } from './page.js';
+import { $, formParams, nickProblem, nickRefusal, pageUrl, roomForName, setMode, settings, showMessage } from './page.js';
 
 function chosenChannel() {
   return $('channel').value.trim();
 }
+
+// The XMPP app link needs the room's address, which the server works out from the typed
+// name; asked for once the typing pauses, and only the latest answer counts.
+const ADDRESS_DELAY_MS = 300;
+let addressTimer = 0;
+let addressAsked = 0;
 
 function updateShareLinks() {
   const channel = chosenChannel();
@@ -15,7 +21,14 @@ function updateShareLinks() {
   link.searchParams.set('channel', channel);
   $('share-link').href = link.href;
   $('share-link').textContent = link.href;
-  $('xmpp-link').href = `xmpp:${encodeURIComponent(channel.toLowerCase())}@${settings.mucDomain}?join`;
+  clearTimeout(addressTimer);
+  addressTimer = setTimeout(async () => {
+    const asked = ++addressAsked;
+    const address = await roomForName(channel);
+    if (asked !== addressAsked) return;
+    $('share').hidden = !address.room;
+    if (address.room) $('xmpp-link').href = `xmpp:${encodeURIComponent(address.room)}@${settings.mucDomain}?join`;
+  }, ADDRESS_DELAY_MS);
 }
 
 function setUpCopyButton() {
@@ -46,8 +59,14 @@ async function onSubmit(event) {
   }
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
-  const refusal = await nickRefusal(channel, nick);
+  const address = await roomForName(channel);
+  const refusal = address.room ? await nickRefusal(address.room, nick) : null;
   button.disabled = false;
+  if (address.problem) {
+    showMessage(address.problem);
+    $('channel').focus();
+    return;
+  }
   if (refusal) {
     showMessage(refusal);
     $('nick').focus();
@@ -59,11 +78,11 @@ async function onSubmit(event) {
 }
 
 export function setUpForm() {
-  $('channel').addEventListener('input', updateShareLinks);
-  $('channel').addEventListener('change', updateShareLinks);
+  $('channel').addEventListener('input', () => updateShareLinks());
+  $('channel').addEventListener('change', () => updateShareLinks());
   $('join-form').addEventListener('submit', onSubmit);
   setUpCopyButton();
-  updateShareLinks();
+  // The page came with the links for its own room, worked out by the server.
 }
 
 /** Back to the form for the link's room, with a message (no reload). */

@@ -26,7 +26,7 @@ export function pageUrl(params) {
 
 /** The query of the form for the link's room (and transport, if the link chose one). */
 export function formParams() {
-  const params = { channel: settings.channel };
+  const params = { channel: settings.channelName ?? settings.channel };
   if (settings.transportChosen) params.transport = settings.transport;
   return params;
 }
@@ -64,6 +64,21 @@ export function nickProblem(nick) {
 
 export function takenMessage(nick) {
   return `Someone in this room is already called “${nick}”. Please pick a different nickname.`;
+}
+
+/**
+ * The room a typed name stands for: `{ room, name }`, or `{ problem }` with the words to show.
+ * The server decides (server/http/room-address.ts), so that links and the form agree.
+ */
+export async function roomForName(name) {
+  const url = new URL('api/room-address', document.baseURI);
+  url.searchParams.set('name', name);
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    return await response.json();
+  } catch {
+    return { problem: 'The chat server can’t be reached. Please check your connection and try again.' };
+  }
 }
 
 /**

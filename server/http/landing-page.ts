@@ -9,6 +9,7 @@ import { plainDuration } from '../config/units.js';
 import { Jid, JidError } from '../jid/jid.js';
 import { checkNick as checkMucNick, checkRoomName, codePoints } from '../muc/validation.js';
 import { publicTransportUrls } from './endpoints.js';
+import { roomAddress } from './room-address.js';
 import { escapeHtml, inlineJson, sanitiseInfoHtml, SafeHtml } from './landing-html.js';
 
 /**
@@ -26,6 +27,8 @@ export interface LandingSettings {
   mode: 'form' | 'join';
   /** The room's localpart, normalised, or null when the link named none (or a bad one). */
   channel: string | null;
+  /** The room's name as the link gives it (room-address.ts), for the page and its links. */
+  channelName: string | null;
   nick: string | null;
   transport: Transport;
   /** Whether the link chose the transport (then the form keeps the choice). */
@@ -42,6 +45,8 @@ export interface LandingSettings {
   channels: { name: string; title: string }[];
   /** [auth.jwt]: the link brought a site's token (or the framing page will hand it over), and who may frame the page. */
   siteSignIn: { mode: Config['auth']['jwt']['mode']; token: boolean; frameAncestors: string[] };
+  /** Where this version's page files and Converse.js are, relative to the page. */
+  assetsPath: string;
 }
 
 /** The parts of the query the page reads: the first value of each, as sent. */
@@ -115,20 +120,21 @@ export function takenMessage(nick: string): string {
   return `Someone in this room is already called “${nick}”. Please pick a different nickname.`;
 }
 
-const BAD_CHANNEL_MESSAGE = 'That room name can’t be used. Please pick a room from the list or try a simple name such as “lobby”.';
 const TOKEN_REQUIRED_MESSAGE = 'Only members of the site this chat belongs to can join it. Please open the chat from that site.';
 const GUESTS_OFF_MESSAGE = 'This server does not let guests chat from the browser. You can still join with an XMPP app, using the link below.';
 
 /** Everything the template needs, decided from the config and the query. */
-function landingSettings(config: Config, query: LandingQuery): { settings: LandingSettings; message: string | null; nickValue: string } {
+function landingSettings(config: Config, query: LandingQuery, assetsPath: string): { settings: LandingSettings; message: string | null; nickValue: string } {
   const urls = publicUrls(config);
   const transportChosen = query.transport === 'bosh' || query.transport === 'websocket';
   const transport: Transport = query.transport === 'bosh' ? 'bosh' : 'websocket';
   let message: string | null = null;
 
   const channelGiven = query.channel !== undefined && query.channel.trim() !== '';
-  const channel = channelGiven ? normaliseChannel(config, query.channel!) : null;
-  if (channelGiven && channel === null) message = BAD_CHANNEL_MESSAGE;
+  const address = channelGiven ? roomAddress(config, query.channel!.slice(0, MAX_QUERY_VALUE)) : null;
+  const channel = address !== null && 'room' in address ? address.room : null;
+  const channelName = address !== null && 'room' in address ? address.name : null;
+  if (address !== null && 'problem' in address) message = address.problem;
 
   let nick: string | null = null;
   const nickValue = (query.nick ?? query.taken ?? '').slice(0, MAX_QUERY_VALUE);
@@ -159,6 +165,7 @@ function landingSettings(config: Config, query: LandingQuery): { settings: Landi
     settings: {
       mode: channel !== null && (nick !== null || siteToken) ? 'join' : 'form',
       channel,
+      channelName,
       nick,
       transport,
       transportChosen,
@@ -171,6 +178,7 @@ function landingSettings(config: Config, query: LandingQuery): { settings: Landi
       nickMaxLength: NICK_MAX_LENGTH,
       channels: config.channels.map((c) => ({ name: c.name, title: c.title || c.name })),
       siteSignIn: { mode: jwt.mode, token: siteToken && config.anonymous.enabled, frameAncestors: jwt.frame_ancestors },
+      assetsPath,
     },
   };
 }
@@ -186,9 +194,9 @@ function historyNote(config: Config): string {
   return 'Messages are not stored; people who join later see only what is said after they arrive.';
 }
 
-/** How the page names a room: its [[channels]] title, else its name. */
+/** How the page names a room: its [[channels]] title, else its name as the link gave it. */
 function channelTitle(settings: LandingSettings, channel: string): string {
-  return settings.channels.find((c) => c.name === channel)?.title ?? channel;
+  return settings.channels.find((c) => c.name === channel)?.title ?? settings.channelName ?? channel;
 }
 
 /** The link that opens the form for a room. */
@@ -210,12 +218,14 @@ function renderTemplate(template: string, values: Record<string, string | SafeHt
   });
 }
 
-export function renderLandingPage(template: string, config: Config, query: LandingQuery): string {
-  const { settings, message, nickValue } = landingSettings(config, query);
+export function renderLandingPage(template: string, config: Config, query: LandingQuery, assetsPath: string): string {
+  const { settings, message, nickValue } = landingSettings(config, query, assetsPath);
   // The room the share links point at: the link's, else the first listed one.
   const shareChannel = settings.channel ?? settings.channels[0]?.name ?? null;
+  const shareName = settings.channelName ?? shareChannel;
   return renderTemplate(template, {
     title: config.landing.title,
+    assets: assetsPath,
     greeting: config.landing.greeting,
     info: sanitiseInfoHtml(config.landing.info),
     settings: inlineJson(settings),
@@ -223,6 +233,10 @@ export function renderLandingPage(template: string, config: Config, query: Landi
     joiningText: settings.mode === 'join'
       ? `Joining ${channelTitle(settings, settings.channel!)}${settings.nick === null ? '' : ` as ${settings.nick}`}…` : '',
     message: message ?? '',
+    preloads: new SafeHtml(settings.mode === 'join'
+      ? `<link rel="modulepreload" href="${escapeHtml(assetsPath)}converse/converse.min.js">`
+        + `<link rel="preload" as="style" href="${escapeHtml(assetsPath)}converse/converse.min.css">`
+      : ''),
     messageHidden: new SafeHtml(message === null ? ' hidden' : ''),
     nick: nickValue,
     nickMaxLength: String(NICK_MAX_LENGTH),
@@ -232,7 +246,7 @@ export function renderLandingPage(template: string, config: Config, query: Landi
       ? `<input type="hidden" name="transport" value="${escapeHtml(settings.transport)}">`
       : ''),
     shareHidden: new SafeHtml(shareChannel === null ? ' hidden' : ''),
-    shareUrl: shareChannel === null ? '' : shareUrl(settings, shareChannel),
+    shareUrl: shareName === null ? '' : shareUrl(settings, shareName),
     xmppUri: shareChannel === null ? '' : xmppJoinUri(settings, shareChannel),
   });
 }
@@ -251,7 +265,7 @@ function channelField(settings: LandingSettings, given: string | undefined): Saf
     });
     return new SafeHtml(`<select id="channel" name="channel" required>${options.join('')}</select>`);
   }
-  const value = settings.channel ?? given ?? '';
+  const value = settings.channelName ?? given ?? '';
   return new SafeHtml(
     `<input id="channel" name="channel" type="text" value="${escapeHtml(value.slice(0, MAX_QUERY_VALUE))}" required`
     + ' autocapitalize="off" spellcheck="false" placeholder="e.g. lobby">',

@@ -1,12 +1,16 @@
 /**
  * The landing page's routes, mounted at `/` of the HTTP listener:
  *   GET /                 the page (form, or Converse.js for ?channel=…&nick=…)
- *   GET /landing/*        its script, stylesheet and icon
- *   GET /converse/*       Converse.js's prebuilt dist/ from node_modules (no CDN)
+ *   GET /assets/VERSION/landing/*, /assets/VERSION/converse/*
+ *                         the page's files and Converse.js's prebuilt dist/ from node_modules
+ *                         (no CDN), precompressed, cached for a year: VERSION changes with them
+ *   GET /landing/*, /converse/*   the same files unversioned, revalidated on every use
  *   GET /api/rooms/:room/nick-available?nick=…   whether a nickname is free in a room
+ *   GET /api/room-address?name=…   the room a typed name stands for (room-address.ts)
  * Every response carries a Content-Security-Policy that allows only this origin (plus the
  * XMPP endpoints of public_url), so the page cannot be made to load anything from elsewhere.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -16,29 +20,39 @@ import type { Config } from '../config/types.js';
 import type { ServerContext } from '../core/context.js';
 import { publicUrls, renderLandingPage, type LandingQuery } from './landing-page.js';
 import { nickAvailableHandler } from './nick-available.js';
-
-/**
- * Static files are revalidated on every use (cheap: a 304 by ETag) rather than cached blind,
- * so that after an upgrade of Palaver or Converse.js no browser mixes old files with new.
- */
-const STATIC_OPTIONS = { index: false, dotfiles: 'deny', redirect: false, maxAge: 0 } as const;
+import { PrecompressedFiles } from './precompressed.js';
+import { roomAddress } from './room-address.js';
+import { staticAssets } from './static-assets.js';
 
 export function landingRoutes(ctx: ServerContext): Router {
   const assets = landingDir();
+  const converse = converseDistDir();
   const template = fs.readFileSync(path.join(assets, 'index.html'), 'utf8');
+  const assetsPath = `assets/${assetVersion(assets, converse)}/`;
+  const files = new PrecompressedFiles(path.join(ctx.config.server.data_dir, 'cache', 'assets'), ctx.log);
   const securityHeaders = pageHeaders(ctx.config);
   const router = express.Router({ caseSensitive: true, strict: true });
 
   router.get('/', securityHeaders, (req, res) => {
-    const html = renderLandingPage(template, ctx.config, landingQuery(req.query));
+    const html = renderLandingPage(template, ctx.config, landingQuery(req.query), assetsPath);
+    // The page names this version's assets: a browser must not keep it past an upgrade.
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(html);
   });
 
-  router.use('/landing', securityHeaders, refuseTemplate, express.static(assets, STATIC_OPTIONS), notFound);
-  router.use('/converse', securityHeaders, express.static(converseDistDir(), STATIC_OPTIONS), notFound);
+  // The versioned URLs the page uses; the plain ones stay for links made before them.
+  for (const [prefix, caching] of [[`/${assetsPath}`, 'immutable'], ['/', 'revalidate']] as const) {
+    router.use(`${prefix}landing`, securityHeaders, refuseTemplate, staticAssets(assets, files, caching), notFound);
+    router.use(`${prefix}converse`, securityHeaders, staticAssets(converse, files, caching), notFound);
+  }
 
   router.get('/api/rooms/:room/nick-available', securityHeaders, nickAvailableHandler(ctx));
+  router.get('/api/room-address', securityHeaders, (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const name = typeof req.query.name === 'string' ? req.query.name.slice(0, 1024) : '';
+    const address = roomAddress(ctx.config, name);
+    res.status('room' in address ? 200 : 400).json(address);
+  });
 
   return router;
 }
@@ -129,4 +143,19 @@ function landingDir(): string {
 function converseDistDir(): string {
   const require = createRequire(import.meta.url);
   return path.dirname(require.resolve('converse.js/dist/converse.min.js'));
+}
+
+/**
+ * A short hash of the page's own files and of Converse's version: the assets' URLs change
+ * whenever either does, so a year of caching never serves a browser stale files.
+ */
+function assetVersion(landing: string, converseDist: string): string {
+  const hash = crypto.createHash('sha256');
+  for (const name of fs.readdirSync(landing).sort()) {
+    const file = path.join(landing, name);
+    if (!fs.statSync(file).isFile()) continue;
+    hash.update(name).update('\0').update(fs.readFileSync(file)).update('\0');
+  }
+  hash.update(fs.readFileSync(path.join(converseDist, '..', 'package.json')));
+  return hash.digest('base64url').slice(0, 12);
 }

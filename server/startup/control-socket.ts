@@ -70,7 +70,8 @@ async function listenControl(socketPath: string, commands: ControlCommands, log:
     }
     fs.rmSync(socketPath, { force: true });
   }
-  const server = net.createServer((socket) => serve(socket, commands, log));
+  // Half-open: a client may end its side after the request and still read the answer, which can take a query.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => serve(socket, commands, log));
   server.on('error', (error) => log.error({ err: error }, 'the control socket failed'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -93,6 +94,12 @@ function serve(socket: net.Socket, commands: ControlCommands, log: Logger): void
   const chunks: Buffer[] = [];
   let size = 0;
   let answered = false;
+  let requested = false;
+  const request = (): void => {
+    if (requested || answered) return;
+    requested = true;
+    void run(Buffer.concat(chunks).toString('utf8'), commands, log).then(answer);
+  };
   const answer = (reply: ControlAnswer): void => {
     if (answered) return;
     answered = true;
@@ -101,7 +108,7 @@ function serve(socket: net.Socket, commands: ControlCommands, log: Logger): void
   socket.setTimeout(CONTROL_TIMEOUT_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => {
-    if (answered) return;
+    if (answered || requested) return;
     size += chunk.length;
     if (size > MAX_CONTROL_REQUEST_BYTES) {
       answer({ ok: false, error: `the request is larger than ${MAX_CONTROL_REQUEST_BYTES} bytes` });
@@ -109,9 +116,9 @@ function serve(socket: net.Socket, commands: ControlCommands, log: Logger): void
     }
     const newline = chunk.indexOf(0x0a);
     chunks.push(newline === -1 ? chunk : chunk.subarray(0, newline));
-    if (newline !== -1) void run(Buffer.concat(chunks).toString('utf8'), commands, log).then(answer);
+    if (newline !== -1) request();
   });
-  socket.on('end', () => void run(Buffer.concat(chunks).toString('utf8'), commands, log).then(answer));
+  socket.on('end', request);
 }
 
 async function run(text: string, commands: ControlCommands, log: Logger): Promise<ControlAnswer> {

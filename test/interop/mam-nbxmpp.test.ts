@@ -67,7 +67,7 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
     expect([first!.first, first!.last, second!.first, second!.last]).toEqual([ids[0], ids[1], ids[2], ids[3]]);
   });
 
-  it('every archived message comes with its queryid, the room as archive, a delay and the sender', () => {
+  it('every archived message comes with its queryid, the room as archive, a delay and the sender', async () => {
     expect(result.archived.map((m) => m.body)).toEqual([...EARLIER, 'hello from gajim']);
     expect(result.archived.map((m) => m.query_id)).toEqual(['gajim-page-1', 'gajim-page-1', 'gajim-page-2', 'gajim-page-2']);
     for (const message of result.archived) {
@@ -75,7 +75,7 @@ describe.skipIf(!python.available)(python.available ? 'Gajim (nbxmpp) and room a
       expect(message.type).toBe('groupchat');
       // The <delay/> stamp (nbxmpp gives seconds) is when the room archived the message.
       // A temporary room: its archive is the one in memory.
-      const stored = server.server.context.storage.temporaryArchive.get(ROOM, message.mam_id);
+      const stored = await server.server.context.storage.temporaryArchive.get(ROOM, message.mam_id);
       expect(message.timestamp * 1000).toBeCloseTo(stored!.timestamp, -1);
     }
     expect(result.archived[0]!.from).toBe(`${ROOM}/romeo`);

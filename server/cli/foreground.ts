@@ -89,8 +89,10 @@ export async function runInForeground(config: Config, options: ForegroundOptions
   // Loaded only here, so that `check` and the account commands do not load the whole server.
   try {
     const { startServer } = await import('../startup/server.js');
-    running = await startServer(config, options.log ? { log: options.log } : {});
-    if (pidFile) writePidFile(pidFile);
+    running = await startServer(config, {
+      ...(options.log ? { log: options.log } : {}),
+      beforeAnnounce: () => { if (pidFile) writePidFile(pidFile); },
+    });
   } catch (err) {
     throw startupError(err);
   }

@@ -38,6 +38,8 @@ export interface StartOptions {
   now?: () => number;
   /** Prefix of the cluster's Redis keys and channels (tests give each cluster its own); default "palaver:". */
   clusterKeyPrefix?: string;
+  /** Called once every listener is open, just before the start line is logged (the pid file is written here, so that whoever waits for the line finds it). */
+  beforeAnnounce?: () => void;
 }
 
 export interface RunningServer {
@@ -135,6 +137,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // `palaver rooms …` reaches this server here (startup/control-socket.ts).
   const control: ControlSocket | null = await openControlSocket(config.server.data_dir, controlCommands, log);
 
+  options.beforeAnnounce?.();
   log.info({
     domains: hosts.all().map((host) => `${host.name} (${host.kind})`),
     c2s: hostPort(addresses.c2s),

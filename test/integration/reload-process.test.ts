@@ -85,6 +85,8 @@ describe('reload of a running server', () => {
     running.push(server);
 
     const pidFile = path.join(dir, 'data', 'palaver.pid');
+    // The pid file is written just after the listeners open, which is what startServerProcess waits for.
+    await expect.poll(() => fs.existsSync(pidFile), { timeout: 5000 }).toBe(true);
     expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(String(server.child.pid));
     expect(fs.statSync(pidFile).mode & 0o777).toBe(0o600);
 

@@ -75,11 +75,16 @@ function validate(data: unknown, baseDir: string, label: string, source: string 
 
 type Path = readonly PropertyKey[];
 
+/** Tables inside tables, written [auth.jwt] in TOML and so in messages. */
+const NESTED_TABLES = new Set(['auth.jwt', 'server.contact']);
+
 /** ["muc", "history_length"] → "[muc].history_length"; ["channels", 0, "name"] → "[[channels]][0].name". */
 export function keyPath(at: Path): string {
   if (at.length === 0) return '';
-  const [head, ...rest] = at;
-  let out = head === 'channels' ? '[[channels]]' : `[${String(head)}]`;
+  const table = at.length > 2 && NESTED_TABLES.has(`${String(at[0])}.${String(at[1])}`) ? 2 : 1;
+  const head = at.slice(0, table).map(String).join('.');
+  const rest = at.slice(table);
+  let out = head === 'channels' ? '[[channels]]' : `[${head}]`;
   for (const part of rest) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
   return out;
 }

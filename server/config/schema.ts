@@ -204,6 +204,30 @@ function pathField(baseDir: string, allowEmpty: boolean) {
   });
 }
 
+/** Addresses people can reach the admins at (XEP-0157): mailto:, xmpp:, https: or tel: URIs. */
+const contactAddresses = () =>
+  z.array(
+    parsedString('a URI like "mailto:admin@chat.example" or "xmpp:admin@chat.example"', (value) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        throw new Error('');
+      }
+      if (!['mailto:', 'xmpp:', 'https:', 'http:', 'tel:'].includes(url.protocol)) throw new Error(`scheme ${url.protocol} is not mailto:, xmpp:, https:, http: or tel:`);
+      return value;
+    }),
+    expected('a list of URIs like ["mailto:admin@chat.example"]'),
+  ).default([]);
+
+/** A STUN or TURN server (RFC 7064/7065), or "" for none. */
+const turnUri = () =>
+  parsedString('a URI like "turn:turn.chat.example:3478" or "stun:turn.chat.example", or ""', (value) => {
+    if (value === '') return value;
+    if (!/^(stuns?|turns?):[A-Za-z0-9.:[\]-]+(\?transport=(udp|tcp))?$/.test(value)) throw new Error('');
+    return value;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // --- The schema --------------------------------------------------------------------------
@@ -239,6 +263,14 @@ export function configSchema(baseDir: string) {
           data_dir: pathField(baseDir, false).prefault('./data'),
           admins: z.array(adminJid(), expected('a list of account JIDs like ["admin@chat.example"]')).default([]),
           auth: z.enum(['internal', 'insecure'], expected('"internal" or "insecure"')).default('internal'),
+          archive_expires_after: duration().prefault('7d'),
+          invite_expires_after: duration(60_000).prefault('7d'),
+          contact: section({
+            admin: contactAddresses(),
+            abuse: contactAddresses(),
+            support: contactAddresses(),
+            security: contactAddresses(),
+          }),
         }),
         anonymous: section({
           enabled: bool().default(true),
@@ -261,6 +293,7 @@ export function configSchema(baseDir: string) {
           presence_changes_per_minute: wholeNumber(0, 600_000).default(12),
           lock_new_rooms: bool().default(true),
           room_lock_timeout: duration().prefault('5m'),
+          reserve_account_names: bool().default(false),
         }),
         upload: section({
           enabled: bool().default(true),
@@ -299,6 +332,9 @@ export function configSchema(baseDir: string) {
           read_burst: size(1024).prefault('64KiB'),
           sasl_failures_per_minute: wholeNumber(1).default(5),
           sasl_failures_per_account_per_minute: wholeNumber(1).default(10),
+          resume_timeout: duration(0, 86_400_000).prefault('5m'),
+          guest_resume_timeout: duration(0, 86_400_000).prefault('1m'),
+          offline_messages: wholeNumber(0, 100_000).default(100),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),
@@ -343,6 +379,18 @@ export function configSchema(baseDir: string) {
           backend: z.enum(['sqlite', 'postgres'], expected('"sqlite" or "postgres"')).default('sqlite'),
           url: serviceUrl(['postgres:', 'postgresql:'], 'a PostgreSQL URL like "postgres://palaver@db.example:5432/palaver", or ""').default(''),
         }),
+        proxy: section({
+          listen: listenAddress(true).prefault(''),
+          domain: domain().optional(), // default "proxy." + [server].domain
+          public_host: text().default(''),
+        }),
+        calls: section({
+          stun_uri: turnUri().default(''),
+          turn_uri: turnUri().default(''),
+          turn_secret: text().default(''),
+          credential_lifetime: duration(60_000, 7 * 86_400_000).prefault('24h'),
+          invitations_per_minute: wholeNumber(1, 600).default(10),
+        }),
         cluster: section({
           redis: serviceUrl(['redis:', 'rediss:'], 'a Redis URL like "redis://127.0.0.1:6379", or ""').default(''),
           node: z.string(expected('a node name of letters, digits, ".", "_" or "-"')).regex(/^[A-Za-z0-9._-]{0,64}$/, expected('a node name of letters, digits, ".", "_" or "-" (at most 64)')).default(''),
@@ -365,11 +413,13 @@ export function configSchema(baseDir: string) {
       const { domain: anonDomain, ...anonymous } = c.anonymous;
       const { domain: mucDomain, ...muc } = c.muc;
       const { domain: uploadDomain, ...upload } = c.upload;
+      const { domain: proxyDomain, ...proxy } = c.proxy;
       const config: Omit<Config, 'source'> = {
         ...c,
         anonymous: { ...anonymous, domain: derive(anonDomain, 'anon', ['anonymous', 'domain']) },
         muc: { domain: derive(mucDomain, 'conference', ['muc', 'domain']), ...muc },
         upload: { ...upload, domain: derive(uploadDomain, 'upload', ['upload', 'domain']) },
+        proxy: { ...proxy, domain: derive(proxyDomain, 'proxy', ['proxy', 'domain']) },
       };
 
       // Each service has its own domain.
@@ -378,6 +428,7 @@ export function configSchema(baseDir: string) {
         ['anonymous', config.anonymous.domain],
         ['muc', config.muc.domain],
         ['upload', config.upload.domain],
+        ...(config.proxy.listen !== '' ? [['proxy', config.proxy.domain] as [string, string]] : []),
       ];
       domains.forEach(([name, value], i) => {
         const clash = domains.slice(0, i).find(([, other]) => other === value);
@@ -410,6 +461,11 @@ export function configSchema(baseDir: string) {
       const jwt = config.auth.jwt;
       if (jwt.mode !== 'off' && (jwt.secret === '') === (jwt.public_key === '')) {
         problem(['auth', 'jwt', 'secret'], `expected exactly one of [auth.jwt].secret and [auth.jwt].public_key because [auth.jwt].mode = ${JSON.stringify(jwt.mode)}, found ${jwt.secret === '' ? 'neither' : 'both'}`, jwt.secret);
+      }
+
+      // coturn's REST credentials are derived from the shared secret.
+      if (config.calls.turn_uri !== '' && config.calls.turn_secret === '') {
+        problem(['calls', 'turn_secret'], 'expected the secret shared with the TURN server (coturn\'s static-auth-secret) because [calls].turn_uri is set, found ""', '');
       }
 
       // PostgreSQL needs its address; several processes need Redis to act as one server.

@@ -9,6 +9,12 @@ export interface Config {
     data_dir: string;
     admins: string[];
     auth: 'internal' | 'insecure';
+    /** Account holders' one-to-one archive (XEP-0313 on the bare JID): messages older than this (ms) are deleted. */
+    archive_expires_after: number;
+    /** A `palaver invite` link works this long (ms). */
+    invite_expires_after: number;
+    /** XEP-0157 contact addresses (URIs), also shown on the landing page. */
+    contact: { admin: string[]; abuse: string[]; support: string[]; security: string[] };
   };
   anonymous: { enabled: boolean; domain: string };
   muc: {
@@ -35,6 +41,8 @@ export interface Config {
     lock_new_rooms: boolean;
     /** A room still locked after this (ms) is destroyed. */
     room_lock_timeout: number;
+    /** Nicknames that are an account's username (on [server].domain) are kept for that account in every room. */
+    reserve_account_names: boolean;
   };
   upload: {
     enabled: boolean;
@@ -66,6 +74,12 @@ export interface Config {
     read_burst: number;
     sasl_failures_per_minute: number;
     sasl_failures_per_account_per_minute: number;
+    /** XEP-0198: how long (ms) an account holder's detached session may be resumed; 0 = no resumption. */
+    resume_timeout: number;
+    /** The same for guests (shorter: their data lives only as long as the session). */
+    guest_resume_timeout: number;
+    /** Messages held per account while it is offline (RFC 6121 §8.5.2); 0 = none held. */
+    offline_messages: number;
   };
   sasl: { scram_iterations: number };
   http: {
@@ -89,6 +103,10 @@ export interface Config {
   auth: { jwt: { mode: 'off' | 'optional' | 'required'; secret: string; public_key: string; issuer: string; audience: string; frame_ancestors: string[] } };
   /** Where kept data lives: SQLite in data_dir (default) or a PostgreSQL database at `url`. */
   storage: { backend: 'sqlite' | 'postgres'; url: string };
+  /** SOCKS5 bytestreams proxy (XEP-0065) on `domain`; `listen` empty = no proxy. `public_host` is the host clients connect to (default: listen's host). */
+  proxy: { listen: string; domain: string; public_host: string };
+  /** Calls (XEP-0215 services for WebRTC): STUN/TURN URIs and coturn's shared secret; times in ms. */
+  calls: { stun_uri: string; turn_uri: string; turn_secret: string; credential_lifetime: number; invitations_per_minute: number };
   /** Several processes and machines as one server; `redis` empty = one process, no cluster. */
   cluster: { redis: string; node: string; workers: number | 'auto' };
   /** Path of the config file this came from, or null for the embedded defaults. */

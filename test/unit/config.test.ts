@@ -111,7 +111,11 @@ describe('defaults', () => {
   it('equal the values in DESIGN.md and serve localhost', () => {
     const config = defaultConfig();
     expect(config).toEqual({
-      server: { domain: 'localhost', data_dir: path.resolve(process.cwd(), 'data'), admins: [], auth: 'internal' },
+      server: {
+        domain: 'localhost', data_dir: path.resolve(process.cwd(), 'data'), admins: [], auth: 'internal',
+        archive_expires_after: 7 * 86_400_000, invite_expires_after: 7 * 86_400_000,
+        contact: { admin: [], abuse: [], support: [], security: [] },
+      },
       anonymous: { enabled: true, domain: 'anon.localhost' },
       muc: {
         domain: 'conference.localhost',
@@ -130,6 +134,7 @@ describe('defaults', () => {
         presence_changes_per_minute: 12,
         lock_new_rooms: true,
         room_lock_timeout: 300_000,
+        reserve_account_names: false,
       },
       upload: {
         enabled: true,
@@ -154,6 +159,9 @@ describe('defaults', () => {
         read_burst: 64 * 1024,
         sasl_failures_per_minute: 5,
         sasl_failures_per_account_per_minute: 10,
+        resume_timeout: 300_000,
+        guest_resume_timeout: 60_000,
+        offline_messages: 100,
       },
       sasl: { scram_iterations: 10000 },
       http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2, header_timeout: 10_000, body_timeout: 10_000 },
@@ -165,6 +173,8 @@ describe('defaults', () => {
       auth: { jwt: { mode: 'off', secret: '', public_key: '', issuer: '', audience: '', frame_ancestors: [] } },
       storage: { backend: 'sqlite', url: '' },
       cluster: { redis: '', node: '', workers: 1 },
+      proxy: { listen: '', domain: 'proxy.localhost', public_host: '' },
+      calls: { stun_uri: '', turn_uri: '', turn_secret: '', credential_lifetime: 86_400_000, invitations_per_minute: 10 },
       source: null,
     });
   });
@@ -199,9 +209,14 @@ describe('the example file', () => {
   it('documents every option', () => {
     const text = readFileSync(examplePath, 'utf8');
     const defaults = defaultConfig() as unknown as Record<string, Record<string, unknown>>;
-    // A table of tables ([auth.jwt]) is documented under its dotted name.
-    const tables = Object.entries(defaults).flatMap(([section, values]): [string, Record<string, unknown>][] =>
-      section === 'auth' ? Object.entries(values).map(([sub, inner]) => [`${section}.${sub}`, inner as Record<string, unknown>]) : [[section, values]]);
+    // A table inside a table ([auth.jwt], [server.contact]) is documented under its dotted name.
+    const isTable = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+    const tables = Object.entries(defaults).flatMap(([section, values]): [string, Record<string, unknown>][] => {
+      if (!isTable(values)) return [[section, values]];
+      const inner = Object.entries(values).filter(([, value]) => isTable(value)).map(([sub, value]): [string, Record<string, unknown>] => [`${section}.${sub}`, value as Record<string, unknown>]);
+      const own = Object.fromEntries(Object.entries(values).filter(([, value]) => !isTable(value)));
+      return Object.keys(own).length > 0 ? [[section, own], ...inner] : inner;
+    });
     for (const [section, values] of tables) {
       if (section === 'source') continue;
       expect(text, section).toMatch(section === 'channels' ? /^# \[\[channels\]\]$/m : new RegExp(`^\\[${section.replace('.', '\\.')}\\]$`, 'm'));
@@ -366,6 +381,18 @@ describe('cross-field checks', () => {
     expect(problems({ tls: { cert: 'cert.pem' } })).toEqual([
       'config: [tls].key: expected a path because [tls].cert is set (give both, or neither for a self-signed certificate), found ""',
     ]);
+  });
+
+  it('needs the TURN secret with a TURN server, and a proxy domain of its own', () => {
+    expect(problems({ calls: { turn_uri: 'turn:turn.chat.example:3478' } })).toEqual([
+      'config: [calls].turn_secret: expected the secret shared with the TURN server (coturn\'s static-auth-secret) because [calls].turn_uri is set, found ""',
+    ]);
+    expect(problems({ proxy: { listen: '127.0.0.1:0', domain: 'localhost' } })[0]).toContain('[proxy].domain: must differ from [server].domain');
+    const config = configFromObject({ proxy: { listen: '127.0.0.1:7777' }, calls: { turn_uri: 'turns:turn.chat.example:5349?transport=tcp', turn_secret: 's' }, server: { contact: { abuse: ['mailto:abuse@chat.example'] } } }, dir);
+    expect(config.proxy).toEqual({ listen: '127.0.0.1:7777', domain: 'proxy.localhost', public_host: '' });
+    expect(config.server.contact.abuse).toEqual(['mailto:abuse@chat.example']);
+    expect(problems({ server: { contact: { admin: ['ftp://x'] } } })[0]).toContain('[server.contact].admin');
+    expect(problems({ calls: { stun_uri: 'http://stun.example' } })[0]).toContain('[calls].stun_uri');
   });
 
   it('refuses a channel listed twice', () => {

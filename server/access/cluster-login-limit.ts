@@ -10,7 +10,7 @@
  * cluster admits at most one sign-in per other node beyond the limit. Redis holds keyed
  * hashes of networks (access/address-hash.ts), never an address.
  */
-import { keyedAddressHash } from './address-hash.js';
+import { keyedAddressHash, secretOf } from './address-hash.js';
 import type { ClusterRedis } from './cluster-redis.js';
 
 const WINDOW_MS = 60_000;
@@ -19,8 +19,12 @@ const MAX_ENTRIES = 10_000;
 
 export interface ClusterLoginLimitOptions {
   cluster: ClusterRedis;
-  /** The key of the keyed address hash (the same on every node: a server secret in shared storage). */
-  secret: Buffer;
+  /**
+   * The key of the keyed address hash (the same on every node: a server secret in shared
+   * storage). A function is asked at each use: nodes that created the key at once agree on
+   * the first one stored once storage tells them.
+   */
+  secret: Buffer | (() => Buffer);
   /** Sign-ins per address and minute. */
   limit: number;
   now?: () => number;
@@ -45,10 +49,19 @@ export class ClusterLoginLimit {
     this.now = options.now ?? Date.now;
   }
 
+  /** The limit in force ([access] reloaded changes it; what is counted stays). */
+  get limit(): number {
+    return this.options.limit;
+  }
+
+  set limit(value: number) {
+    this.options.limit = value;
+  }
+
   /** Counts one sign-in from `address`; false (nothing counted) when its network is at the limit. */
   take(address: string): boolean {
     const window = Math.floor(this.now() / WINDOW_MS);
-    const hash = keyedAddressHash(this.options.secret, 'cluster-logins', address).toString('hex');
+    const hash = keyedAddressHash(secretOf(this.options.secret), 'cluster-logins', address).toString('hex');
     let count = this.counts.get(hash);
     if (!count || count.window !== window) {
       if (this.counts.size >= MAX_ENTRIES) this.sweep(window);

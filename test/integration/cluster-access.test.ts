@@ -11,6 +11,7 @@ import { connectClient, type XmppClient } from '../helpers/clients.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import type { TestServer } from '../helpers/server.js';
+import { scramAttempt } from '../helpers/raw-xmpp.js';
 
 const LIMIT = 3;
 let database: TestDatabase;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   cluster = await startTestCluster(['limits-a', 'limits-b'], {
     storage: { backend: 'postgres', url: database.url },
     access: { max_connections_per_address: LIMIT, anonymous_logins_per_minute: LIMIT },
+    limits: { sasl_failures_per_minute: LIMIT, sasl_failures_per_account_per_minute: 2 * LIMIT },
   });
   [a, b] = cluster.nodes as [TestServer, TestServer];
 }, 30_000);
@@ -66,6 +68,15 @@ async function guestSignIn(node: TestServer): Promise<boolean> {
   }
 }
 
+/**
+ * The cluster counts sign-ins in fixed one-minute windows (Redis's keys per minute): a test
+ * that would straddle two windows waits for the next one to start.
+ */
+async function withinOneWindow(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 /** Round trips to Redis are answered before the next attempt (the limits learn the others' counts from them). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
@@ -95,17 +106,38 @@ describe('cluster-wide per-address limits', () => {
     expect(await attempts([b, b], openConnection)).toEqual([false, true]); // the refusal fetches the fresh count
   });
 
-  it('guest sign-ins per minute from one address are counted over both nodes', async () => {
+  it('guest sign-ins per minute from one address are counted over both nodes', { timeout: 30_000 }, async () => {
     // Connections are within their limit: each guest is stopped before the next signs in.
     const signInAndLeave = async (node: TestServer): Promise<boolean> => {
       const done = await guestSignIn(node);
       await Promise.all(clients.splice(0).map((client) => client.stop()));
       return done;
     };
+    await withinOneWindow();
     const results = await attempts([a, a, b, b, a, a, b], signInAndLeave);
     expect(results.slice(0, 4)).toEqual([true, true, true, false]);
     const admitted = results.filter(Boolean).length;
     expect(admitted).toBeLessThanOrEqual(LIMIT + 1);
     expect(results.slice(-2)).toEqual([false, false]);
+  });
+
+  it('failed password sign-ins are counted over both nodes, per address and per account', { timeout: 30_000 }, async () => {
+    // True while the password is checked (and wrong), false once the node refuses to check it.
+    const guess = (localAddress: string) => async (node: TestServer): Promise<boolean> => {
+      const outcome = await scramAttempt({ port: node.c2sPort, localAddress }, 'nobody', 'wrong');
+      if (outcome.failure !== 'not-authorized' && outcome.failure !== 'temporary-auth-failure') throw new Error(`unexpected ${JSON.stringify(outcome)}`);
+      return outcome.failure === 'not-authorized';
+    };
+    await withinOneWindow();
+    const fromOne = await attempts([a, a, b, b, a, a, b], guess('127.0.0.41'));
+    expect(fromOne.slice(0, 4)).toEqual([true, true, true, false]);
+    expect(fromOne.filter(Boolean).length).toBeLessThanOrEqual(LIMIT + 1);
+    expect(fromOne.slice(-2)).toEqual([false, false]);
+    // The same account from other addresses: its own limit (2 × LIMIT) over the cluster, whatever the address.
+    const fromMany = await attempts([b, a, b, a], guess('127.0.0.42'));
+    const checked = fromOne.filter(Boolean).length + fromMany.filter(Boolean).length;
+    expect(checked).toBeLessThanOrEqual(2 * LIMIT + 1);
+    expect(await guess('127.0.0.43')(a)).toBe(false);
+    expect(await guess('127.0.0.44')(b)).toBe(false);
   });
 });

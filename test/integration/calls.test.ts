@@ -184,6 +184,20 @@ describe('the call policy', () => {
     expect(errorCondition(await juliet.inbox.next(errorFor('call-7')))).toBe('forbidden');
   });
 
+  it("call messages are copied to the users' other resources (carbons)", async () => {
+    const juliet = await newAccountHolder('juliet');
+    const julietPhone = await online(await signIn(server, 'juliet', 'phone'));
+    const romeo = await newAccountHolder('romeo');
+    const romeoPhone = await online(await signIn(server, 'romeo', 'phone'));
+    for (const device of [julietPhone, romeoPhone]) await iq(device, 'set', device.bare, xml('enable', { xmlns: 'urn:xmpp:carbons:2' }));
+    await juliet.client.send(propose(romeo.jid, 'call-8'));
+    await romeo.inbox.next(proposal('call-8'));
+    const forwarded = (direction: string) => (stanza: Stanza): boolean =>
+      stanza.getChild(direction, 'urn:xmpp:carbons:2')?.getChild('forwarded')?.getChild('message')?.getChild('propose', JMI)?.attrs.id === 'call-8';
+    await julietPhone.inbox.next(forwarded('sent'));
+    await romeoPhone.inbox.next(forwarded('received'));
+  });
+
   it('call invitations are limited per user per minute', async () => {
     const [alice, bob] = [await newGuest(), await newGuest()];
     await join(alice, 'busyroom', 'alice');

@@ -61,7 +61,8 @@ export default defineModule({
 
 /** What the stanza is in a call, if it is part of one. */
 function callPart(stanza: Element): 'invitation' | 'signal' | null {
-  if (stanza.name === 'message') {
+  // An error may quote the call message it answers; it is no call of its own.
+  if (stanza.name === 'message' && stanza.attrs.type !== 'error') {
     const jmi = stanza.getChildElements().find((child) => child.getNS() === NS.jingleMessage);
     if (!jmi) return null;
     return jmi.name === 'propose' ? 'invitation' : 'signal';

@@ -11,3 +11,8 @@ import { addressLimitKey } from './address.js';
 export function keyedAddressHash(secret: Buffer, scope: string, address: string): Buffer {
   return createHmac('sha256', secret).update(`${scope}\0${addressLimitKey(address)}`).digest();
 }
+
+/** A key given as such, or asked for at each use. */
+export function secretOf(secret: Buffer | (() => Buffer)): Buffer {
+  return typeof secret === 'function' ? secret() : secret;
+}

@@ -14,7 +14,7 @@ admits one before it learns the others' count). A node's field is named after th
  * address.
  */
 import { randomBytes } from 'node:crypto';
-import { keyedAddressHash } from './address-hash.js';
+import { keyedAddressHash, secretOf } from './address-hash.js';
 import type { Admission } from './control.js';
 import type { ClusterRedis } from './cluster-redis.js';
 
@@ -63,8 +63,12 @@ export interface ClusterConnectionLimitOptions {
   cluster: ClusterRedis;
   /** This node's name ([cluster].node or a worker's). */
   node: string;
-  /** The key of the keyed address hash (the same on every node: a server secret in shared storage). */
-  secret: Buffer;
+  /**
+   * The key of the keyed address hash (the same on every node: a server secret in shared
+   * storage). A function is asked at each use: nodes that created the key at once agree on
+   * the first one stored once storage tells them.
+   */
+  secret: Buffer | (() => Buffer);
   /** Open connections per client network over the cluster. */
   limit: number;
   /** How often this node's heartbeat is written. Default 5 s. */
@@ -101,6 +105,15 @@ export class ClusterConnectionLimit {
     this.keyLifetimeMs = 2 * this.staleAfterMs + 60_000;
   }
 
+  /** The limit in force ([access] reloaded changes it; what is counted stays). */
+  get limit(): number {
+    return this.options.limit;
+  }
+
+  set limit(value: number) {
+    this.options.limit = value;
+  }
+
   /** Writes the first heartbeat and keeps writing them; the limit counts this node from then on. */
   async start(): Promise<void> {
     await this.beat();
@@ -118,7 +131,7 @@ export class ClusterConnectionLimit {
 
   /** A new connection from `address`, or null when its network is at the limit over the cluster. */
   admit(address: string): Admission | null {
-    const network = keyedAddressHash(this.options.secret, 'cluster-connections', address).toString('hex');
+    const network = keyedAddressHash(secretOf(this.options.secret), 'cluster-connections', address).toString('hex');
     const count = this.counts.get(network) ?? { mine: 0, others: 0 };
     if (count.mine + count.others >= this.options.limit) {
       this.change(network, count, 0); // refused on what may be old news: the next attempt sees the current count

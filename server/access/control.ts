@@ -36,6 +36,17 @@ export interface AccessControl {
    * the new allowlist and limits apply to what comes next.
    */
   reconfigure(config: Pick<Config, 'access'>): void;
+  /**
+   * On a cluster: the per-address limits count over every node from now on (the allowlist
+   * stays this node's config). Null goes back to this process's own counts.
+   */
+  countAcrossCluster(limits: ClusterAccessLimits | null): void;
+}
+
+/** The cluster-wide counters (access/cluster-connection-limit.ts, cluster-login-limit.ts), as access control uses them. */
+export interface ClusterAccessLimits {
+  connections: { limit: number; admit(address: string): Admission | null };
+  guestLogins: { limit: number; take(address: string): boolean };
 }
 
 /** Why a client was turned away (the same names as core's RefusalReason; access sits below core). */
@@ -87,23 +98,26 @@ export function createAccessControl(
   const guestLoginsThrottle = (limit: number) => new FailureThrottle({ limit, now });
   let guestLoginLimit = config.access.anonymous_logins_per_minute;
   let guestLogins = guestLoginsThrottle(guestLoginLimit);
+  let cluster: ClusterAccessLimits | null = null;
 
   const allows = (address: string): boolean => allow.isEmpty || allow.contains(address);
   const refused = (reason: AccessRefusal): false => {
     onRefused(reason);
     return false;
   };
+  const refusedAdmission = (reason: AccessRefusal): null => {
+    onRefused(reason);
+    return null;
+  };
 
   return {
     allows,
     admitsRequest: (address: string) => allows(address) || refused('allowlist'),
     admit(address: string): Admission | null {
+      if (!allows(address)) return refusedAdmission('allowlist');
+      if (cluster) return cluster.connections.admit(address) ?? refusedAdmission('connections-per-address');
       const key = addressLimitKey(address);
-      const refusal = !allows(address) ? 'allowlist' : !connections.acquire(key) ? 'connections-per-address' : null;
-      if (refusal !== null) {
-        onRefused(refusal);
-        return null;
-      }
+      if (!connections.acquire(key)) return refusedAdmission('connections-per-address');
       let released = false;
       return {
         release() {
@@ -116,6 +130,7 @@ export function createAccessControl(
     isTrustedProxy: (address: string) => trusted.contains(address),
     resolveClient: (request: PeerRequest) => resolveClient(request, trusted),
     takeAnonymousLogin(address: string): boolean {
+      if (cluster) return cluster.guestLogins.take(address) || refused('guest-sign-ins-per-minute');
       const key = addressLimitKey(address);
       if (guestLogins.isBlocked(key)) return refused('guest-sign-ins-per-minute');
       guestLogins.recordFailure(key);
@@ -125,11 +140,18 @@ export function createAccessControl(
       allow = new NetworkList(next.access.allow);
       trusted = new NetworkList(next.access.trusted_proxies);
       connections.limit = next.access.max_connections_per_address;
+      if (cluster) {
+        cluster.connections.limit = next.access.max_connections_per_address;
+        cluster.guestLogins.limit = next.access.anonymous_logins_per_minute;
+      }
       // A new limit starts a new window: the old counts were made against the old limit.
       if (next.access.anonymous_logins_per_minute !== guestLoginLimit) {
         guestLoginLimit = next.access.anonymous_logins_per_minute;
         guestLogins = guestLoginsThrottle(guestLoginLimit);
       }
+    },
+    countAcrossCluster(limits: ClusterAccessLimits | null): void {
+      cluster = limits;
     },
   };
 }

@@ -4,7 +4,7 @@ import type { SessionRegistry } from '../core/sessions.js';
 import type { HostRegistry } from '../core/hosts.js';
 import type { ServerEvents } from '../core/events.js';
 import type { Logger } from '../log.js';
-import type { ClusterConnection } from './connection.js';
+import type { ClusterConnection, RedisAccess } from './connection.js';
 import { clusterKeys, SEQUENCE_FIELD } from './keys.js';
 import { LocalSessions } from './local-sessions.js';
 import { Replicas } from './replicas.js';
@@ -25,6 +25,8 @@ export interface ClusterNodeParts {
 export interface ClusterNode {
   /** This run's member id (its inbox channel is named after it). */
   readonly member: string;
+  /** The command connection and key prefix, for other cluster-wide parts (limits). */
+  readonly connection: RedisAccess;
   /** Sessions of other members this node knows (for logs and tests). */
   readonly remoteSessions: number;
   stop(): Promise<void>;
@@ -162,6 +164,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   log.info({ node: connection.node, member }, 'cluster: joined');
   return {
     member,
+    connection: { redis, prefix: connection.prefix },
     get remoteSessions() {
       return replicas.count;
     },

@@ -17,6 +17,8 @@ import motd from './motd.js';
 import adHoc from './ad-hoc.js';
 import adminCommands from './admin-commands.js';
 import mucControl from './muc-control.js';
+import externalServices from './external-services.js';
+import callPolicy from './call-policy.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -38,4 +40,6 @@ export const MODULES: readonly PalaverModule[] = [
   adHoc,
   adminCommands,
   mucControl,
+  externalServices,
+  callPolicy,
 ];

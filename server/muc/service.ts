@@ -112,6 +112,11 @@ export class MucService implements MucContext, RoomPersistence {
     return [...this.stored].map((name) => Jid.of(name, this.host.name).toString());
   }
 
+  /** The rooms this session is an occupant of. */
+  roomsOf(session: Session): ReadonlySet<Room> {
+    return session.get(this.joined);
+  }
+
   /** A closed session leaves every room at once (XEP-0045 §7.14 on its behalf). */
   sessionClosed(session: Session): void {
     for (const room of [...session.get(this.joined)]) {

@@ -1,5 +1,6 @@
 import { addressLimitKey } from '../access/address.js';
 import { FailureThrottle } from '../access/failure-throttle.js';
+import type { SignInThrottle } from '../access/cluster-auth-throttle.js';
 
 export interface AuthThrottleOptions {
   /** Failed sign-ins per client address (IPv4, or IPv6 /64) per window. */
@@ -27,7 +28,7 @@ export interface AuthThrottleOptions {
  * refused for at most one window after the failures stop, so its owner is never locked out
  * for good; while someone keeps guessing, the owner waits like the guesser does.
  */
-export class AuthThrottle {
+export class AuthThrottle implements SignInThrottle {
   private readonly byAddress: FailureThrottle;
   private readonly byAccount: FailureThrottle;
 

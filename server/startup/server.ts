@@ -25,6 +25,7 @@ import { HostRegistry } from '../core/hosts.js';
 import { Router } from '../core/router.js';
 import { SessionRegistry } from '../core/sessions.js';
 import { startCluster } from './cluster.js';
+import { startClusterLimits, type ClusterLimits } from './cluster-limits.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { ConfigReloader, type ReloadOutcome } from './reload.js';
 import { hostPort, startMessage } from './start-line.js';
@@ -98,8 +99,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const certificate = await loadOrCreateCertificate(config);
   let cluster: ClusterNode | null;
+  let clusterLimits: ClusterLimits | null;
   try {
     cluster = await startCluster(config, context, log, options.clusterKeyPrefix);
+    clusterLimits = cluster && await startClusterLimits(context, cluster, log).catch(async (error: unknown) => {
+      await cluster?.stop();
+      throw error;
+    });
   } catch (error) {
     await storage.close();
     throw error;
@@ -130,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
+    await clusterLimits?.stop();
     await cluster?.stop();
     await storage.close();
     throw error;
@@ -164,6 +171,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           listener.close(() => resolve());
         })));
         for (const cleanup of cleanups) cleanup();
+        await clusterLimits?.stop();
         await cluster?.stop();
         await closeStorage(storage, log);
         log.info('Palaver stopped');

@@ -37,4 +37,7 @@ export const NS = {
   hints: 'urn:xmpp:hints',
   adhoc: 'http://jabber.org/protocol/commands',
   admin: 'http://jabber.org/protocol/admin',
+  extdisco: 'urn:xmpp:extdisco:2',
+  jingle: 'urn:xmpp:jingle:1',
+  jingleMessage: 'urn:xmpp:jingle-message:0',
 } as const;

@@ -1,0 +1,217 @@
+/**
+ * Calls, server side: XEP-0215 services whose TURN credentials a real coturn (Debian's
+ * turnserver on loopback, use-auth-secret) accepts for an Allocate, and the call policy for
+ * XEP-0353 messages and Jingle iqs between real @xmpp/client clients.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import { startCoturn, type Coturn } from '../helpers/coturn.js';
+import { turnAllocate } from '../helpers/turn-client.js';
+import { errorCondition, guest, iq, join, roomJid, signIn, startMucServer, xml, type Stanza, type User } from './muc-helpers.js';
+
+const EXTDISCO = 'urn:xmpp:extdisco:2';
+const JMI = 'urn:xmpp:jingle-message:0';
+const JINGLE = 'urn:xmpp:jingle:1';
+const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+const SECRET = 'coturn-shared-secret-for-tests';
+const INVITATIONS_PER_MINUTE = 3;
+
+let coturn: Coturn;
+let server: TestServer;
+const users: User[] = [];
+
+beforeAll(async () => {
+  coturn = await startCoturn(SECRET);
+  server = await startMucServer({
+    calls: {
+      stun_uri: `stun:127.0.0.1:${coturn.port}`,
+      turn_uri: `turn:127.0.0.1:${coturn.port}?transport=udp`,
+      turn_secret: SECRET,
+      credential_lifetime: '1h',
+      invitations_per_minute: INVITATIONS_PER_MINUTE,
+    },
+    muc: { anonymous_can_create_rooms: true },
+  });
+}, 30_000);
+
+afterEach(async () => {
+  await Promise.all(users.splice(0).map((user) => user.client.stop().catch(() => {})));
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await coturn?.stop();
+});
+
+/** Online (call invitations to a bare JID reach available resources, RFC 6121 §8.5.2.1.1). */
+async function online(user: User): Promise<User> {
+  users.push(user);
+  await user.client.send(xml('presence'));
+  await user.inbox.next((stanza) => stanza.is('presence') && stanza.attrs.from === user.jid);
+  return user;
+}
+
+const newGuest = async (): Promise<User> => online(await guest(server));
+const newAccountHolder = async (name: string): Promise<User> => online(await signIn(server, name));
+
+async function services(user: User, domain: string): Promise<Stanza[]> {
+  const result = await iq(user, 'get', domain, xml('services', { xmlns: EXTDISCO }));
+  return result.getChild('services', EXTDISCO).getChildren('service');
+}
+
+/** The error condition an iq came back with, or 'result'. */
+async function iqOutcome(user: User, type: 'get' | 'set', to: string, payload: Stanza): Promise<string> {
+  try {
+    await iq(user, type, to, payload);
+    return 'result';
+  } catch (error) {
+    if (error instanceof Error && 'condition' in error) return String(error.condition);
+    throw error;
+  }
+}
+
+function propose(to: string, id: string): Stanza {
+  return xml('message', { to, type: 'chat', id: `m-${id}` },
+    xml('propose', { xmlns: JMI, id }, xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' })),
+    xml('store', { xmlns: 'urn:xmpp:hints' }));
+}
+
+const proposal = (id: string) => (stanza: Stanza): boolean => stanza.is('message') && stanza.getChild('propose', JMI)?.attrs.id === id;
+const errorFor = (id: string) => (stanza: Stanza): boolean => stanza.is('message') && stanza.attrs.type === 'error' && stanza.attrs.id === `m-${id}`;
+
+describe('XEP-0215 external services', () => {
+  it('a guest gets STUN and TURN with coturn REST credentials that coturn accepts, and that a wrong secret would not make', async () => {
+    const caller = await newGuest();
+    const info = await iq(caller, 'get', 'anon.localhost', xml('query', { xmlns: DISCO_INFO }));
+    expect(info.getChild('query').getChildren('feature').map((feature: Stanza) => feature.attrs.var)).toContain(EXTDISCO);
+
+    const list = await services(caller, 'anon.localhost');
+    expect(list.map((service) => `${service.attrs.type}/${service.attrs.transport}`)).toEqual(['stun/udp', 'stun/tcp', 'turn/udp']);
+    const stun = list[0];
+    expect(stun.attrs).toEqual({ type: 'stun', host: '127.0.0.1', port: String(coturn.port), transport: 'udp' });
+    const turn = list[2];
+    expect(turn.attrs).toMatchObject({ host: '127.0.0.1', port: String(coturn.port), restricted: '1' });
+    const [expiry, user] = turn.attrs.username.split(':');
+    expect(Number(expiry) * 1000).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(new Date(turn.attrs.expires).getTime()).toBe(Number(expiry) * 1000);
+    // An opaque id: nothing of the guest's JID reaches coturn.
+    expect(caller.jid).not.toContain(user);
+    expect(turn.attrs.password).toBe(createHmac('sha1', SECRET).update(turn.attrs.username).digest('base64'));
+
+    const allocated = await turnAllocate(coturn.port, turn.attrs.username, turn.attrs.password);
+    expect(allocated).toMatchObject({ ok: true, relayed: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+
+    const forged = createHmac('sha1', 'not the secret').update(turn.attrs.username).digest('base64');
+    expect(await turnAllocate(coturn.port, turn.attrs.username, forged)).toMatchObject({ ok: false, code: 401 });
+    const expired = `${Math.floor(Date.now() / 1000) - 60}:${user}`;
+    expect(await turnAllocate(coturn.port, expired, createHmac('sha1', SECRET).update(expired).digest('base64'))).toMatchObject({ ok: false, code: 401 });
+  });
+
+  it('answers a credentials request for one service, the same user id for the whole session; unknown services are item-not-found', async () => {
+    const caller = await newGuest();
+    const [first] = (await services(caller, 'anon.localhost')).filter((service) => service.attrs.type === 'turn');
+    const result = await iq(caller, 'get', 'anon.localhost', xml('credentials', { xmlns: EXTDISCO }, xml('service', { type: 'turn', host: '127.0.0.1' })));
+    const service = result.getChild('credentials', EXTDISCO).getChild('service');
+    expect(service.attrs.username.split(':')[1]).toBe(first.attrs.username.split(':')[1]);
+    expect((await turnAllocate(coturn.port, service.attrs.username, service.attrs.password)).ok).toBe(true);
+    expect(await iqOutcome(caller, 'get', 'anon.localhost', xml('credentials', { xmlns: EXTDISCO }, xml('service', { type: 'turn', host: 'elsewhere.example' })))).toBe('item-not-found');
+    const typed = await iq(caller, 'get', 'anon.localhost', xml('services', { xmlns: EXTDISCO, type: 'stun' }));
+    expect(typed.getChild('services').getChildren('service').map((s: Stanza) => s.attrs.type)).toEqual(['stun', 'stun']);
+  });
+
+  it('serves account holders on the account domain, and each domain only its own users', async () => {
+    const holder = await newAccountHolder('romeo');
+    const turn = (await services(holder, 'localhost')).find((service) => service.attrs.type === 'turn');
+    expect(turn.attrs.username).not.toContain('romeo');
+    expect((await turnAllocate(coturn.port, turn.attrs.username, turn.attrs.password)).ok).toBe(true);
+    expect(await iqOutcome(holder, 'get', 'anon.localhost', xml('services', { xmlns: EXTDISCO }))).toBe('forbidden');
+  });
+
+  it('without [calls] no service is announced or answered', async () => {
+    const plain = await startMucServer({});
+    try {
+      const user = await guest(plain);
+      users.push(user);
+      const info = await iq(user, 'get', 'anon.localhost', xml('query', { xmlns: DISCO_INFO }));
+      expect(info.getChild('query').getChildren('feature').map((feature: Stanza) => feature.attrs.var)).not.toContain(EXTDISCO);
+      expect(await iqOutcome(user, 'get', 'anon.localhost', xml('services', { xmlns: EXTDISCO }))).toBe('service-unavailable');
+    } finally {
+      await Promise.all(users.splice(0).map((user) => user.client.stop().catch(() => {})));
+      await plain.stop();
+    }
+  });
+});
+
+describe('the call policy', () => {
+  it('a guest may call a guest it shares a room with, directly and through the room; not one it does not', async () => {
+    const [alice, bob, stranger] = [await newGuest(), await newGuest(), await newGuest()];
+    await join(alice, 'callroom', 'alice');
+    await join(bob, 'callroom', 'bob');
+
+    await alice.client.send(propose(bob.bare, 'call-1'));
+    const delivered = await bob.inbox.next(proposal('call-1'));
+    expect(delivered.attrs.from).toBe(alice.jid);
+    await bob.client.send(xml('message', { to: alice.jid, type: 'chat' }, xml('proceed', { xmlns: JMI, id: 'call-1' })));
+    await alice.inbox.next((stanza) => stanza.getChild('proceed', JMI)?.attrs.id === 'call-1');
+    // The Jingle session that follows goes to the full JID.
+    const initiate = xml('jingle', { xmlns: JINGLE, action: 'session-initiate', sid: 'call-1', initiator: alice.jid });
+    bob.client.iqCallee.set(JINGLE, 'jingle', () => ({}));
+    expect(await iqOutcome(alice, 'set', bob.jid, initiate)).toBe('result');
+
+    await stranger.client.send(propose(bob.bare, 'call-2'));
+    const refused = await stranger.inbox.next(errorFor('call-2'));
+    expect(errorCondition(refused)).toBe('forbidden');
+    await bob.client.send(propose(stranger.jid, 'call-3'));
+    expect(errorCondition(await bob.inbox.next(errorFor('call-3')))).toBe('forbidden');
+    expect(await iqOutcome(stranger, 'set', bob.jid, xml('jingle', { xmlns: JINGLE, action: 'session-initiate', sid: 'x', initiator: stranger.jid }))).toBe('forbidden');
+    expect(bob.inbox.has(proposal('call-2'))).toBe(false);
+
+    // Through the room: the room forwards it from the caller's room JID.
+    await stranger.client.send(propose(`${roomJid('callroom')}/bob`, 'call-4'));
+    expect(errorCondition(await stranger.inbox.next(errorFor('call-4')))).toBe('not-acceptable'); // not an occupant
+    await alice.client.send(propose(`${roomJid('callroom')}/bob`, 'call-5'));
+    expect((await bob.inbox.next(proposal('call-5'))).attrs.from).toBe(`${roomJid('callroom')}/alice`);
+  });
+
+  it('an account holder may call an account holder, not a guest it shares no room with', async () => {
+    const juliet = await newAccountHolder('juliet');
+    const romeo = await newAccountHolder('romeo');
+    const someone = await newGuest();
+    await juliet.client.send(propose(romeo.bare, 'call-6'));
+    await romeo.inbox.next(proposal('call-6'));
+    await juliet.client.send(propose(someone.bare, 'call-7'));
+    expect(errorCondition(await juliet.inbox.next(errorFor('call-7')))).toBe('forbidden');
+  });
+
+  it("call messages are copied to the users' other resources (carbons)", async () => {
+    const juliet = await newAccountHolder('juliet');
+    const julietPhone = await online(await signIn(server, 'juliet', 'phone'));
+    const romeo = await newAccountHolder('romeo');
+    const romeoPhone = await online(await signIn(server, 'romeo', 'phone'));
+    for (const device of [julietPhone, romeoPhone]) await iq(device, 'set', device.bare, xml('enable', { xmlns: 'urn:xmpp:carbons:2' }));
+    await juliet.client.send(propose(romeo.jid, 'call-8'));
+    await romeo.inbox.next(proposal('call-8'));
+    const forwarded = (direction: string) => (stanza: Stanza): boolean =>
+      stanza.getChild(direction, 'urn:xmpp:carbons:2')?.getChild('forwarded')?.getChild('message')?.getChild('propose', JMI)?.attrs.id === 'call-8';
+    await julietPhone.inbox.next(forwarded('sent'));
+    await romeoPhone.inbox.next(forwarded('received'));
+  });
+
+  it('call invitations are limited per user per minute', async () => {
+    const [alice, bob] = [await newGuest(), await newGuest()];
+    await join(alice, 'busyroom', 'alice');
+    await join(bob, 'busyroom', 'bob');
+    for (let i = 0; i < INVITATIONS_PER_MINUTE; i++) {
+      await alice.client.send(propose(bob.bare, `flood-${i}`));
+      await bob.inbox.next(proposal(`flood-${i}`));
+    }
+    await alice.client.send(propose(bob.bare, 'flood-over'));
+    const refused = await alice.inbox.next(errorFor('flood-over'));
+    expect(errorCondition(refused)).toBe('policy-violation');
+    expect(refused.getChild('error').attrs.type).toBe('wait');
+    // Other call messages (ringing, retract, …) are not invitations and still pass.
+    await alice.client.send(xml('message', { to: bob.bare, type: 'chat' }, xml('retract', { xmlns: JMI, id: 'flood-0' })));
+    await bob.inbox.next((stanza) => stanza.getChild('retract', JMI)?.attrs.id === 'flood-0');
+  });
+});

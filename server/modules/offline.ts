@@ -1,0 +1,42 @@
+import { StanzaError } from '../xml/errors.js';
+import { defineModule } from '../core/module.js';
+import type { StanzaContext } from '../core/host.js';
+import type { ServerContext } from '../core/context.js';
+import { isKeptMessage } from '../mam/kept.js';
+import { HELD_MESSAGES } from './presence/held-messages.js';
+import { deliverOffline, holdOffline } from './offline-messages/store.js';
+
+/**
+ * RFC 6121 §8.5.2.2.1 offline messages for account holders: a message (what a person wrote)
+ * to an existing account with no session is kept in storage.offline, up to
+ * [limits].offline_messages per account (0: none, delivery bounces as before). Past the cap
+ * the message bounces with service-unavailable. At the account's next initial presence
+ * (priority >= 0) they are delivered, oldest first, with a <delay from='domain'/> (XEP-0203),
+ * and deleted. Guests never get any: their address dies with their session.
+ */
+export default defineModule({
+  name: 'offline',
+  hostKinds: ['account'],
+  load(host, server) {
+    // After the account archive (20) stamped its stanza-id, before held messages (1) and delivery (0).
+    host.on('message', 'bare', (ctx) => keepIfOffline(server, ctx), 2);
+    host.on('message', 'full', (ctx) => keepIfOffline(server, ctx), 2);
+    server.services.get(HELD_MESSAGES).deliverEarlier((session) => {
+      if (session.host === host) deliverOffline(server, session);
+    });
+  },
+});
+
+function keepIfOffline(server: ServerContext, ctx: StanzaContext): boolean {
+  const cap = server.config.limits.offline_messages;
+  if (cap === 0 || !isKeptMessage(ctx.stanza, 'no-store')) return false;
+  const owner = ctx.to.bare();
+  // Anyone signed in, on any node, gets it live (or held until their initial presence).
+  if (server.sessions.of(owner).length > 0) return false;
+  if (owner.local === null || !server.storage.accounts.exists(owner.local, owner.domain)) return false;
+  if (!holdOffline(server, owner.toString(), ctx.stanza, cap)) {
+    server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable',
+      'the recipient is offline and has as many messages waiting as this server keeps'), ctx.origin);
+  }
+  return true;
+}

@@ -3,6 +3,7 @@ import { defineModule } from '../core/module.js';
 import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { isKeptMessage } from '../mam/kept.js';
+import { tryParseJid, type Jid } from '../jid/jid.js';
 import { HELD_MESSAGES } from './presence/held-messages.js';
 import { deliverOffline, holdOffline } from './offline-messages/store.js';
 
@@ -21,19 +22,29 @@ export default defineModule({
     // After the account archive (20) stamped its stanza-id, before held messages (1) and delivery (0).
     host.on('message', 'bare', (ctx) => keepIfOffline(server, ctx), 2);
     host.on('message', 'full', (ctx) => keepIfOffline(server, ctx), 2);
-    server.services.get(HELD_MESSAGES).deliverEarlier((session) => {
+    const held = server.services.get(HELD_MESSAGES);
+    held.deliverEarlier((session) => {
       if (session.host === host) deliverOffline(server, session);
+    });
+    // Held for a session that went away before its initial presence: offline now.
+    held.keepWhenGone((user, stanza) => {
+      const owner = tryParseJid(user);
+      const cap = server.config.limits.offline_messages;
+      return owner?.domain === host.name && cap > 0 && isAccount(server, owner) && holdOffline(server, user, stanza, cap);
     });
   },
 });
+
+function isAccount(server: ServerContext, jid: Jid): boolean {
+  return jid.local !== null && server.storage.accounts.exists(jid.local, jid.domain);
+}
 
 function keepIfOffline(server: ServerContext, ctx: StanzaContext): boolean {
   const cap = server.config.limits.offline_messages;
   if (cap === 0 || !isKeptMessage(ctx.stanza, 'no-store')) return false;
   const owner = ctx.to.bare();
   // Anyone signed in, on any node, gets it live (or held until their initial presence).
-  if (server.sessions.of(owner).length > 0) return false;
-  if (owner.local === null || !server.storage.accounts.exists(owner.local, owner.domain)) return false;
+  if (server.sessions.of(owner).length > 0 || !isAccount(server, owner)) return false;
   if (!holdOffline(server, owner.toString(), ctx.stanza, cap)) {
     server.router.bounce(ctx.stanza, new StanzaError('cancel', 'service-unavailable',
       'the recipient is offline and has as many messages waiting as this server keeps'), ctx.origin);

@@ -27,6 +27,7 @@ interface Held { stanza: Element; at: number; bytes: number }
 export class HeldMessages {
   private readonly held = new Map<string, Held[]>();
   private readonly earlier: ((session: Session) => void)[] = [];
+  private readonly keepers: ((user: string, stanza: Element) => boolean)[] = [];
 
   constructor(private readonly server: ServerContext) {
     server.events.on('session-closed', (session) => {
@@ -61,6 +62,14 @@ export class HeldMessages {
     this.earlier.push(deliver);
   }
 
+  /**
+   * What waited for a user whose last session ended goes to `keep` (offline storage) instead
+   * of bouncing; a message it refuses (returns false) bounces.
+   */
+  keepWhenGone(keep: (user: string, stanza: Element) => boolean): void {
+    this.keepers.push(keep);
+  }
+
   /** The session became available with priority >= 0: it gets what waited, oldest first. */
   flush(session: Session): void {
     for (const deliver of this.earlier) deliver(session);
@@ -80,6 +89,7 @@ export class HeldMessages {
     if (!queue) return;
     this.held.delete(key);
     for (const { stanza } of queue) {
+      if (this.keepers.some((keep) => keep(key, stanza))) continue;
       this.server.router.bounce(stanza, new StanzaError('cancel', 'service-unavailable'));
     }
   }

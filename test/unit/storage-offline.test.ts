@@ -177,3 +177,22 @@ describe.each([
     });
   });
 });
+
+describe('postgres offline messages across nodes', () => {
+  it('a message one node keeps is taken on another, once', async () => {
+    database ??= await createTestDatabase();
+    await emptyPostgresTables(database.url);
+    const [first, second] = await Promise.all([1, 2].map(async () => {
+      const s = await openPostgresStorage(database!.url, { log: postgresErrors.log });
+      opened.push(s);
+      return s;
+    }));
+    first!.offline.add(BOB, offline(1), 10);
+    await first!.settled();
+    await expect.poll(() => second!.offline.count(BOB), { timeout: 5_000 }).toBe(1);
+    expect(second!.offline.take(BOB)).toEqual([offline(1)]);
+    await second!.settled();
+    await expect.poll(() => first!.offline.count(BOB), { timeout: 5_000 }).toBe(0);
+  });
+});
+

@@ -124,7 +124,8 @@ function oneToOne(config: Config): string[] {
       'none to be kept, or only those with their contacts (archiving preferences).',
     cap > 0
       ? `A message to an account holder who is not connected is stored until they next come online (at most ${cap} per ` +
-        'account; further ones are refused back to the sender), then delivered and deleted.'
+        `account; further ones are refused back to the sender), then delivered and deleted; unread after ` +
+        `${plainDuration(config.server.archive_expires_after)}, they are deleted.`
       : 'A message to an account holder who is not connected is refused back to the sender, never stored.',
     'Guests have no archive: their private messages are passed on, never stored, except in the archive of an account ' +
       'holder they write to.',

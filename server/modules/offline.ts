@@ -4,6 +4,7 @@ import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { isKeptMessage } from '../mam/kept.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
+import { ArchiveRetention } from '../mam/retention.js';
 import { HELD_MESSAGES } from './presence/held-messages.js';
 import { deliverOffline, holdOffline } from './offline-messages/store.js';
 
@@ -13,11 +14,21 @@ import { deliverOffline, holdOffline } from './offline-messages/store.js';
  * [limits].offline_messages per account (0: none, delivery bounces as before). Past the cap
  * the message bounces with service-unavailable. At the account's next initial presence
  * (priority >= 0) they are delivered, oldest first, with a <delay from='domain'/> (XEP-0203),
- * and deleted. Guests never get any: their address dies with their session.
+ * and deleted; those nobody came back for are deleted after [server].archive_expires_after,
+ * as the archive's. Guests never get any: their address dies with their session.
  */
 export default defineModule({
   name: 'offline',
   hostKinds: ['account'],
+  setup(server) {
+    const { offline } = server.storage;
+    const retention = new ArchiveRetention({ expire: async (cutoff, limit) => offline.expire(cutoff, limit) }, {
+      maxAge: server.config.server.archive_expires_after, now: server.now, log: server.log, name: 'offline message',
+    });
+    retention.start();
+    server.events.on('shutdown', () => retention.stop());
+    return () => retention.stop();
+  },
   load(host, server) {
     // After the account archive (20) stamped its stanza-id, before held messages (1) and delivery (0).
     host.on('message', 'bare', (ctx) => keepIfOffline(server, ctx), 2);

@@ -21,6 +21,8 @@ export interface OfflineStore {
   count(owner: string): number;
   /** Removes and returns what the owner holds, oldest first. */
   take(owner: string): OfflineMessage[];
+  /** Deletes up to `limit` messages held since before `cutoff` (unix ms), oldest first; returns how many. */
+  expire(cutoff: number, limit: number): number;
   /** Forgets everything held for the owner (the account is deleted). */
   deleteUser(owner: string): void;
 }

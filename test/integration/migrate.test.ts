@@ -69,7 +69,7 @@ describe('palaver migrate --to-postgres', () => {
 
     const before = openSqliteStorage(dataDir);
     // Alice's one-to-one archive and a message waiting for her.
-    const waiting = { id: 'w1', stanza: "<message from='bob@localhost/x' to='alice@localhost' type='chat'><body>later</body></message>", timestamp: 1_700_000_000_000 };
+    const waiting = { id: 'w1', stanza: "<message from='bob@localhost/x' to='alice@localhost' type='chat'><body>later</body></message>", timestamp: Date.now() };
     before.accountArchive.append('alice@localhost', { id: 'a1', stanza: xml('message', { from: 'bob@localhost/x', type: 'chat' }, xml('body', {}, 'kept one')), nick: 'bob@localhost', occupantId: '', timestamp: Date.now() });
     before.offline.add('alice@localhost', waiting, 10);
     const expected = {

@@ -114,6 +114,18 @@ describe.each([
       expect(s.offline.add(BOB, offline(5), 3)).toBe(true);
     });
 
+    it('expires what waited too long, oldest first, within the limit', async () => {
+      const s = await backend().open();
+      s.offline.add(BOB, offline(1), 10);
+      s.offline.add(ALICE, offline(2), 10);
+      s.offline.add(BOB, offline(3), 10);
+      s.offline.add(BOB, offline(9), 10);
+      expect(s.offline.expire(T0 + 5, 2)).toBe(2);
+      expect(s.offline.take(ALICE)).toEqual([]);
+      expect(s.offline.expire(T0 + 5, 10)).toBe(1);
+      expect(s.offline.take(BOB)).toEqual([offline(9)]);
+    });
+
     it('keeps them across a reopen, and forgets them with the account', async () => {
       const b = backend();
       const s = await b.open();

@@ -22,6 +22,24 @@ export class MemoryOfflineStore implements OfflineStore {
     return held;
   }
 
+  expire(cutoff: number, limit: number): number {
+    return this.removeOlderThan(cutoff, limit).length;
+  }
+
+  /** Removes up to `limit` messages older than `cutoff`, oldest first; returns which. */
+  removeOlderThan(cutoff: number, limit: number): { owner: string; id: string }[] {
+    const due = [...this.owners].flatMap(([owner, held]) => held.filter((message) => message.timestamp < cutoff)
+      .map((message) => ({ owner, id: message.id, timestamp: message.timestamp })))
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .slice(0, Math.max(0, limit));
+    for (const { owner, id } of due) {
+      const kept = this.owners.get(owner)!.filter((message) => message.id !== id);
+      if (kept.length === 0) this.owners.delete(owner);
+      else this.owners.set(owner, kept);
+    }
+    return due.map(({ owner, id }) => ({ owner, id }));
+  }
+
   deleteUser(owner: string): void {
     this.owners.delete(owner);
   }

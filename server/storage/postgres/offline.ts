@@ -37,6 +37,17 @@ export class PostgresOfflineStore implements OfflineStore, MirroredKind<OfflineM
     return held;
   }
 
+  expire(cutoff: number, limit: number): number {
+    this.writer.admit();
+    const gone = this.mirror.removeOlderThan(cutoff, limit);
+    const byOwner = new Map<string, string[]>();
+    for (const { owner, id } of gone) byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
+    for (const [owner, ids] of byOwner) {
+      this.write(owner, (db) => db.query('DELETE FROM offline_messages WHERE owner = $1 AND id = ANY($2::text[])', [owner, ids]));
+    }
+    return gone.length;
+  }
+
   deleteUser(owner: string): void {
     this.writer.admit();
     this.mirror.deleteUser(owner);

@@ -8,6 +8,7 @@ export class SqliteOfflineStore implements OfflineStore {
   private readonly stInsert: Statement<[string, string, number, string]>;
   private readonly stAll: Statement<[string], OfflineMessage>;
   private readonly stDelete: Statement<[string]>;
+  private readonly stExpire: Statement<[number, number]>;
   private readonly addTx: (owner: string, message: OfflineMessage, cap: number) => boolean;
   private readonly takeTx: (owner: string) => OfflineMessage[];
 
@@ -17,6 +18,8 @@ export class SqliteOfflineStore implements OfflineStore {
       'INSERT INTO offline_messages (owner, id, timestamp, stanza) VALUES (?, ?, ?, ?) ON CONFLICT (owner, id) DO NOTHING');
     this.stAll = db.prepare('SELECT id, stanza, timestamp FROM offline_messages WHERE owner = ? ORDER BY seq');
     this.stDelete = db.prepare('DELETE FROM offline_messages WHERE owner = ?');
+    this.stExpire = db.prepare(
+      'DELETE FROM offline_messages WHERE seq IN (SELECT seq FROM offline_messages WHERE timestamp < ? ORDER BY timestamp LIMIT ?)');
     this.addTx = db.transaction((owner: string, message: OfflineMessage, cap: number) => {
       if (this.count(owner) >= cap) return false;
       return this.stInsert.run(owner, message.id, message.timestamp, message.stanza).changes > 0;
@@ -38,6 +41,10 @@ export class SqliteOfflineStore implements OfflineStore {
 
   take(owner: string): OfflineMessage[] {
     return this.takeTx(owner);
+  }
+
+  expire(cutoff: number, limit: number): number {
+    return this.stExpire.run(cutoff, Math.max(0, limit)).changes;
   }
 
   deleteUser(owner: string): void {

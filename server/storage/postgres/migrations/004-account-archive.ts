@@ -36,6 +36,7 @@ export const accountArchive: PostgresMigration = {
       UNIQUE (owner, id)
     );
     CREATE INDEX offline_messages_by_owner ON offline_messages (owner, seq);
+    CREATE INDEX offline_messages_by_time ON offline_messages (timestamp);
     CREATE TRIGGER offline_messages_changed AFTER INSERT OR UPDATE OR DELETE ON offline_messages
       FOR EACH ROW EXECUTE FUNCTION palaver_notify_change('offline', 'owner');
   `,

@@ -35,7 +35,8 @@ export const ACCOUNT_ARCHIVE_SQL = `
 
 /**
  * Offline messages (RFC 6121 §8.5.2.2.1): one row per message held for an account with no
- * session, delivered and deleted at its next initial presence, oldest first.
+ * session, delivered and deleted at its next initial presence, oldest first, or deleted
+ * unread after [server].archive_expires_after.
  */
 export const OFFLINE_MESSAGES_SQL = `
     CREATE TABLE offline_messages (
@@ -47,6 +48,8 @@ export const OFFLINE_MESSAGES_SQL = `
       UNIQUE (owner, id)
     );
     CREATE INDEX offline_messages_by_owner ON offline_messages (owner, seq);
+    -- Messages nobody came back for expire with the archive's retention.
+    CREATE INDEX offline_messages_by_time ON offline_messages (timestamp);
 `;
 
 /**

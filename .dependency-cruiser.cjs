@@ -10,6 +10,7 @@
  *              transports/               TCP, WebSocket, BOSH framing (never imports http/)
  *   stream     stream/, sasl/, auth/     negotiation, SASL, site tokens, the authenticated session
  *   features   modules/, muc/, upload/,  register handlers on core; modules/ loads muc/, upload/
+ *              mam/                      (XEP-0313 query, results and retention, shared by rooms and accounts)
  *              monitoring/               and monitoring/
  *   core       core/                     router, sessions, hosts, module API, services, events
  *   access     access/                   allowlist, proxies, per-address limits, origins, CORS and
@@ -25,7 +26,7 @@ const BASE = '^server/(config|xml|jid|util|tls)/|^server/(log|version)\\.ts$';
 const STORAGE = '^server/storage/';
 const ACCESS = '^server/access/';
 const CORE = '^server/core/';
-const FEATURES = '^server/(modules|muc|upload|monitoring)/';
+const FEATURES = '^server/(modules|muc|mam|upload|monitoring)/';
 const STREAM = '^server/(stream|sasl|auth)/';
 const TRANSPORTS = '^server/transports/';
 const HTTP = '^server/http/';

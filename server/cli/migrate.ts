@@ -83,6 +83,9 @@ export const TABLE_COPIERS: TableCopier[] = [
     ['id', 'secret_hash', 'uploader', 'file_name', 'size', 'content_type', 'created_at', 'expires_at', 'completed_at'],
     same('id', 'secret_hash', 'uploader', 'file_name', 'size', 'content_type', 'created_at', 'expires_at', 'completed_at')),
   { name: 'room_archive', copy: copyArchiveFromSqlite },
+  { name: 'account_archive', copy: (source, target) => copyArchiveFromSqlite(source, target, 'account_archive') },
+  tableCopier('offline_messages', 'SELECT owner, id, timestamp, stanza FROM offline_messages ORDER BY seq',
+    ['owner', 'id', 'timestamp', 'stanza'], same('owner', 'id', 'timestamp', 'stanza')),
 ];
 
 export interface MigrateIo {

@@ -101,7 +101,7 @@ function rooms(config: Config): string[] {
 function messages(config: Config): string[] {
   const { archive, archive_expires_after: keptFor, history_length: historyLength } = config.muc;
   const inMemory = `the last ${historyLength} messages of a room are kept in memory only, for people who join later, until the server stops (or a temporary room empties)`;
-  if (!archive) return ['## Messages', bullets([`Room messages are not stored: ${inMemory}.`, 'Private messages between people are passed on, never stored.'])];
+  if (!archive) return ['## Messages', bullets([`Room messages are not stored: ${inMemory}.`, ...oneToOne(config)])];
   return ['## Messages', bullets([
     'Messages in persistent rooms that archive (a room setting, on by default) are stored in the database with the sender\'s ' +
       `nickname and occupant id, not their address, and deleted after ${plainDuration(keptFor)}; past ` +
@@ -110,8 +110,26 @@ function messages(config: Config): string[] {
       'server stops or crashes. At start the server deletes any stored messages of rooms that are not persistent.',
     `In persistent rooms that do not archive, ${inMemory}.`,
     'A moderator\'s retraction replaces the stored message with a tombstone.',
-    'Private messages between people are passed on, never stored.',
+    ...oneToOne(config),
   ])];
+}
+
+/** One-to-one messages: the account holders' archive and offline messages. */
+function oneToOne(config: Config): string[] {
+  const cap = config.limits.offline_messages;
+  return [
+    'An account holder\'s one-to-one messages, sent and received, are stored in the database in an archive of their own, ' +
+      'with the other person\'s address, which only the account holder can read; they are deleted after ' +
+      `${plainDuration(config.server.archive_expires_after)}, or at once with the account. The account holder can ask for ` +
+      'none to be kept, or only those with their contacts (archiving preferences).',
+    cap > 0
+      ? `A message to an account holder who is not connected is stored until they next come online (at most ${cap} per ` +
+        `account; further ones are refused back to the sender), then delivered and deleted; unread after ` +
+        `${plainDuration(config.server.archive_expires_after)}, they are deleted.`
+      : 'A message to an account holder who is not connected is refused back to the sender, never stored.',
+    'Guests have no archive: their private messages are passed on, never stored, except in the archive of an account ' +
+      'holder they write to.',
+  ];
 }
 
 function uploads(config: Config): string[] {

@@ -51,6 +51,8 @@ interface Prioritised<T> { priority: number; handler: T }
 /** A virtual host: its handlers, disco features and identities. Modules fill it in at load. */
 export class Host {
   readonly features = new Set<string>();
+  /** Features of each user's bare JID on a client host (disco#info to the account), e.g. MAM. */
+  readonly accountFeatures = new Set<string>();
   readonly identities: Identity[] = [];
   readonly items: DiscoItem[] = [];
   /** Data forms appended to disco#info (XEP-0128), e.g. upload's max-file-size. */

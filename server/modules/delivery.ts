@@ -6,8 +6,9 @@ import type { ServerContext } from '../core/context.js';
 /**
  * RFC 6121 §8.5: delivery of messages and iqs addressed to users of a client host, at the
  * lowest priority so that features (carbons, roster, presence) see stanzas first.
- * There is no offline storage: webchat guests vanish with their session, and account
- * holders get service-unavailable, which RFC 6121 §8.5.2.2.1 allows.
+ * Webchat guests vanish with their session; a message for an account with no session is
+ * kept by the offline module (offline.ts) up to its cap, and past it (or with the cap at 0)
+ * gets service-unavailable here, which RFC 6121 §8.5.2.2.1 allows.
  */
 export default defineModule({
   name: 'delivery',

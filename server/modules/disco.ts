@@ -65,7 +65,7 @@ function accountExists(server: ServerContext, ctx: StanzaContext): boolean {
 function accountInfo(server: ServerContext, ctx: StanzaContext, query: Element): Element {
   if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
   const type = ctx.host.kind === 'anonymous' ? 'anonymous' : 'registered';
-  return infoResult([{ category: 'account', type }], new Set([NS.discoInfo, NS.discoItems]), []);
+  return infoResult([{ category: 'account', type }], new Set([NS.discoInfo, NS.discoItems, ...ctx.host.accountFeatures]), []);
 }
 
 function accountItems(server: ServerContext, ctx: StanzaContext, query: Element): Element {

@@ -7,6 +7,8 @@ import presence from './presence.js';
 import vcard from './vcard.js';
 import privateStorage from './private-storage.js';
 import carbons from './carbons.js';
+import accountArchive from './account-archive.js';
+import offline from './offline.js';
 import csi from './csi.js';
 import version from './version.js';
 import upload from './upload.js';
@@ -30,6 +32,8 @@ export const MODULES: readonly PalaverModule[] = [
   vcard,
   privateStorage,
   carbons,
+  accountArchive,
+  offline,
   csi,
   version,
   upload,

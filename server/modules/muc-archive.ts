@@ -1,6 +1,6 @@
 import { defineModule } from '../core/module.js';
 import { registerMamHandlers } from '../muc/archive/mam.js';
-import { ArchiveRetention } from '../muc/archive/retention.js';
+import { ArchiveRetention } from '../mam/retention.js';
 import { roomLookup } from '../muc/archive/rooms.js';
 import { ROOM_ARCHIVES } from '../muc/features/archive.js';
 import { MUC } from '../muc/service.js';

@@ -14,10 +14,12 @@ import type { SecretStore } from './secrets.js';
 import type { ArchiveStore } from './archive.js';
 import type { RoomStore } from './rooms.js';
 import type { UploadStore } from './uploads.js';
+import type { OfflineStore } from './offline.js';
 
 export type { ArchiveStore } from './archive.js';
 export type { RoomStore } from './rooms.js';
 export type { UploadStore } from './uploads.js';
+export type { OfflineMessage, OfflineStore } from './offline.js';
 
 export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
@@ -38,7 +40,7 @@ export interface AccountStore {
   /** Replaces all credentials; returns false if the account does not exist. */
   setCredentials(username: string, host: string, credentials: ScramCredentials[]): boolean;
   getCredentials(username: string, host: string, hash: ScramHash): ScramCredentials | undefined;
-  /** Deletes the account and everything stored for it (roster, vcard, private data). */
+  /** Deletes the account and everything stored for it (roster, vcard, private data, archive, offline messages). */
   delete(username: string, host: string): boolean;
   list(host: string): string[];
 }
@@ -107,6 +109,13 @@ export interface Storage extends UserStorage {
   archive: ArchiveStore;
   /** Archived messages of temporary rooms: in memory only, never on disk, capped in size. */
   temporaryArchive: ArchiveStore;
+  /**
+   * Account holders' one-to-one messages (XEP-0313 on the bare JID): keyed by the account's
+   * bare JID (the store's `room`), the peer's bare JID as `nick`. Guests have none.
+   */
+  accountArchive: ArchiveStore;
+  /** Messages held for accounts with no session (RFC 6121 §8.5.2.2.1). */
+  offline: OfflineStore;
   /** Random keys generated once per server and kept across restarts (keyed address hashes). */
   secrets: SecretStore;
   /** HTTP upload records. */

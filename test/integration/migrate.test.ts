@@ -68,13 +68,17 @@ describe('palaver migrate --to-postgres', () => {
     await sqliteServer.stop();
 
     const before = openSqliteStorage(dataDir);
+    // Alice's one-to-one archive and a message waiting for her.
+    const waiting = { id: 'w1', stanza: "<message from='bob@localhost/x' to='alice@localhost' type='chat'><body>later</body></message>", timestamp: Date.now() };
+    before.accountArchive.append('alice@localhost', { id: 'a1', stanza: xml('message', { from: 'bob@localhost/x', type: 'chat' }, xml('body', {}, 'kept one')), nick: 'bob@localhost', occupantId: '', timestamp: Date.now() });
+    before.offline.add('alice@localhost', waiting, 10);
     const expected = {
       roster: before.rosters.get('alice@localhost'),
       rooms: before.rooms.rooms(MUC_HOST),
       affiliations: before.rooms.affiliations(MUC_HOST, 'kept'),
       mucSecret: before.rooms.secret(MUC_HOST),
       uploadSecret: before.secrets.secret('upload-guest-quota'),
-      tables: Object.fromEntries(['accounts', 'scram_credentials', 'roster_items', 'roster_versions', 'muc_rooms', 'muc_affiliations', 'muc_secrets', 'server_secrets', 'uploads']
+      tables: Object.fromEntries(['accounts', 'scram_credentials', 'roster_items', 'roster_versions', 'muc_rooms', 'muc_affiliations', 'muc_secrets', 'server_secrets', 'uploads', 'account_archive', 'offline_messages']
         .map((table) => [table, (before.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n])),
     };
     await before.close();
@@ -103,6 +107,9 @@ describe('palaver migrate --to-postgres', () => {
       expect(storage.rooms.affiliations(MUC_HOST, 'kept')).toEqual(expected.affiliations);
       expect(storage.rooms.secret(MUC_HOST)).toEqual(expected.mucSecret);
       expect(storage.secrets.secret('upload-guest-quota')).toEqual(expected.uploadSecret);
+      const found = await storage.accountArchive.query('alice@localhost', { nick: 'bob@localhost', search: 'kept' }, { max: 10 });
+      expect(found.messages.map((message) => message.id)).toEqual(['a1']);
+      expect(storage.offline.take('alice@localhost')).toEqual([waiting]);
 
       const back = await signIn(pgServer, 'alice');
       const roster = await back.client.iqCaller.get(xml('query', { xmlns: ROSTER }));

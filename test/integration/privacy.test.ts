@@ -212,7 +212,9 @@ describe('palaver privacy', () => {
     expect(open).toContain('File upload is off on this server.');
     expect(open).toContain('Guest access (without an account) is off on this server.');
     expect(open).toContain('The log **includes network addresses**');
-    expect(open).not.toContain('deleted after');
+    // Nothing of rooms or uploads is kept; account holders' one-to-one archive still is.
+    expect(open).not.toContain('Messages in persistent rooms that archive');
+    expect(open).toContain('which only the account holder can read; they are deleted after 1 week');
   });
 
   it('prints the statement for the config file given, and refuses a bad one', () => {

@@ -5,8 +5,8 @@ import { xml, type Element } from '../../server/xml/element.js';
 import { StanzaError } from '../../server/xml/errors.js';
 import { NS } from '../../server/xml/namespaces.js';
 import { parseJid } from '../../server/jid/jid.js';
-import { FULLTEXT_FIELD, MAX_PAGE, parseMamQuery, queryForm } from '../../server/muc/archive/query.js';
-import { fin, resultMessage } from '../../server/muc/archive/results.js';
+import { FULLTEXT_FIELD, MAX_PAGE, parseMamQuery, queryForm, roomWith } from '../../server/mam/query.js';
+import { fin, resultMessage } from '../../server/mam/results.js';
 import { toFtsQuery } from '../../server/storage/sqlite/fulltext.js';
 import { toTsQuery } from '../../server/storage/postgres/archive-search.js';
 import { MAX_SEARCH_TERMS } from '../../server/storage/search.js';
@@ -31,7 +31,7 @@ function condition(fn: () => unknown): string {
 
 describe('a MAM query to a room', () => {
   it('without a form or set asks for the first page of everything', () => {
-    expect(parseMamQuery(query(null), ROOM)).toEqual({
+    expect(parseMamQuery(query(null), roomWith(ROOM))).toEqual({
       queryId: 'q1', filter: {}, page: { max: 20 }, flip: false, matchesNothing: false,
     });
   });
@@ -44,7 +44,7 @@ describe('a MAM query to a room', () => {
       with: 'lobby@conference.localhost/Alice',
       'after-id': 'a', 'before-id': 'b', ids: ['x', 'y'],
       [FULLTEXT_FIELD]: 'deploy friday',
-    }, '<max>5</max><after>m1</after>', '<flip-page/>'), ROOM);
+    }, '<max>5</max><after>m1</after>', '<flip-page/>'), roomWith(ROOM));
     expect(parsed.filter).toEqual({
       start: Date.UTC(2024, 0, 1),
       end: Date.UTC(2024, 0, 2, 0, 30, 0, 500),
@@ -57,25 +57,25 @@ describe('a MAM query to a room', () => {
   });
 
   it('caps the page size and reads an empty <before/> as the last page', () => {
-    expect(parseMamQuery(query(null, '<max>100000</max><before/>'), ROOM).page).toEqual({ max: MAX_PAGE, before: '' });
-    expect(parseMamQuery(query(null, '<max>0</max><index>7</index>'), ROOM).page).toEqual({ max: 0, index: 7 });
+    expect(parseMamQuery(query(null, '<max>100000</max><before/>'), roomWith(ROOM)).page).toEqual({ max: MAX_PAGE, before: '' });
+    expect(parseMamQuery(query(null, '<max>0</max><index>7</index>'), roomWith(ROOM)).page).toEqual({ max: 0, index: 7 });
   });
 
   it("'with' the room itself is everyone; another JID matches nothing", () => {
-    expect(parseMamQuery(query({ with: 'lobby@conference.localhost' }), ROOM)).toMatchObject({ filter: {}, matchesNothing: false });
-    expect(parseMamQuery(query({ with: 'alice@localhost' }), ROOM).matchesNothing).toBe(true);
+    expect(parseMamQuery(query({ with: 'lobby@conference.localhost' }), roomWith(ROOM))).toMatchObject({ filter: {}, matchesNothing: false });
+    expect(parseMamQuery(query({ with: 'alice@localhost' }), roomWith(ROOM)).matchesNothing).toBe(true);
   });
 
   it('refuses malformed queries with bad-request and unknown fields with feature-not-implemented', () => {
-    expect(condition(() => parseMamQuery(query({ start: 'yesterday' }), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query({ end: '2024-13-45T99:00:00Z' }), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query({ with: 'a@b@c' }), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query({ FORM_TYPE: 'urn:other' }), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query(null, '<max>-1</max>'), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query(null, '<max>ten</max>'), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query(null, '<after/>'), ROOM))).toBe('bad-request');
-    expect(condition(() => parseMamQuery(query({ 'include-groupchat': 'true' }), ROOM))).toBe('feature-not-implemented');
-    expect(condition(() => parseMamQuery(query({ ids: Array.from({ length: 101 }, (_, i) => `id${i}`) }), ROOM))).toBe('policy-violation');
+    expect(condition(() => parseMamQuery(query({ start: 'yesterday' }), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query({ end: '2024-13-45T99:00:00Z' }), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query({ with: 'a@b@c' }), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query({ FORM_TYPE: 'urn:other' }), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query(null, '<max>-1</max>'), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query(null, '<max>ten</max>'), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query(null, '<after/>'), roomWith(ROOM)))).toBe('bad-request');
+    expect(condition(() => parseMamQuery(query({ 'include-groupchat': 'true' }), roomWith(ROOM)))).toBe('feature-not-implemented');
+    expect(condition(() => parseMamQuery(query({ ids: Array.from({ length: 101 }, (_, i) => `id${i}`) }), roomWith(ROOM)))).toBe('policy-violation');
   });
 
   it('the form lists every field a room archive understands', () => {

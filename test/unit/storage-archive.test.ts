@@ -13,7 +13,7 @@ import { ArchiveIdNotFound, type ArchiveFilter, type ArchiveStore, type PageRequ
 import { SqliteArchiveStore } from '../../server/storage/sqlite/archive.js';
 import { MemoryArchiveStore } from '../../server/storage/memory/archive.js';
 import { ArchiveHistory } from '../../server/muc/archive/index.js';
-import { ArchiveRetention } from '../../server/muc/archive/retention.js';
+import { ArchiveRetention } from '../../server/mam/retention.js';
 import { tombstone } from '../../server/muc/tombstone.js';
 import { createArchiveTestDatabase, refuseArchiveWrites, type ArchiveTestDatabase } from '../helpers/postgres-archive.js';
 import { openPostgresArchive, type PostgresArchiveStore } from '../../server/storage/postgres/archive.js';

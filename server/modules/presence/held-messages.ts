@@ -22,10 +22,12 @@ interface Held { stanza: Element; at: number; bytes: number }
  * resource that becomes available with a non-negative priority, and reach it with a delay
  * stamp (XEP-0203), as offline messages would. If the user's last session ends first, they
  * bounce (service-unavailable), which is what delivery does without holding. Users with no
- * session at all are not held for: there is no offline storage (see delivery.ts).
+ * session at all are not held for here: an account's messages are then offline messages (offline.ts).
  */
 export class HeldMessages {
   private readonly held = new Map<string, Held[]>();
+  private readonly earlier: ((session: Session) => void)[] = [];
+  private readonly keepers: ((user: string, stanza: Element) => boolean)[] = [];
 
   constructor(private readonly server: ServerContext) {
     server.events.on('session-closed', (session) => {
@@ -52,8 +54,25 @@ export class HeldMessages {
     return true;
   }
 
+  /**
+   * `deliver` sends the session what was kept for it before anything held here (offline
+   * messages, which are older), each time a session becomes available with priority >= 0.
+   */
+  deliverEarlier(deliver: (session: Session) => void): void {
+    this.earlier.push(deliver);
+  }
+
+  /**
+   * What waited for a user whose last session ended goes to `keep` (offline storage) instead
+   * of bouncing; a message it refuses (returns false) bounces.
+   */
+  keepWhenGone(keep: (user: string, stanza: Element) => boolean): void {
+    this.keepers.push(keep);
+  }
+
   /** The session became available with priority >= 0: it gets what waited, oldest first. */
   flush(session: Session): void {
+    for (const deliver of this.earlier) deliver(session);
     const key = session.bare.toString();
     const queue = this.held.get(key);
     if (!queue) return;
@@ -70,6 +89,7 @@ export class HeldMessages {
     if (!queue) return;
     this.held.delete(key);
     for (const { stanza } of queue) {
+      if (this.keepers.some((keep) => keep(key, stanza))) continue;
       this.server.router.bounce(stanza, new StanzaError('cancel', 'service-unavailable'));
     }
   }

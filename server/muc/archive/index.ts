@@ -6,7 +6,7 @@
 import { clone, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
 import type { ArchiveStore } from '../../storage/archive.js';
-import { stamp } from './results.js';
+import { stamp } from '../../mam/results.js';
 import { tombstone } from '../tombstone.js';
 import type { HistoryEntry, HistoryMessage, RoomHistory } from '../room-history.js';
 

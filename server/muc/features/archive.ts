@@ -9,7 +9,7 @@ import { serviceKey } from '../../core/services.js';
 import type { ArchiveStore } from '../../storage/archive.js';
 import { NS } from '../../xml/namespaces.js';
 import { ArchiveHistory } from '../archive/index.js';
-import { NS_FULLTEXT, NS_MAM_EXTENDED } from '../archive/query.js';
+import { NS_FULLTEXT, NS_MAM_EXTENDED } from '../../mam/query.js';
 import { bool, parseBoolean } from '../config-form.js';
 import { STATUS } from '../outgoing-presence.js';
 import { isBoolean, storedOr } from '../room-config.js';

@@ -11,6 +11,7 @@ import { MemoryRosterStore } from './rosters.js';
 import { MemorySecretStore } from './secrets.js';
 import { MemoryUploadStore } from './uploads.js';
 import { MemoryUserDataStore } from './user-data.js';
+import { MemoryOfflineStore } from './offline.js';
 
 export { MemoryAccountStore } from './accounts.js';
 export { MemoryArchiveStore } from './archive.js';
@@ -19,6 +20,7 @@ export { MemoryRosterStore } from './rosters.js';
 export { MemorySecretStore } from './secrets.js';
 export { MemoryUploadStore } from './uploads.js';
 export { MemoryUserDataStore } from './user-data.js';
+export { MemoryOfflineStore } from './offline.js';
 
 export interface MemoryStorage extends Storage {
   readonly accounts: MemoryAccountStore;
@@ -43,13 +45,17 @@ export function createMemoryStorage(): MemoryStorage {
   const accounts = new MemoryAccountStore();
   const rosters = new MemoryRosterStore();
   const userData = new MemoryUserDataStore();
+  const accountArchive = new MemoryArchiveStore();
+  const offline = new MemoryOfflineStore();
   const deleteUser = (user: string): void => {
     rosters.deleteUser(user);
     userData.deleteUser(user);
+    accountArchive.deleteRoom(user);
+    offline.deleteUser(user);
   };
   accounts.onDelete(({ jid }) => deleteUser(jid));
   return {
-    accounts, rosters, userData, deleteUser,
+    accounts, rosters, userData, deleteUser, accountArchive, offline,
     rooms: new MemoryRoomStore(),
     archive: new MemoryArchiveStore(),
     temporaryArchive: new MemoryArchiveStore(),

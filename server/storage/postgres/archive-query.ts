@@ -1,11 +1,11 @@
 /**
  * A MAM query (storage/archive.ts ArchiveFilter and PageRequest) against PostgreSQL's
- * room_archive, with the meaning the SQLite store gives it: paging walks `seq`, ids are
+ * room_archive (or account_archive), with the meaning the SQLite store gives it: paging walks `seq`, ids are
  * turned into seq bounds, counts are of the filtered set.
  */
 import { ArchiveIdNotFound, type ArchiveFilter, type ArchivePage, type ArchivedMessage, type PageRequest } from '../archive.js';
 import { toTsQuery } from './archive-search.js';
-import type { Queryable } from './archive-rows.js';
+import type { ArchiveTable, Queryable } from './archive-rows.js';
 
 interface Row { seq: string; id: string; stanza: string; timestamp: string }
 
@@ -34,9 +34,10 @@ class Conditions {
 export async function queryArchive(
   db: Queryable, room: string, filter: ArchiveFilter, page: PageRequest,
   toMessage: (row: { id: string; stanza: string; timestamp: number }) => ArchivedMessage,
+  table: ArchiveTable = 'room_archive',
 ): Promise<ArchivePage> {
   // Every id is resolved before deciding the answer is empty: unknown ids are an error either way.
-  const seqs = await seqsOf(db, room, [filter.afterId, filter.beforeId, ...(filter.ids ?? []), page.after, page.before || undefined]);
+  const seqs = await seqsOf(db, table, room, [filter.afterId, filter.beforeId, ...(filter.ids ?? []), page.after, page.before || undefined]);
   const filtered = new Conditions();
   filtered.add((p) => `room = ${p}`, room);
   if (filter.start !== undefined) filtered.add((p) => `timestamp >= ${p}`, filter.start);
@@ -60,9 +61,9 @@ export async function queryArchive(
   const offset = paged.params.push(useIndex ? page.index! : 0);
 
   const [pageResult, count] = await Promise.all([
-    db.query<Row>(`SELECT seq, id, stanza, timestamp FROM room_archive WHERE ${paged.sql}
+    db.query<Row>(`SELECT seq, id, stanza, timestamp FROM ${table} WHERE ${paged.sql}
       ORDER BY seq ${backward ? 'DESC' : 'ASC'} LIMIT $${limit} OFFSET $${offset}`, paged.params),
-    countOf(db, filtered),
+    countOf(db, table, filtered),
   ]);
   const rows = pageResult.rows;
   const more = rows.length > page.max;
@@ -74,26 +75,26 @@ export async function queryArchive(
   if (first !== undefined) {
     const before = filtered.copy();
     before.add((p) => `seq < ${p}`, first.seq);
-    firstIndex = useIndex ? page.index! : await countOf(db, before);
+    firstIndex = useIndex ? page.index! : await countOf(db, table, before);
   }
   const messages = pageRows.map((row) => toMessage({ id: row.id, stanza: row.stanza, timestamp: Number(row.timestamp) }));
   return { messages, complete: !more, count, firstIndex };
 }
 
 /** The seq of each named id, in one round trip; throws ArchiveIdNotFound for the first the room does not hold. */
-async function seqsOf(db: Queryable, room: string, named: readonly (string | undefined)[]): Promise<Map<string, string>> {
+async function seqsOf(db: Queryable, table: ArchiveTable, room: string, named: readonly (string | undefined)[]): Promise<Map<string, string>> {
   const ids = named.filter((id): id is string => id !== undefined);
   const seqs = new Map<string, string>();
   if (ids.length === 0) return seqs;
   const { rows } = await db.query<{ id: string; seq: string }>(
-    'SELECT id, seq FROM room_archive WHERE room = $1 AND id = ANY($2::text[])', [room, ids]);
+    `SELECT id, seq FROM ${table} WHERE room = $1 AND id = ANY($2::text[])`, [room, ids]);
   for (const row of rows) seqs.set(row.id, row.seq);
   const missing = ids.find((id) => !seqs.has(id));
   if (missing !== undefined) throw new ArchiveIdNotFound(missing);
   return seqs;
 }
 
-async function countOf(db: Queryable, conditions: Conditions): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM room_archive WHERE ${conditions.sql}`, conditions.params);
+async function countOf(db: Queryable, table: ArchiveTable, conditions: Conditions): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${conditions.sql}`, conditions.params);
   return Number(rows[0]!.n);
 }

@@ -31,7 +31,7 @@ import {
 } from '../archive.js';
 import { searchableText } from '../search.js';
 import { indexedText } from './archive-search.js';
-import { insertArchiveRows, trimRooms, type ArchiveRow } from './archive-rows.js';
+import { insertArchiveRows, trimRooms, type ArchiveRow, type ArchiveTable } from './archive-rows.js';
 import { queryArchive } from './archive-query.js';
 import { RecentTails, type TailEntry } from './archive-tail.js';
 
@@ -42,6 +42,8 @@ const DEFAULT_MAX_WAITING = 20 * MAX_BATCH;
 const OUT_OF_RESOURCES = /^53/;
 
 export interface PostgresArchiveOptions {
+  /** The rooms' archive (default) or the accounts' one-to-one archive (same columns, migration 004). */
+  table?: ArchiveTable;
   /**
    * Messages per room kept in memory for history on join: the longest history a room may
    * ask for (start-up passes maxHistoryLength of [muc]); at most MAX_RECENT.
@@ -105,19 +107,22 @@ class PostgresArchive implements PostgresArchiveStore {
   private readonly writesBehind: boolean;
   /** Appended rows not yet committed (or failed). */
   private waiting = 0;
+  private readonly table: ArchiveTable;
 
   constructor(private readonly pool: pg.Pool, private readonly options: PostgresArchiveOptions) {
     this.tailSize = Math.max(0, Math.min(options.recentPerRoom, MAX_RECENT, options.maxMessagesPerRoom ?? Infinity));
     this.tails = new RecentTails(this.tailSize);
     this.writesBehind = (options.commitDelayMs ?? 0) > 0;
+    this.table = options.table ?? 'room_archive';
   }
 
   async loadAllRecent(): Promise<void> {
+    if (this.tailSize === 0) return;
     const { rows } = await this.pool.query<TailRow>(
       `SELECT room, id, timestamp, stanza, retracted FROM (
          SELECT room, id, timestamp, stanza, retracted, seq,
                 row_number() OVER (PARTITION BY room ORDER BY seq DESC) AS n
-           FROM room_archive) latest
+           FROM ${this.table}) latest
         WHERE n <= $1 ORDER BY room, seq`, [this.tailSize]);
     const byRoom = new Map<string, TailEntry[]>();
     for (const row of rows) {
@@ -131,7 +136,7 @@ class PostgresArchive implements PostgresArchiveStore {
   async loadRecent(room: string): Promise<void> {
     await this.pendingFor(room);
     const { rows } = await this.pool.query<TailRow>(
-      'SELECT room, id, timestamp, stanza, retracted FROM room_archive WHERE room = $1 ORDER BY seq DESC LIMIT $2',
+      `SELECT room, id, timestamp, stanza, retracted FROM ${this.table} WHERE room = $1 ORDER BY seq DESC LIMIT $2`,
       [room, this.tailSize]);
     this.tails.replace(room, rows.reverse().map(tailEntry));
   }
@@ -180,18 +185,18 @@ class PostgresArchive implements PostgresArchiveStore {
     }
     this.maintain('retraction', [room], async (client) => {
       const { rows } = await client.query<{ seq: string; stanza: string; retracted: boolean }>(
-        'SELECT seq, stanza, retracted FROM room_archive WHERE room = $1 AND id = $2 FOR UPDATE', [room, id]);
+        `SELECT seq, stanza, retracted FROM ${this.table} WHERE room = $1 AND id = $2 FOR UPDATE`, [room, id]);
       const row = rows[0];
       if (!row || row.retracted) return;
       dead ??= tombstone(parse(row.stanza)).toString();
-      await client.query('UPDATE room_archive SET stanza = $1, retracted = true, search = NULL WHERE seq = $2', [dead, row.seq]);
+      await client.query(`UPDATE ${this.table} SET stanza = $1, retracted = true, search = NULL WHERE seq = $2`, [dead, row.seq]);
     });
   }
 
   async get(room: string, id: string): Promise<StoredArchivedMessage | undefined> {
     await this.pendingFor(room);
     const { rows } = await this.pool.query<{ id: string; stanza: string; timestamp: string; nick: string; occupant_id: string; retracted: boolean }>(
-      'SELECT id, stanza, timestamp, nick, occupant_id, retracted FROM room_archive WHERE room = $1 AND id = $2', [room, id]);
+      `SELECT id, stanza, timestamp, nick, occupant_id, retracted FROM ${this.table} WHERE room = $1 AND id = $2`, [room, id]);
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -203,15 +208,15 @@ class PostgresArchive implements PostgresArchiveStore {
   async query(room: string, filter: ArchiveFilter, page: PageRequest): Promise<ArchivePage> {
     await this.pendingFor(room);
     return queryArchive(this.pool, room, filter, page,
-      (row) => storedMessage(row.id, row.stanza, row.timestamp));
+      (row) => storedMessage(row.id, row.stanza, row.timestamp), this.table);
   }
 
   async edges(room: string): Promise<{ start: ArchiveEdge; end: ArchiveEdge } | undefined> {
     await this.pendingFor(room);
     const { rows } = await this.pool.query<{ id: string; timestamp: string }>(
-      `(SELECT id, timestamp FROM room_archive WHERE room = $1 ORDER BY seq ASC LIMIT 1)
+      `(SELECT id, timestamp FROM ${this.table} WHERE room = $1 ORDER BY seq ASC LIMIT 1)
        UNION ALL
-       (SELECT id, timestamp FROM room_archive WHERE room = $1 ORDER BY seq DESC LIMIT 1)`, [room]);
+       (SELECT id, timestamp FROM ${this.table} WHERE room = $1 ORDER BY seq DESC LIMIT 1)`, [room]);
     const [start, end] = rows.map((row) => ({ id: row.id, timestamp: Number(row.timestamp) }));
     return start && end ? { start, end } : undefined;
   }
@@ -219,8 +224,8 @@ class PostgresArchive implements PostgresArchiveStore {
   expire(cutoff: number, limit: number): Promise<number> {
     return this.write('all', async (client) => {
       const { rows } = await client.query<{ room: string; id: string }>(
-        `DELETE FROM room_archive WHERE seq IN
-           (SELECT seq FROM room_archive WHERE timestamp < $1 ORDER BY timestamp, seq LIMIT $2)
+        `DELETE FROM ${this.table} WHERE seq IN
+           (SELECT seq FROM ${this.table} WHERE timestamp < $1 ORDER BY timestamp, seq LIMIT $2)
          RETURNING room, id`, [cutoff, Math.max(0, limit)]);
       return rows;
     }).then((gone) => {
@@ -231,7 +236,7 @@ class PostgresArchive implements PostgresArchiveStore {
 
   deleteRoom(room: string): void {
     this.tails.deleteRoom(room);
-    this.maintain('deleting a room', [room], (client) => client.query('DELETE FROM room_archive WHERE room = $1', [room]));
+    this.maintain('deleting a room', [room], (client) => client.query(`DELETE FROM ${this.table} WHERE room = $1`, [room]));
   }
 
   deleteRoomsExcept(domain: string, keep: readonly string[]): Promise<number> {
@@ -241,7 +246,7 @@ class PostgresArchive implements PostgresArchiveStore {
     }
     return this.write('all', async (client) => {
       const result = await client.query(
-        `DELETE FROM room_archive WHERE substr(room, strpos(room, '@') + 1) = $1 AND NOT (room = ANY($2::text[]))`,
+        `DELETE FROM ${this.table} WHERE substr(room, strpos(room, '@') + 1) = $1 AND NOT (room = ANY($2::text[]))`,
         [domain, keep]);
       return result.rowCount ?? 0;
     });
@@ -298,8 +303,8 @@ class PostgresArchive implements PostgresArchiveStore {
     const cap = this.options.maxMessagesPerRoom;
     try {
       const inserted = await this.transaction(async (client) => {
-        const rows = await insertArchiveRows(client, batch.rows);
-        if (cap !== undefined) await trimRooms(client, [...new Set(batch.rows.map((row) => row.room))], cap);
+        const rows = await insertArchiveRows(client, batch.rows, this.table);
+        if (cap !== undefined) await trimRooms(client, [...new Set(batch.rows.map((row) => row.room))], cap, this.table);
         return rows;
       });
       const stored = new Set(inserted.map((row) => `${row.room}\n${row.id}`));

@@ -55,6 +55,8 @@ import { PostgresUserDataStore } from './user-data.js';
 import { PostgresRoomStore } from './rooms.js';
 import { PostgresSecretStore } from './secrets.js';
 import { PostgresUploadStore } from './uploads.js';
+import { PostgresOfflineStore } from './offline.js';
+import { MemoryOfflineStore } from '../memory/offline.js';
 
 export { PostgresMigrationError, runPostgresMigrations } from './schema.js';
 export { StorageBusyError } from './mirrored.js';
@@ -125,14 +127,19 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     const rooms = new PostgresRoomStore(new MemoryRoomStore(), sync);
     const secrets = new PostgresSecretStore('secret', 'server_secrets', 'name', new MemorySecretStore(), sync);
     const uploads = new PostgresUploadStore(new MemoryUploadStore(), sync);
-    for (const kind of [accounts, rosters, userData, rooms, rooms.hostSecrets, secrets, uploads]) sync.register(kind);
+    const offline = new PostgresOfflineStore(new MemoryOfflineStore(), sync);
+    for (const kind of [accounts, rosters, userData, rooms, rooms.hostSecrets, secrets, uploads, offline]) sync.register(kind);
     // Listening before loading: a change committed during the load is re-read after it.
     await listener.start();
     await sync.loadAll();
 
+    // No history on join to serve from memory: the one-to-one archive is only queried.
+    const accountArchive = await openPostgresArchive(pool, { table: 'account_archive', recentPerRoom: 0, onWriteError: options.onArchiveWriteError });
     const deleteUser = (user: string): void => {
       rosters.deleteUser(user);
       userData.deleteUser(user);
+      accountArchive.deleteRoom(user);
+      offline.deleteUser(user);
     };
     accounts.onDelete(({ jid }) => deleteUser(jid));
     const maxMessagesPerRoom = options.archiveMaxMessagesPerRoom ?? Number.MAX_SAFE_INTEGER;
@@ -142,11 +149,12 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     const temporaryArchive = openMemoryArchive({ maxBytes: temporaryArchiveBytes, maxMessagesPerRoom, onLost });
     let closing: Promise<void> | null = null;
     return {
-      pool, accounts, rosters, userData, rooms, secrets, uploads, archive, temporaryArchive, deleteUser,
+      pool, accounts, rosters, userData, rooms, secrets, uploads, archive, temporaryArchive, accountArchive, offline, deleteUser,
       settled: () => sync.settledAll(),
       close() {
         closing ??= (async () => {
           await archive.flush();
+          await accountArchive.flush();
           await sync.queue.close(options.closeTimeoutMs ?? 7_000);
           sync.close();
           await listener.close();

@@ -1,5 +1,5 @@
 /**
- * The room archive (storage/archive.ts) in SQLite (tables from migration 005-room-archive): appends on every
+ * The archive (storage/archive.ts) in SQLite: the rooms' (tables from migration 005-room-archive) or the accounts' (008-account-archive): appends on every
  * archived groupchat message, the last messages for history on join, filtered and paged
  * queries for MAM, full-text search, retraction tombstones and expiry.
  *
@@ -41,6 +41,8 @@ const QUERY_CACHE_SIZE = 128;
 const EVICTION_ATTEMPTS = 8;
 
 export interface ArchiveLimits {
+  /** The table (and its `<table>_fts` index) of this archive: the rooms' (default) or the accounts'. */
+  table?: 'room_archive' | 'account_archive';
   /** Messages kept per room; past it the oldest go. Default: no cap. */
   maxMessagesPerRoom?: number;
   /**
@@ -88,37 +90,39 @@ export class SqliteArchiveStore implements ArchiveStore {
   };
   private readonly retractTx: (room: string, id: string, tombstone: (original: Element) => Element) => void;
   private readonly queries = new Map<string, Statement>();
+  private readonly table: string;
 
   constructor(
     private readonly db: Database,
     private readonly onFlushError: ArchiveWriteFailure = (error) => { throw error; },
     private readonly options: ArchiveLimits & Partial<ArchiveDurability> = {},
   ) {
+    const table = this.table = options.table ?? 'room_archive';
     this.stInsert = db.prepare(
-      `INSERT INTO room_archive (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO ${table} (room, id, timestamp, nick, occupant_id, stanza) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (room, id) DO NOTHING`);
-    this.stIndex = db.prepare('INSERT INTO room_archive_fts (rowid, text) VALUES (?, ?)');
+    this.stIndex = db.prepare(`INSERT INTO ${table}_fts (rowid, text) VALUES (?, ?)`);
     this.stRecent = db.prepare(
-      'SELECT seq, id, stanza, timestamp FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT ?');
-    this.stSeq = db.prepare('SELECT seq FROM room_archive WHERE room = ? AND id = ?');
+      `SELECT seq, id, stanza, timestamp FROM ${table} WHERE room = ? ORDER BY seq DESC LIMIT ?`);
+    this.stSeq = db.prepare(`SELECT seq FROM ${table} WHERE room = ? AND id = ?`);
     this.stGet = db.prepare(
-      'SELECT seq, id, stanza, timestamp, nick, occupant_id, retracted FROM room_archive WHERE room = ? AND id = ?');
-    this.stRetract = db.prepare('UPDATE room_archive SET stanza = ?, retracted = 1 WHERE seq = ?');
-    this.stUnindex = db.prepare('DELETE FROM room_archive_fts WHERE rowid = ?');
-    this.stFirst = db.prepare('SELECT id, timestamp FROM room_archive WHERE room = ? ORDER BY seq ASC LIMIT 1');
-    this.stLast = db.prepare('SELECT id, timestamp FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT 1');
+      `SELECT seq, id, stanza, timestamp, nick, occupant_id, retracted FROM ${table} WHERE room = ? AND id = ?`);
+    this.stRetract = db.prepare(`UPDATE ${table} SET stanza = ?, retracted = 1 WHERE seq = ?`);
+    this.stUnindex = db.prepare(`DELETE FROM ${table}_fts WHERE rowid = ?`);
+    this.stFirst = db.prepare(`SELECT id, timestamp FROM ${table} WHERE room = ? ORDER BY seq ASC LIMIT 1`);
+    this.stLast = db.prepare(`SELECT id, timestamp FROM ${table} WHERE room = ? ORDER BY seq DESC LIMIT 1`);
     this.stExpire = db.prepare(
-      `DELETE FROM room_archive WHERE seq IN
-         (SELECT seq FROM room_archive WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
-    this.stDeleteRoom = db.prepare('DELETE FROM room_archive WHERE room = ?');
+      `DELETE FROM ${table} WHERE seq IN
+         (SELECT seq FROM ${table} WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`);
+    this.stDeleteRoom = db.prepare(`DELETE FROM ${table} WHERE room = ?`);
     // Everything at or before the newest message beyond the cap; nothing while under it (NULL).
     this.stTrimRoom = db.prepare(
-      `DELETE FROM room_archive WHERE room = ? AND seq <=
-         (SELECT seq FROM room_archive WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`);
+      `DELETE FROM ${table} WHERE room = ? AND seq <=
+         (SELECT seq FROM ${table} WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`);
     this.stEvictOldest = db.prepare(
-      'DELETE FROM room_archive WHERE seq IN (SELECT seq FROM room_archive ORDER BY seq LIMIT ?)');
+      `DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} ORDER BY seq LIMIT ?)`);
     this.stDeleteOthers = db.prepare(
-      `DELETE FROM room_archive WHERE substr(room, instr(room, '@') + 1) = ?
+      `DELETE FROM ${table} WHERE substr(room, instr(room, '@') + 1) = ?
          AND room NOT IN (SELECT value FROM json_each(?))`);
 
     const commitTx = db.transaction((entries: readonly QueuedAppend[]) => {
@@ -255,7 +259,7 @@ export class SqliteArchiveStore implements ArchiveStore {
     if (filter.search !== undefined) {
       const match = toFtsQuery(filter.search);
       if (match === null) return { messages: [], complete: true, count: 0 };
-      where.push('seq IN (SELECT rowid FROM room_archive_fts WHERE room_archive_fts MATCH @match)');
+      where.push(`seq IN (SELECT rowid FROM ${this.table}_fts WHERE ${this.table}_fts MATCH @match)`);
       params.match = match;
     }
 
@@ -275,7 +279,7 @@ export class SqliteArchiveStore implements ArchiveStore {
     params.offset = useIndex ? page.index! : 0;
 
     const rows = this.prepared(
-      `SELECT seq, id, stanza, timestamp FROM room_archive WHERE ${paged.join(' AND ')}
+      `SELECT seq, id, stanza, timestamp FROM ${this.table} WHERE ${paged.join(' AND ')}
        ORDER BY seq ${backward ? 'DESC' : 'ASC'} LIMIT @limit OFFSET @offset`).all(params) as Row[];
     const more = rows.length > page.max;
     const pageRows = rows.slice(0, page.max);
@@ -317,7 +321,7 @@ export class SqliteArchiveStore implements ArchiveStore {
   }
 
   private count(where: string, params: Params): number {
-    const row = this.prepared(`SELECT count(*) AS n FROM room_archive WHERE ${where}`).get(params) as { n: number };
+    const row = this.prepared(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`).get(params) as { n: number };
     return row.n;
   }
 

@@ -13,6 +13,7 @@ import { SqliteArchiveStore, type ArchiveDurability, type ArchiveWriteFailure } 
 import { openMemoryArchive } from './memory-archive.js';
 import { SqliteSecretStore } from './secrets.js';
 import { SqliteUploadStore } from './uploads.js';
+import { SqliteOfflineStore } from './offline.js';
 
 export { openDatabase, relaxedSync, runMigrations, schemaVersion, MigrationError, DATABASE_FILE } from './database.js';
 export type { Database, Migration, OpenDatabaseOptions } from './database.js';
@@ -24,6 +25,7 @@ export { SqliteRoomStore } from './rooms.js';
 export { SqliteArchiveStore, type ArchiveDurability, type ArchiveWriteFailure } from './archive.js';
 export { SqliteSecretStore } from './secrets.js';
 export { SqliteUploadStore } from './uploads.js';
+export { SqliteOfflineStore } from './offline.js';
 
 export interface SqliteStorage extends Storage {
   readonly db: Database;
@@ -32,6 +34,7 @@ export interface SqliteStorage extends Storage {
   readonly userData: SqliteUserDataStore;
   readonly archive: SqliteArchiveStore;
   readonly temporaryArchive: SqliteArchiveStore;
+  readonly accountArchive: SqliteArchiveStore;
 }
 
 export interface SqliteStorageOptions extends OpenDatabaseOptions {
@@ -60,13 +63,18 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
       maxMessagesPerRoom: maxMessagesPerRoom ?? Number.MAX_SAFE_INTEGER,
       onLost: options.onArchiveWriteError ?? ((error) => { throw error; }),
     });
+    // One-to-one messages commit at once: there is no busy room whose commits to share.
+    const accountArchive = new SqliteArchiveStore(db, options.onArchiveWriteError, { table: 'account_archive' });
+    const offline = new SqliteOfflineStore(db);
     const deleteUser = (user: string): void => {
       rosters.deleteUser(user);
       userData.deleteUser(user);
+      accountArchive.deleteRoom(user);
+      offline.deleteUser(user);
     };
     accounts.onDelete(({ jid }) => deleteUser(jid));
     return {
-      db, accounts, rosters, userData, deleteUser, archive, temporaryArchive,
+      db, accounts, rosters, userData, deleteUser, archive, temporaryArchive, accountArchive, offline,
       secrets: new SqliteSecretStore(db),
       rooms: new SqliteRoomStore(db),
       uploads: new SqliteUploadStore(db),
@@ -74,7 +82,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
         // Done before returning (the promise is for the networked backend): callers that
         // cannot await, such as tests' cleanup, still find the file closed.
         try {
-          closeDatabase(db, archive);
+          closeDatabase(db, [archive, accountArchive]);
           return Promise.resolve();
         } catch (error) {
           return Promise.reject(error as Error);
@@ -87,10 +95,10 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
   }
 }
 
-function closeDatabase(db: Database, archive: SqliteArchiveStore): void {
+function closeDatabase(db: Database, archives: readonly SqliteArchiveStore[]): void {
   if (!db.open) return;
   // The last turn's archived messages are written before the database closes.
-  archive.flush();
+  for (const archive of archives) archive.flush();
   try {
     db.pragma('optimize');
     // Fold the WAL back into the main file and truncate it, so a stopped server

@@ -6,10 +6,14 @@
 import type { PostgresMigration } from './types.js';
 import { kept } from './001-kept.js';
 import { roomArchive } from './002-room-archive.js';
+import { reserved } from './003-reserved.js';
+import { accountArchive } from './004-account-archive.js';
 
 export type { PostgresMigration } from './types.js';
 
 export const postgresMigrations: readonly PostgresMigration[] = [
   kept,
   roomArchive,
+  reserved,
+  accountArchive,
 ];

@@ -11,6 +11,7 @@ import { rooms } from './004-rooms.js';
 import { roomArchive } from './005-room-archive.js';
 import { uploads } from './006-uploads.js';
 import { serverSecrets } from './007-server-secrets.js';
+import { accountArchive } from './008-account-archive.js';
 
 export type { Migration } from './types.js';
 
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   roomArchive,
   uploads,
   serverSecrets,
+  accountArchive,
 ];

@@ -1,8 +1,8 @@
 /** The stanzas of a MAM answer (XEP-0313 §4.2, §4.3): one message per result, then <fin/>. */
-import { xml, type Element } from '../../xml/element.js';
-import { NS } from '../../xml/namespaces.js';
-import type { ArchivedMessage } from '../../storage/archive.js';
-import type { ArchivePage } from '../../storage/archive.js';
+import { xml, type Element } from '../xml/element.js';
+import { NS } from '../xml/namespaces.js';
+import type { ArchivedMessage } from '../storage/archive.js';
+import type { ArchivePage } from '../storage/archive.js';
 
 /**
  * `<message from=room to=requester><result queryid id><forwarded><delay/><message/></forwarded></result></message>`.

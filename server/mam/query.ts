@@ -3,11 +3,11 @@
  * <flip-page/>, into values the store understands. Every malformed part is the client's
  * bad-request; a field we do not know is feature-not-implemented, as §4.1.5 requires.
  */
-import { xml, type Element } from '../../xml/element.js';
-import { StanzaError } from '../../xml/errors.js';
-import { NS } from '../../xml/namespaces.js';
-import { tryParseJid, type Jid } from '../../jid/jid.js';
-import type { ArchiveFilter, PageRequest } from '../../storage/archive.js';
+import { xml, type Element } from '../xml/element.js';
+import { StanzaError } from '../xml/errors.js';
+import { NS } from '../xml/namespaces.js';
+import { tryParseJid, type Jid } from '../jid/jid.js';
+import type { ArchiveFilter, PageRequest } from '../storage/archive.js';
 
 /** XEP-0431 full-text search field, as ejabberd and Prosody name it. */
 export const FULLTEXT_FIELD = '{urn:xmpp:fulltext:0}fulltext';
@@ -25,13 +25,19 @@ export interface MamQuery {
   page: PageRequest;
   /** XEP-0313 #extended: send the page newest first. */
   flip: boolean;
-  /** A 'with' naming someone other than this room's occupants: nothing can match. */
+  /** A 'with' naming someone who cannot be in this archive: nothing can match. */
   matchesNothing: boolean;
 }
 
-/** Parses <query xmlns='urn:xmpp:mam:2'/> sent to `room` (its bare JID). */
-export function parseMamQuery(query: Element, room: Jid): MamQuery {
-  if (query.attrs.node !== undefined) throw new StanzaError('cancel', 'feature-not-implemented', 'rooms have no archive nodes');
+/**
+ * What the archive's 'with' filter means: the store's `nick` to match (a room's sender nick,
+ * an account's peer), undefined for every message, or null when nothing can match.
+ */
+export type WithFilter = (jid: Jid) => string | undefined | null;
+
+/** Parses <query xmlns='urn:xmpp:mam:2'/> for an archive whose 'with' filter is `readWith`. */
+export function parseMamQuery(query: Element, readWith: WithFilter): MamQuery {
+  if (query.attrs.node !== undefined) throw new StanzaError('cancel', 'feature-not-implemented', 'this archive has no nodes');
   const result: MamQuery = {
     queryId: query.attrs.queryid,
     filter: {},
@@ -40,11 +46,11 @@ export function parseMamQuery(query: Element, room: Jid): MamQuery {
     matchesNothing: false,
   };
   const form = query.getChild('x', NS.dataForms);
-  if (form) readForm(form, room, result);
+  if (form) readForm(form, readWith, result);
   return result;
 }
 
-function readForm(form: Element, room: Jid, into: MamQuery): void {
+function readForm(form: Element, readWith: WithFilter, into: MamQuery): void {
   if (form.attrs.type !== undefined && form.attrs.type !== 'submit') throw badRequest('the filter form must be of type submit');
   const seen = new Set<string>();
   for (const field of form.getChildren('field')) {
@@ -65,7 +71,7 @@ function readForm(form: Element, room: Jid, into: MamQuery): void {
         if (value) into.filter.end = parseTime(value, name);
         break;
       case 'with':
-        if (value) readWith(value, room, into);
+        if (value) applyWith(value, readWith, into);
         break;
       case 'after-id':
         if (value) into.filter.afterId = value;
@@ -88,15 +94,20 @@ function readForm(form: Element, room: Jid, into: MamQuery): void {
   }
 }
 
+function applyWith(value: string, readWith: WithFilter, into: MamQuery): void {
+  const jid = tryParseJid(value);
+  if (!jid) throw badRequest('with is not a valid JID');
+  const nick = readWith(jid);
+  if (nick === null) into.matchesNothing = true;
+  else if (nick !== undefined) into.filter.nick = nick;
+}
+
 /**
  * In a room archive 'with' names a sender: an occupant JID (room/nick). The room's own bare
  * JID is every sender; any other JID sent nothing here.
  */
-function readWith(value: string, room: Jid, into: MamQuery): void {
-  const jid = tryParseJid(value);
-  if (!jid) throw badRequest('with is not a valid JID');
-  if (!jid.bare().equals(room)) into.matchesNothing = true;
-  else if (jid.resource !== null) into.filter.nick = jid.resource;
+export function roomWith(room: Jid): WithFilter {
+  return (jid) => (!jid.bare().equals(room) ? null : jid.resource ?? undefined);
 }
 
 function parsePage(set: Element | undefined): PageRequest {
@@ -139,7 +150,7 @@ function badRequest(text: string): StanzaError {
   return new StanzaError('modify', 'bad-request', text);
 }
 
-/** The answer to an iq get of the query form: every field a room archive understands. */
+/** The answer to an iq get of the query form: every field an archive understands. */
 export function queryForm(): Element {
   const field = (name: string, type: string, ...children: Element[]) => xml('field', { var: name, type }, ...children);
   return xml('query', { xmlns: NS.mam },

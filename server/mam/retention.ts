@@ -1,12 +1,12 @@
 /**
- * `[muc].archive_expires_after`: a periodic job deletes archived room messages older than
- * that (their search index entries go with them, by trigger). It runs once at start and then
+ * `[muc].archive_expires_after` (rooms) and `[server].archive_expires_after` (accounts): a
+ * periodic job deletes archived messages older than that (their search index entries go with them, by trigger). It runs once at start and then
  * every few minutes, deleting in small batches and yielding between them, so a large
  * backlog never blocks the event loop for long.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Logger } from '../../log.js';
-import type { ArchiveStore } from '../../storage/archive.js';
+import type { Logger } from '../log.js';
+import type { ArchiveStore } from '../storage/archive.js';
 
 export interface RetentionOptions {
   /** Messages older than this (ms) are deleted. */
@@ -17,6 +17,8 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** Rows per transaction. Default 500. */
   batchSize?: number;
+  /** Which archive, in log lines. Default 'room archive'. */
+  name?: string;
 }
 
 export class ArchiveRetention {
@@ -61,9 +63,9 @@ export class ArchiveRetention {
         await yieldToEventLoop();
       }
     } catch (err) {
-      this.options.log.error({ err }, 'room archive retention failed');
+      this.options.log.error({ err }, `${this.options.name ?? 'room archive'} retention failed`);
     }
-    if (deleted > 0) this.options.log.info({ deleted }, 'expired room archive messages deleted');
+    if (deleted > 0) this.options.log.info({ deleted }, `expired ${this.options.name ?? 'room archive'} messages deleted`);
     return deleted;
   }
 }

@@ -27,7 +27,7 @@ import { SessionRegistry } from '../core/sessions.js';
 import { startCluster } from './cluster.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { ConfigReloader, type ReloadOutcome } from './reload.js';
-import { hostPort, startMessage } from './start-line.js';
+import { hostPort, insecurePublicUrlWarning, startMessage } from './start-line.js';
 import { CONTROL_COMMANDS, ControlCommands } from '../core/control-commands.js';
 import { openControlSocket, type ControlSocket } from './control-socket.js';
 
@@ -145,6 +145,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     http: hostPort(addresses.http),
     certificateSha256: certificate.fingerprint,
   }, startMessage(config, addresses));
+  const insecure = insecurePublicUrlWarning(config);
+  if (insecure) log.warn(insecure);
 
   const reloader = new ConfigReloader(context, credentials);
   let stopped: Promise<void> | null = null;

@@ -1,0 +1,170 @@
+/**
+ * The room's tools for guests (issue 16, items 4, 5 and 9), in headless Chromium: the first
+ * visit to a room one has just made, the menu in plain words, leaving; new messages while
+ * the tab is in the background; searching the room's archive. Screenshots go to
+ * test-artifacts/.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import { browserAvailable, Guest, launchBrowser, startWebServer } from './browser.js';
+
+const enabled = browserAvailable();
+
+/** Makes the page believe its tab is in the background (or back in front). */
+async function setHidden(guest: Guest, hidden: boolean): Promise<void> {
+  await guest.page.evaluate((isHidden) => {
+    Object.defineProperty(document, 'visibilityState', { value: isHidden ? 'hidden' : 'visible', configurable: true });
+    Object.defineProperty(document, 'hidden', { value: isHidden, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+/** Opens the room's menu (Converse's dropdown in the heading) and clicks an item. */
+async function menu(guest: Guest, item: string): Promise<void> {
+  await guest.page.locator('converse-muc-heading .dropdown-toggle').first().click();
+  await guest.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first().click();
+}
+
+async function menuItems(guest: Guest, screenshot: string): Promise<string[]> {
+  await guest.page.locator('converse-muc-heading .dropdown-toggle').first().click();
+  const items = await guest.page.locator('converse-muc-heading .dropdown-item').allTextContents();
+  await guest.screenshot(screenshot);
+  await guest.page.keyboard.press('Escape');
+  return items.map((text) => text.trim());
+}
+
+describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, () => {
+  let browser: Browser;
+  let server: TestServer;
+  const guests: Guest[] = [];
+  const guest = async () => {
+    const opened = await Guest.open(browser);
+    guests.push(opened);
+    return opened;
+  };
+  const link = (channel: string, nick: string) =>
+    `${server.httpUrl}/?channel=${encodeURIComponent(channel)}&nick=${encodeURIComponent(nick)}`;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startWebServer({ channels: [{ name: 'lobby', title: 'Lobby' }] });
+  });
+
+  afterAll(async () => {
+    await Promise.all(guests.map((g) => g.close().catch(() => {})));
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('greets whoever makes a room with its link and a copy button; the menu speaks plainly; leaving works', async () => {
+    const maker = await guest();
+    await maker.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.httpUrl });
+    await maker.joinByLink(link('Picnic plans', 'Maya'));
+    const card = maker.page.locator('#invite-card');
+    await card.waitFor();
+    expect(await card.locator('h2').textContent()).toBe('Your room is ready');
+    const shared = await card.locator('input').inputValue();
+    expect(new URL(shared).searchParams.get('channel')).toBe('Picnic plans');
+    expect(new URL(shared).searchParams.get('nick')).toBeNull();
+    await maker.screenshot('room-first-visit.png');
+    await card.getByRole('button', { name: 'Copy link' }).click();
+    await expect.poll(() => card.getByRole('button').first().textContent()).toBe('Copied!');
+    expect(await maker.page.evaluate(() => navigator.clipboard.readText())).toBe(shared);
+    await card.getByRole('button', { name: 'Got it' }).click();
+    await card.waitFor({ state: 'detached' });
+
+    // The maker is the room's host, in words; no "O"/"MO" badges, no Destroy.
+    const badges = maker.page.locator('.occupant-badges .badge >> visible=true');
+    await maker.screenshot('room-badges.png');
+    await badges.first().waitFor();
+    expect(await badges.first().getAttribute('title')).toBe('Host');
+    const items = await menuItems(maker, 'room-menu.png');
+    expect(items).not.toContain('Destroy');
+    expect(items).toEqual(expect.arrayContaining(['Invite people', 'Leave the room', 'Notify me of new messages', 'Turn the sound on']));
+
+    // A second guest who joins by the shared link is not told the room is new.
+    const friend = await guest();
+    await friend.joinByLink(`${shared}&nick=Sam`);
+    await friend.page.waitForTimeout(500);
+    expect(await friend.page.locator('#invite-card').count()).toBe(0);
+
+    await menu(maker, 'Leave the room');
+    await maker.page.waitForSelector('body[data-mode="join-failed"]');
+    expect(await maker.page.locator('#joining-text').textContent()).toBe('You left the room.');
+    await maker.page.getByRole('link', { name: 'Join again' }).waitFor();
+    await expect.poll(() => friend.occupants()).toEqual(['Sam']);
+    await maker.screenshot('room-left.png');
+    for (const g of [maker, friend]) expect(g.errors).toEqual([]);
+  });
+
+  it('counts new messages in the tab title while the tab is hidden, marks a mention, and notifies once allowed', async () => {
+    const reader = await guest();
+    const writer = await guest();
+    await reader.context.grantPermissions(['notifications'], { origin: server.httpUrl });
+    await reader.joinByLink(link('lobby', 'reader'));
+    await writer.joinByLink(link('lobby', 'writer'));
+    const title = await reader.page.title();
+
+    // Notifications on, from the menu; the page records what it would show.
+    await reader.page.evaluate(() => {
+      const shown: string[] = [];
+      (window as unknown as { shown: string[] }).shown = shown;
+      const Original = window.Notification;
+      class Recording extends Original {
+        constructor(heading: string, options?: NotificationOptions) {
+          super(heading, options);
+          shown.push(`${heading}: ${options?.body ?? ''}`);
+        }
+      }
+      Object.defineProperty(window, 'Notification', { value: Recording, configurable: true });
+    });
+    await menu(reader, 'Notify me of new messages');
+    await reader.page.locator('.chat-info', { hasText: 'You will be notified' }).waitFor();
+
+    await setHidden(reader, true);
+    await writer.say('first while away');
+    await writer.say('second while away');
+    await expect.poll(() => reader.page.title()).toBe(`(2) ${title}`);
+    await writer.say('reader, are you there?');
+    await expect.poll(() => reader.page.title()).toBe(`(@3) ${title}`);
+    const shown = await reader.page.evaluate(() => (window as unknown as { shown: string[] }).shown);
+    expect(shown).toEqual([
+      'writer in Lobby: first while away',
+      'writer in Lobby: second while away',
+      'writer mentioned you in Lobby: reader, are you there?',
+    ]);
+    await reader.screenshot('unread-title.png');
+
+    await setHidden(reader, false);
+    await expect.poll(() => reader.page.title()).toBe(title);
+    await writer.say('seen at once');
+    await reader.sees('seen at once');
+    expect(await reader.page.title()).toBe(title);
+    expect(reader.errors).toEqual([]);
+  });
+
+  it('plays Palaver’s own sound once turned on', async () => {
+    const reader = await guest();
+    const writer = await guest();
+    await reader.joinByLink(link('lobby', 'listener'));
+    await writer.joinByLink(link('lobby', 'talker'));
+    await reader.page.evaluate(() => {
+      const played: string[] = [];
+      (window as unknown as { played: string[] }).played = played;
+      HTMLMediaElement.prototype.play = function play(this: HTMLMediaElement) {
+        played.push(this.src);
+        return Promise.resolve();
+      };
+    });
+    await menu(reader, 'Turn the sound on');
+    await setHidden(reader, true);
+    await writer.say('ding?');
+    await expect.poll(() => reader.page.evaluate(() => (window as unknown as { played: string[] }).played)).toHaveLength(1);
+    const [played] = await reader.page.evaluate(() => (window as unknown as { played: string[] }).played);
+    expect(new URL(played!).origin).toBe(server.httpUrl);
+    const response = await fetch(played!);
+    expect(response.headers.get('content-type')).toMatch(/^audio\//);
+    reader.expectOnlyOrigin(server.httpUrl);
+  });
+});

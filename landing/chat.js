@@ -7,6 +7,7 @@ import { alertsPlugin } from './alerts.js';
 import { nickClashPlugin } from './nick-clash.js';
 import { occupantCountPlugin } from './occupant-count.js';
 import { roomMenuPlugin } from './room-menu.js';
+import { searchPlugin } from './search.js';
 import { wordingPlugin } from './wording.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 import { showServerNotices } from './server-notices.js';
@@ -21,7 +22,7 @@ const JOIN_TIMEOUT_MS = 30000;
 // has been created".
 const HIDDEN_INFO_CODES = ['170', '171', '201'];
 const PALAVER_PLUGINS = ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
-  'palaver-room-menu', 'palaver-alerts'];
+  'palaver-room-menu', 'palaver-alerts', 'palaver-search'];
 
 export function showJoinProblem(text, againLabel = 'Try again') {
   setMode('join-failed');
@@ -284,6 +285,7 @@ export async function startChat() {
   };
   converse.plugins.add('palaver-room-menu', roomMenuPlugin(converse, { roomJid, leave }));
   converse.plugins.add('palaver-alerts', alertsPlugin(converse, { roomJid }));
+  converse.plugins.add('palaver-search', searchPlugin(converse, { roomJid }));
   await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

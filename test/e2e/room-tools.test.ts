@@ -167,4 +167,41 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
     expect(response.headers.get('content-type')).toMatch(/^audio\//);
     reader.expectOnlyOrigin(server.httpUrl);
   });
+
+  it('finds an old message in the room’s archive, with date and author, and shows it in its conversation', async () => {
+    const writer = await guest();
+    await writer.joinByLink(link('lobby', 'historian'));
+    for (const line of ['the picnic is on Sunday', 'bring lemonade please', 'who has the blanket?', 'I will bring sandwiches', 'see you at noon']) {
+      await writer.say(line);
+    }
+    await writer.close();
+
+    const seeker = await guest();
+    await seeker.joinByLink(link('lobby', 'seeker'));
+    await menu(seeker, 'Search messages');
+    const card = seeker.page.locator('#search-card');
+    await card.getByRole('searchbox').fill('lemonade');
+    await card.getByRole('button', { name: 'Search' }).click();
+    const results = card.locator('.room-card-result');
+    await expect.poll(() => results.count()).toBe(1);
+    expect(await results.first().locator('.room-card-text').textContent()).toBe('bring lemonade please');
+    expect(await results.first().locator('.room-card-meta strong').textContent()).toBe('historian');
+    const stamp = await results.first().locator('time').getAttribute('datetime');
+    expect(Math.abs(Date.parse(stamp!) - Date.now())).toBeLessThan(5 * 60_000);
+    await seeker.screenshot('search-results.png');
+
+    await results.first().click();
+    await expect.poll(() => card.locator('.room-card-text').allTextContents()).toEqual(expect.arrayContaining([
+      'the picnic is on Sunday', 'bring lemonade please', 'who has the blanket?', 'I will bring sandwiches',
+    ]));
+    expect(await card.locator('.room-card-hit .room-card-text').textContent()).toBe('bring lemonade please');
+    await seeker.screenshot('search-context.png');
+    await card.getByRole('button', { name: 'Back to the results' }).click();
+    await expect.poll(() => results.count()).toBe(1);
+
+    await card.getByRole('searchbox').fill('zeppelin');
+    await card.getByRole('button', { name: 'Search' }).click();
+    await card.locator('.room-card-status', { hasText: 'No messages found.' }).waitFor();
+    expect(seeker.errors).toEqual([]);
+  });
 });

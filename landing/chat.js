@@ -78,6 +78,9 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     assets_path: assetsPath,
     authentication: 'anonymous',
     jid: settings.anonymousDomain,
+    // When sites may sign users in, the server offers OAUTHBEARER too, which Strophe prefers
+    // even without a token: a plain guest asks for ANONYMOUS alone (jwt.js lifts this).
+    connection_options: { mechanisms: [converse.env.Strophe.SASLAnonymous] },
     auto_login: true,
     auto_reconnect: true,
     view_mode: 'fullscreen',

@@ -62,8 +62,9 @@ export default defineModule({
   load(host, server) {
     host.on('presence', 'full', (ctx) => {
       const session = ctx.origin;
-      if (!session || ctx.stanza.attrs.type !== undefined) return false;
+      if (!session) return false;
       const state = session.get(AVATAR);
+      // Every presence waits while the picture is fetched, so that they stay in order.
       if (state.pending) {
         const stanza = ctx.stanza;
         void state.pending.then(() => {
@@ -71,7 +72,7 @@ export default defineModule({
         });
         return true;
       }
-      if (state.hash) setPhotoHash(ctx.stanza, state.hash);
+      if (state.hash && ctx.stanza.attrs.type === undefined) setPhotoHash(ctx.stanza, state.hash);
       return false;
     }, BEFORE_MUC);
   },

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../helpers/server.js';
+import { addAccount, type TestServer } from '../helpers/server.js';
 import { browserAvailable, Guest, launchBrowser, startWebServer } from './browser.js';
 
 const enabled = browserAvailable();
@@ -48,7 +48,8 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    server = await startWebServer({ channels: [{ name: 'lobby', title: 'Lobby' }] });
+    server = await startWebServer({ channels: [{ name: 'lobby', title: 'Lobby' }], muc: { reserve_account_names: true } });
+    await addAccount(server, 'alice', 'alice pw');
   });
 
   afterAll(async () => {
@@ -203,5 +204,23 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
     await card.getByRole('button', { name: 'Search' }).click();
     await card.locator('.room-card-status', { hasText: 'No messages found.' }).waitFor();
     expect(seeker.errors).toEqual([]);
+  });
+
+  it('keeps an account holder’s name from guests, on the form and when renaming, in words', async () => {
+    const visitor = await guest();
+    await visitor.page.goto(link('lobby', 'Alice'));
+    await visitor.page.waitForSelector('body[data-mode="form"]', { state: 'attached', timeout: 20_000 });
+    await expect.poll(() => visitor.page.locator('#form-message').textContent())
+      .toBe('That name belongs to someone with an account on this server. Please pick a different nickname.');
+    await visitor.screenshot('reserved-name-form.png');
+
+    await visitor.joinByLink(link('lobby', 'notalice'));
+    await visitor.page.locator('.chat-textarea').fill('/nick alice');
+    await visitor.page.locator('.chat-textarea').press('Enter');
+    const error = visitor.page.locator('.chat-error', { hasText: 'belongs to someone' });
+    await error.waitFor();
+    expect(await error.textContent()).toContain('The name “alice” belongs to someone with an account on this server. You are still “notalice”.');
+    await visitor.screenshot('reserved-name-rename.png');
+    expect(visitor.errors).toEqual([]);
   });
 });

@@ -18,9 +18,11 @@ const RELOAD_RETRY_DELAY_MS = 1000;
 // Past this, the "Joining…" card says something went wrong instead of spinning forever.
 const JOIN_TIMEOUT_MS = 30000;
 // Notices Converse would show that mean nothing to a guest: "groupchat logging is now
-// enabled" (the form says how long messages are kept, in plain words) and "a new groupchat
-// has been created".
-const HIDDEN_INFO_CODES = ['170', '171', '201'];
+// enabled" (the form says how long messages are kept, in plain words), "a new groupchat
+// has been created" (its maker gets the invite card, room-menu.js) and "the room
+// configuration has changed" (Converse's own default form, submitted as the room is made;
+// what matters to a guest, as a room becoming non-anonymous, has codes of its own).
+const HIDDEN_INFO_CODES = ['104', '170', '171', '201'];
 const PALAVER_PLUGINS = ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
   'palaver-room-menu', 'palaver-alerts', 'palaver-search'];
 

@@ -6,7 +6,7 @@
 // Converse's notification plugin is left out (chat.js): it asks for permission on connect
 // and counts only mentions of rooms.
 
-import { menuItem } from './room-menu.js';
+import { menuItem, withItems } from './room-menu.js';
 import { settings } from './page.js';
 
 const PREFERENCES_KEY = 'palaver.alerts';
@@ -119,13 +119,12 @@ export function alertsPlugin(converse, { roomJid }) {
       api.listen.on('getHeadingButtons', (view, buttons) => {
         if (view.model?.get('jid') !== roomJid) return buttons;
         const desktopOn = preferences.desktop && desktopAllowed();
-        return [
-          ...buttons,
+        return withItems(buttons, [
           menuItem('palaver-notify', desktopOn ? 'Stop notifications' : 'Notify me of new messages',
             'Desktop notifications while this tab is in the background', desktopOn ? 'fa-bell-alt' : 'fa-bell', toggleDesktop),
           menuItem('palaver-sound', preferences.sound ? 'Turn the sound off' : 'Turn the sound on',
             'A short sound for new messages while this tab is in the background', preferences.sound ? 'fa-volume-xmark' : 'fa-volume-high', toggleSound),
-        ];
+        ]);
       });
     },
   };

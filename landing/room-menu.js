@@ -37,6 +37,13 @@ export function roomMenuPlugin(converse, { roomJid, leave }) {
   };
 }
 
+/** The menu with `items` added just above "Leave the room", which stays last. */
+export function withItems(buttons, items) {
+  const leave = buttons.findIndex((button) => button.name === 'palaver-leave');
+  if (leave < 0) return [...buttons, ...items];
+  return [...buttons.slice(0, leave), ...items, ...buttons.slice(leave)];
+}
+
 /** One item of Converse's room menu (its getHeadingButtons format). */
 export function menuItem(name, text, title, icon, action) {
   return {

@@ -94,6 +94,9 @@ function showInvite(firstVisit) {
   close.className = 'secondary room-card-close';
   close.textContent = 'Got it';
   close.addEventListener('click', () => card.remove());
+  card.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') card.remove();
+  });
   actions.append(close);
   card.append(heading, text, link, actions);
   document.body.append(card);

@@ -142,6 +142,9 @@ function searchCard({ search, around }) {
   });
   back.addEventListener('click', showHits);
   card.querySelector('.room-card-close').addEventListener('click', () => { card.hidden = true; });
+  card.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') card.hidden = true;
+  });
 
   return {
     open() {

@@ -3,8 +3,11 @@
 
 import { backToForm } from './form.js';
 import { SITE_SIGN_IN_REFUSED, siteConverseOptions, siteSignIn } from './jwt.js';
+import { alertsPlugin } from './alerts.js';
 import { nickClashPlugin } from './nick-clash.js';
 import { occupantCountPlugin } from './occupant-count.js';
+import { roomMenuPlugin } from './room-menu.js';
+import { searchPlugin } from './search.js';
 import { wordingPlugin } from './wording.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 import { showServerNotices } from './server-notices.js';
@@ -15,18 +18,23 @@ const RELOAD_RETRY_DELAY_MS = 1000;
 // Past this, the "Joining…" card says something went wrong instead of spinning forever.
 const JOIN_TIMEOUT_MS = 30000;
 // Notices Converse would show that mean nothing to a guest: "groupchat logging is now
-// enabled" (the form says how long messages are kept, in plain words) and "a new groupchat
-// has been created".
-const HIDDEN_INFO_CODES = ['170', '171', '201'];
+// enabled" (the form says how long messages are kept, in plain words), "a new groupchat
+// has been created" (its maker gets the invite card, room-menu.js) and "the room
+// configuration has changed" (Converse's own default form, submitted as the room is made;
+// what matters to a guest, as a room becoming non-anonymous, has codes of its own).
+const HIDDEN_INFO_CODES = ['104', '170', '171', '201'];
+const PALAVER_PLUGINS = ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
+  'palaver-room-menu', 'palaver-alerts', 'palaver-search'];
 
-export function showJoinProblem(text) {
+export function showJoinProblem(text, againLabel = 'Try again') {
   setMode('join-failed');
   $('joining-text').textContent = text;
+  $('joining').querySelector('.join-actions')?.remove();
   const actions = document.createElement('p');
   actions.className = 'join-actions';
   const again = document.createElement('a');
   again.href = location.href;
-  again.textContent = 'Try again';
+  again.textContent = againLabel;
   const start = document.createElement('a');
   start.href = pageUrl(formParams()).href;
   start.textContent = 'Back to the start';
@@ -72,6 +80,9 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     assets_path: assetsPath,
     authentication: 'anonymous',
     jid: settings.anonymousDomain,
+    // When sites may sign users in, the server offers OAUTHBEARER too, which Strophe prefers
+    // even without a token: a plain guest asks for ANONYMOUS alone (jwt.js lifts this).
+    connection_options: { mechanisms: [converse.env.Strophe.SASLAnonymous] },
     auto_login: true,
     auto_reconnect: true,
     view_mode: 'fullscreen',
@@ -118,9 +129,10 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     // OMEMO needs keys that outlive a visit; a guest's identity lasts one visit.
     // Headlines (the server's announcements) are shown in the room (server-notices.js): the
     // headlines feed has no place in this one-room view, and fails to open in it.
+    // Its notifications are the page's own (alerts.js).
     blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views',
-      'converse-headlines', 'converse-headlines-view'],
-    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording'],
+      'converse-headlines', 'converse-headlines-view', 'converse-notification'],
+    whitelisted_plugins: PALAVER_PLUGINS,
     persistent_store: 'sessionStorage',
     clear_cache_on_logout: true,
     loglevel: 'warn',
@@ -272,6 +284,13 @@ export async function startChat() {
   converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
   converse.plugins.add('palaver-occupant-count', occupantCountPlugin(converse));
   converse.plugins.add('palaver-wording', wordingPlugin(converse));
+  const leave = () => {
+    join.stopConverse();
+    showJoinProblem('You left the room.', 'Join again');
+  };
+  converse.plugins.add('palaver-room-menu', roomMenuPlugin(converse, { roomJid, leave }));
+  converse.plugins.add('palaver-alerts', alertsPlugin(converse, { roomJid }));
+  converse.plugins.add('palaver-search', searchPlugin(converse, { roomJid }));
   await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

@@ -1,7 +1,7 @@
 // The join form. Without JavaScript it is a plain GET form; with it, the nickname is
 // checked before leaving the page, and the share links follow the chosen room.
 
-import { $, formParams, nickProblem, nickRefusal, pageUrl, roomForName, setMode, settings, showMessage } from './page.js';
+import { $, canCopy, copyWithFeedback, formParams, nickProblem, nickRefusal, pageUrl, roomForName, setMode, settings, showMessage } from './page.js';
 
 function chosenChannel() {
   return $('channel').value.trim();
@@ -33,17 +33,9 @@ function updateShareLinks() {
 
 function setUpCopyButton() {
   const button = $('copy-link');
-  if (!navigator.clipboard) return; // secure contexts only; the link can still be copied by hand
+  if (!canCopy()) return; // the link can still be copied by hand
   button.hidden = false;
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText($('share-link').href);
-      button.textContent = 'Copied!';
-    } catch {
-      button.textContent = 'Select the link to copy it';
-    }
-    setTimeout(() => { button.textContent = 'Copy'; }, 2500);
-  });
+  button.addEventListener('click', () => copyWithFeedback(button, $('share-link').href, 'Copy'));
 }
 
 async function onSubmit(event) {

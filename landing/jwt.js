@@ -81,5 +81,6 @@ export function siteConverseOptions({ token }) {
     password: token,
     reuse_scram_keys: false,
     credentials_url: null,
+    connection_options: {},
   };
 }

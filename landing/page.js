@@ -31,6 +31,27 @@ export function formParams() {
   return params;
 }
 
+/** The link that brings others to this room (the server worked it out: #share-link). */
+export function roomLink() {
+  return $('share-link').href;
+}
+
+/**
+ * Copies text and says so on the button for a moment. The clipboard exists in secure
+ * contexts only (https, or loopback): elsewhere the button is not offered (canCopy).
+ */
+export async function copyWithFeedback(button, text, label) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = 'Copied!';
+  } catch {
+    button.textContent = 'Select the link to copy it';
+  }
+  setTimeout(() => { button.textContent = label; }, 2500);
+}
+
+export const canCopy = () => Boolean(navigator.clipboard);
+
 // This tab's room and nickname once joined. sessionStorage survives a reload but not a new
 // tab, so finding them here means "this is a reload": the nickname is ours, not someone
 // else's, even if the room still lists our previous connection for a moment.

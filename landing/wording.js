@@ -11,6 +11,10 @@ const PLAIN = new Map([
   ['Participants', 'in the room'],
   ['Participant', 'in the room'],
   ['Enter groupchat', 'Join the room'],
+  // Affiliations and roles, shown in full beside each name (landing.css), not as "O"/"MO".
+  ['Owner', 'Host'],
+  ['Admin', 'Co-host'],
+  ['Visitor', 'Listener'],
   ['Change nickname', 'Change your name'],
 ]);
 

@@ -1,24 +1,30 @@
 /**
  * GET /api/rooms/:room/nick-available?nick=…  →  {"available": true}
- *                                              or {"available": false, "reason": "taken" | "invalid", "message"?: "…"}
+ *                                              or {"available": false, "reason": "taken" | "reserved" | "invalid", "message"?: "…"}
  * Lets the landing page tell a guest "that nickname is taken" on the form, before Converse
  * starts. It answers yes or no for one nickname, which anyone can learn by trying to join
  * an open room; it never lists occupants. Rooms that keep strangers out (members-only, with
  * a password, or unlisted) always answer "available", so the endpoint tells nothing about
  * who is in them: there the room's own refusal sends the guest back to the form instead.
  * A guest whose address is banned from the room is answered "available" too: the ban keeps
- * them from learning who is inside, and the room's refusal tells them why.
+ * them from learning who is inside, and the room's refusal tells them why. With
+ * [muc].reserve_account_names an account's username is "reserved" in every room: that tells
+ * no more than joining any room under it would.
  */
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
+import { accountNameHolder } from '../muc/account-names.js';
 import { isAddressBanned } from '../muc/address-ban.js';
 import { MUC } from '../muc/service.js';
 import { admittedClient } from '../access/admission.js';
 import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
 
+/** A guest never signs in as an account holder, so an account's name is refused in every room. */
+const RESERVED_MESSAGE = 'That name belongs to someone with an account on this server. Please pick a different nickname.';
+
 export type NickAvailability =
   | { available: true }
-  | { available: false; reason: 'taken' | 'invalid'; message?: string };
+  | { available: false; reason: 'taken' | 'reserved' | 'invalid'; message?: string };
 
 export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
   return (req, res) => {
@@ -32,6 +38,10 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
     const checked = checkNick(ctx.config, room, nickParam);
     if ('problem' in checked) {
       res.json({ available: false, reason: 'invalid', message: nickMessage(checked.problem) } satisfies NickAvailability);
+      return;
+    }
+    if (accountNameHolder(ctx, checked.nick) !== undefined) {
+      res.json({ available: false, reason: 'reserved', message: RESERVED_MESSAGE } satisfies NickAvailability);
       return;
     }
     const taken = isNickInUse(ctx, room, checked.nick, admittedClient(res).address);

@@ -21,6 +21,7 @@ import adminCommands from './admin-commands.js';
 import mucControl from './muc-control.js';
 import externalServices from './external-services.js';
 import callPolicy from './call-policy.js';
+import siteAvatar from './site-avatar.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -46,4 +47,5 @@ export const MODULES: readonly PalaverModule[] = [
   mucControl,
   externalServices,
   callPolicy,
+  siteAvatar,
 ];

@@ -28,7 +28,7 @@ import { startCluster } from './cluster.js';
 import { startClusterLimits, type ClusterLimits } from './cluster-limits.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { ConfigReloader, type ReloadOutcome } from './reload.js';
-import { hostPort, startMessage } from './start-line.js';
+import { hostPort, insecurePublicUrlWarning, startMessage } from './start-line.js';
 import { CONTROL_COMMANDS, ControlCommands } from '../core/control-commands.js';
 import { openControlSocket, type ControlSocket } from './control-socket.js';
 
@@ -152,6 +152,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     http: hostPort(addresses.http),
     certificateSha256: certificate.fingerprint,
   }, startMessage(config, addresses));
+  const insecure = insecurePublicUrlWarning(config);
+  if (insecure) log.warn(insecure);
 
   const reloader = new ConfigReloader(context, credentials);
   let stopped: Promise<void> | null = null;

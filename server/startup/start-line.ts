@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '../config/address.js';
 import type { Config } from '../config/types.js';
 
 export interface BoundAddresses {
@@ -30,6 +31,20 @@ function gajimHint(config: Config, bound: BoundAddresses): string {
     ? `port ${listener.port}`
     : `host ${listener.family === 'IPv6' ? `[${listener.address}]` : listener.address}, port ${listener.port}`;
   return `Gajim users sign in as name@${config.server.domain} (${where}, ${kind})`;
+}
+
+/**
+ * A warning for the start log when people elsewhere would get http:// upload links: Gajim
+ * (and other clients that insist on TLS for uploads) cannot send files, and the guests' page
+ * itself travels in the clear. A loopback public_url is a trial on one machine (the README
+ * says uploads from Gajim need https there too), so the log stays quiet about it.
+ */
+export function insecurePublicUrlWarning(config: Config): string | null {
+  const { protocol, hostname } = new URL(config.listen.public_url);
+  if (!config.upload.enabled || protocol !== 'http:' || isLoopbackHost(hostname)) return null;
+  return `[listen].public_url is ${config.listen.public_url}: upload links are http://, which Gajim refuses ` +
+    '(insecure transport), and the page and its messages are not encrypted. Put Palaver behind a TLS proxy ' +
+    'and set public_url to its https:// address (docs/deployment.md).';
 }
 
 /** host:port of a bound listener, for the start line's fields. */

@@ -1,3 +1,4 @@
+import { accountNames } from './account-names.js';
 import { allowPm } from './allow-pm.js';
 import { archive } from './archive.js';
 import type { RoomFeature } from './feature.js';
@@ -32,4 +33,5 @@ export const ROOM_FEATURES: readonly RoomFeature[] = [
   channelWelcome,
   password,
   siteIdentity,
+  accountNames,
 ];

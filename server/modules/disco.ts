@@ -29,7 +29,7 @@ function hostInfo(host: Host, ctx: StanzaContext, query: Element): Element {
   const node = query.attrs.node;
   if (node) {
     const info = nodeOf(host, node).info(ctx.from);
-    return xml('query', { xmlns: NS.discoInfo, node }, ...infoResult(info.identities, new Set(info.features), []).children);
+    return xml('query', { xmlns: NS.discoInfo, node }, ...infoResult(info.identities, new Set(info.features), info.extensions ?? []).children);
   }
   return infoResult(host.identities, host.features, host.infoExtensions);
 }
@@ -65,7 +65,9 @@ function accountExists(server: ServerContext, ctx: StanzaContext): boolean {
 function accountInfo(server: ServerContext, ctx: StanzaContext, query: Element): Element {
   if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
   const type = ctx.host.kind === 'anonymous' ? 'anonymous' : 'registered';
-  return infoResult([{ category: 'account', type }], new Set([NS.discoInfo, NS.discoItems]), []);
+  const host = ctx.host;
+  return infoResult([{ category: 'account', type }, ...host.accountIdentities],
+    new Set([NS.discoInfo, NS.discoItems, ...host.accountFeatures]), []);
 }
 
 function accountItems(server: ServerContext, ctx: StanzaContext, query: Element): Element {

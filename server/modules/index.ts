@@ -6,6 +6,8 @@ import roster from './roster.js';
 import presence from './presence.js';
 import vcard from './vcard.js';
 import privateStorage from './private-storage.js';
+import pep from './pep.js';
+import bookmarks from './bookmarks.js';
 import carbons from './carbons.js';
 import csi from './csi.js';
 import version from './version.js';
@@ -17,6 +19,8 @@ import motd from './motd.js';
 import adHoc from './ad-hoc.js';
 import adminCommands from './admin-commands.js';
 import mucControl from './muc-control.js';
+import contactAddresses from './contact-addresses.js';
+import serverCaps from './server-caps.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -27,6 +31,8 @@ export const MODULES: readonly PalaverModule[] = [
   presence,
   vcard,
   privateStorage,
+  pep,
+  bookmarks,
   carbons,
   csi,
   version,
@@ -38,4 +44,6 @@ export const MODULES: readonly PalaverModule[] = [
   adHoc,
   adminCommands,
   mucControl,
+  contactAddresses,
+  serverCaps,
 ];

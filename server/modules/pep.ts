@@ -1,0 +1,58 @@
+import { NS } from '../xml/namespaces.js';
+import { defineModule } from '../core/module.js';
+import { CAPS_CACHE, CapsCache } from './caps/cache.js';
+import { registerPepHandlers } from './pep/handlers.js';
+import { onPresence, sendLastItems } from './pep/last-items.js';
+import { PEP, PepService } from './pep/service.js';
+
+/** What the bare JID's disco#info says of PEP (XEP-0163 §6, the XEP-0060 features clients check). */
+const PEP_FEATURES = [
+  '', '#access-open', '#access-presence', '#access-whitelist', '#auto-create', '#auto-subscribe',
+  '#config-node', '#config-node-max', '#create-and-configure', '#create-nodes', '#delete-items', '#delete-nodes',
+  '#filtered-notifications', '#item-ids', '#last-published', '#multi-items', '#persistent-items',
+  '#presence-notifications', '#publish', '#publish-options', '#purge-nodes', '#retract-items',
+  '#retrieve-default', '#retrieve-items',
+].map((suffix) => `${NS.pubsub}${suffix}`);
+
+/**
+ * XEP-0163 Personal Eventing Protocol on every user's bare JID (accounts and guests): nodes
+ * made by publishing, publish-options, node configuration, +notify filtering from entity
+ * capabilities (XEP-0115, cached by client version) and the last items on presence. Carries
+ * XEP-0402 bookmarks, XEP-0084 avatars, XEP-0172 nicknames and OMEMO device lists as they are.
+ */
+export default defineModule({
+  name: 'pep',
+  hostKinds: ['account', 'anonymous'],
+  setup(server) {
+    const caps = new CapsCache(server);
+    const pep = new PepService(server, caps);
+    server.services.provide(CAPS_CACHE, caps);
+    server.services.provide(PEP, pep);
+    caps.onLearned((session, features) => sendLastItems(server, pep, session, features));
+    return () => caps.stop();
+  },
+  load(host, server) {
+    const caps = server.services.get(CAPS_CACHE);
+    const pep = server.services.get(PEP);
+    host.accountIdentities.push({ category: 'pubsub', type: 'pep' });
+    for (const feature of PEP_FEATURES) host.accountFeatures.add(feature);
+    registerPepHandlers(host, server, pep);
+    // Answers to the cache's disco#info queries come to the domain; before the default delivery drops them.
+    host.on('iq', 'host', (ctx) => caps.handleResponse(ctx.stanza), 5);
+    // Watches broadcast presence without taking it: once the presence module has recorded it, send the last items.
+    host.on('presence', 'bare', (ctx) => {
+      const origin = ctx.origin;
+      if (origin && ctx.stanza.attrs.to === undefined && ctx.stanza.attrs.type === undefined) {
+        queueMicrotask(() => {
+          // Outside the router's catch: a failure here must not become an uncaught exception.
+          try {
+            onPresence(server, pep, caps, origin);
+          } catch (error) {
+            server.log.error({ err: error }, 'could not send the last PEP items');
+          }
+        });
+      }
+      return false;
+    }, 20);
+  },
+});

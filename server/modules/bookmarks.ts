@@ -55,22 +55,13 @@ function mirrorSafely(server: ServerContext, into: string, mirror: () => void): 
 function mirrorToPrivate(server: ServerContext, pep: PepService, owner: Jid): void {
   const store = server.services.get(PRIVATE_XML, owner.domain);
   const user = owner.toString();
-  const bookmarks: Bookmark[] = [];
-  for (const item of pep.node(owner, NS.bookmarks)?.items ?? []) {
-    const bookmark = nativeBookmark(item.id, item.payload === '' ? undefined : parseStored(item.payload));
-    if (bookmark) bookmarks.push(bookmark);
-  }
-  store.put(user, legacyStorage(bookmarks, store.fetch(user, 'storage', NS.legacyBookmarks)), 'mirror');
+  store.put(user, legacyStorage(pepBookmarks(pep, owner).values(), store.fetch(user, 'storage', NS.legacyBookmarks)), 'mirror');
 }
 
 /** Private XML changed: the PEP node gets the same rooms, item by item, so that clients are notified of each. */
 function mirrorToPep(pep: PepService, owner: Jid, storage: Element | undefined): void {
   const wanted = legacyBookmarks(storage);
-  const current = new Map<string, Bookmark>();
-  for (const item of pep.node(owner, NS.bookmarks)?.items ?? []) {
-    const bookmark = nativeBookmark(item.id, item.payload === '' ? undefined : parseStored(item.payload));
-    if (bookmark) current.set(item.id, bookmark);
-  }
+  const current = pepBookmarks(pep, owner);
   const gone = [...current.keys()].filter((jid) => !wanted.has(jid));
   if (gone.length > 0) pep.retract(owner, NS.bookmarks, gone, true, 'mirror');
   for (const bookmark of wanted.values()) {
@@ -78,4 +69,14 @@ function mirrorToPep(pep: PepService, owner: Jid, storage: Element | undefined):
     if (known && sameBookmark(known, bookmark)) continue;
     pep.publish(owner, NS.bookmarks, { id: bookmark.jid, payload: nativePayload(bookmark), defaults: BOOKMARKS_NODE_CONFIG }, 'mirror');
   }
+}
+
+/** The owner's XEP-0402 bookmarks by room JID, in the node's order. */
+function pepBookmarks(pep: PepService, owner: Jid): Map<string, Bookmark> {
+  const bookmarks = new Map<string, Bookmark>();
+  for (const item of pep.node(owner, NS.bookmarks)?.items ?? []) {
+    const bookmark = nativeBookmark(item.id, item.payload === '' ? undefined : parseStored(item.payload));
+    if (bookmark) bookmarks.set(item.id, bookmark);
+  }
+  return bookmarks;
 }

@@ -43,10 +43,16 @@ export function nativeBookmark(id: string, payload: Element | undefined): Bookma
   };
 }
 
+/** <nick/> and <password/>, the same in both formats. */
+function details(bookmark: Bookmark): Element[] {
+  return [
+    ...(bookmark.nick === undefined ? [] : [xml('nick', {}, bookmark.nick)]),
+    ...(bookmark.password === undefined ? [] : [xml('password', {}, bookmark.password)]),
+  ];
+}
+
 export function nativePayload(bookmark: Bookmark): Element {
-  return xml('conference', { xmlns: NS.bookmarks, name: bookmark.name, autojoin: String(bookmark.autojoin) },
-    bookmark.nick !== undefined && xml('nick', {}, bookmark.nick),
-    bookmark.password !== undefined && xml('password', {}, bookmark.password));
+  return xml('conference', { xmlns: NS.bookmarks, name: bookmark.name, autojoin: String(bookmark.autojoin) }, ...details(bookmark));
 }
 
 /** An XEP-0048 <storage/> of these rooms, keeping what else the previous one held (<url/>s). */
@@ -54,8 +60,7 @@ export function legacyStorage(bookmarks: Iterable<Bookmark>, previous: Element |
   const kept = (previous?.getChildElements() ?? []).filter((child) => child.name !== 'conference');
   return xml('storage', { xmlns: NS.legacyBookmarks }, ...kept,
     ...[...bookmarks].map((bookmark) => xml('conference', { jid: bookmark.jid, name: bookmark.name, autojoin: String(bookmark.autojoin) },
-      bookmark.nick !== undefined && xml('nick', {}, bookmark.nick),
-      bookmark.password !== undefined && xml('password', {}, bookmark.password))));
+      ...details(bookmark))));
 }
 
 export function sameBookmark(a: Bookmark, b: Bookmark): boolean {

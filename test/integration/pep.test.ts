@@ -124,6 +124,10 @@ describe('PEP (XEP-0163)', () => {
     expect(await appCondition(alice, refused)).toEqual(['conflict', 'precondition-not-met']);
     expect(await appCondition(alice, publishIq('urn:example:prefs', 'c', xml('x', { xmlns: 'urn:example:prefs' }), { 'pubsub#unknown_option': '1' })))
       .toEqual(['conflict', 'precondition-not-met']);
+    // A new node fails the same way, and is not made.
+    expect(await appCondition(alice, publishIq('urn:example:fresh', '1', xml('x', { xmlns: 'urn:example:fresh' }), { 'pubsub#access_model': 'roster' })))
+      .toEqual(['conflict', 'precondition-not-met']);
+    expect(await appCondition(alice, itemsIq('alice@localhost', 'urn:example:fresh'))).toEqual(['item-not-found']);
     // After reconfiguring the node, the publish goes through.
     const form = await alice.iqCaller.get(xml('pubsub', { xmlns: OWNER }, xml('configure', { node: 'urn:example:prefs' })));
     const fields = form.getChild('configure').getChild('x', 'jabber:x:data').getChildren('field');

@@ -1,4 +1,5 @@
 import { xml, type Element } from '../../xml/element.js';
+import { StanzaError } from '../../xml/errors.js';
 import type { Jid } from '../../jid/jid.js';
 import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
@@ -68,10 +69,9 @@ export class PepService {
   /** Publishes one item (XEP-0060 §7.1), creating the node; returns the item's id. */
   publish(owner: Jid, name: string, request: PublishRequest, source: ChangeSource = 'client'): string {
     const existing = this.node(owner, name);
-    if (existing && request.options && !meetsPublishOptions(existing.config, request.options)) throw preconditionNotMet();
-    const config = existing?.config ?? (request.options
-      ? applyConfigForm(DEFAULT_NODE_CONFIG, request.options)
-      : request.defaults ?? DEFAULT_NODE_CONFIG);
+    const config = existing?.config ?? (request.options ? configFromOptions(request.options) : request.defaults ?? DEFAULT_NODE_CONFIG);
+    // Checked for a new node too: an option this server cannot honour fails the same way every time.
+    if (request.options && !meetsPublishOptions(config, request.options)) throw preconditionNotMet();
     const item: PepItem = { id: request.id ?? randomId(12), payload: request.payload ? serialize(detached(request.payload)) : '' };
     const kept = (existing?.items ?? []).filter((other) => other.id !== item.id);
     kept.push(item);
@@ -156,6 +156,16 @@ export class PepService {
   private changed(owner: Jid, name: string, change: PepChange, source: ChangeSource): void {
     if (source !== 'client') return;
     for (const listener of this.listeners.get(name) ?? []) listener(owner, change);
+  }
+}
+
+/** A new node's config from publish-options; a value it cannot take is a precondition not met. */
+function configFromOptions(options: ReadonlyMap<string, readonly string[]>): NodeConfig {
+  try {
+    return applyConfigForm(DEFAULT_NODE_CONFIG, options);
+  } catch (error) {
+    if (error instanceof StanzaError) throw preconditionNotMet();
+    throw error;
   }
 }
 

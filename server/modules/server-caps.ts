@@ -17,12 +17,25 @@ export default defineModule({
   name: 'server-caps',
   hostKinds: ['account', 'anonymous'],
   setup(server) {
-    server.services.get(STREAM_EXTENSIONS).advertise((host) => (host.acceptsClients ? capsElement(host) : null));
+    // The ver of each host, by what it hashed: modules fill a host in at load and it rarely changes after.
+    const computed = new WeakMap<Host, Computed>();
+    server.services.get(STREAM_EXTENSIONS).advertise((host) => (host.acceptsClients ? capsElement(host, computed) : null));
   },
 });
 
-function capsElement(host: Host): Element {
+interface Computed { signature: string; ver: string }
+
+function hostVer(host: Host, computed: WeakMap<Host, Computed>): string {
+  const signature = `${host.identities.length} ${host.features.size} ${host.infoExtensions.length}`;
+  const known = computed.get(host);
+  if (known?.signature === signature) return known.ver;
   const ver = capsVerification({ identities: host.identities, features: [...host.features], forms: host.infoExtensions });
+  computed.set(host, { signature, ver });
+  return ver;
+}
+
+function capsElement(host: Host, computed: WeakMap<Host, Computed>): Element {
+  const ver = hostVer(host, computed);
   const node = `${SERVER_CAPS_NODE}#${ver}`;
   if (!host.discoNodes.has(node)) {
     host.discoNodes.set(node, {

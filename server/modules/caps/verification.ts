@@ -52,10 +52,17 @@ function formType(form: Element): string | undefined {
   return form.getChildren('field').find((field) => field.attrs.var === 'FORM_TYPE')?.getChildText('value') ?? undefined;
 }
 
-/** XEP-0115 sorts by "i;octet" collation: byte order of the UTF-8 strings. */
+/**
+ * XEP-0115 sorts by "i;octet" collation: byte order of the UTF-8 strings. UTF-16 code unit
+ * order (JavaScript's <) is the same except where a surrogate pair meets U+E000..U+FFFF, so
+ * only strings with a surrogate are compared as bytes.
+ */
 function compareOctets(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The parts of a disco#info result, or undefined when XEP-0115 §5.4 says not to trust its

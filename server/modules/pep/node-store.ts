@@ -53,6 +53,7 @@ export class PepNodeStore {
       throw new StanzaError('cancel', 'policy-violation', `a user's PEP nodes hold at most ${PEP_LIMITS.bytesPerUser / 1024} KiB together`);
     }
     this.store.set(user, nodeKey(name), text);
+    if (index.get(name) === bytes) return;
     index.set(name, bytes);
     this.store.set(user, INDEX_KEY, JSON.stringify(Object.fromEntries(index)));
   }

@@ -58,6 +58,8 @@ export class Host {
   /** What disco#info of a user's bare JID adds to the account identity (PEP: pubsub/pep and its features). */
   readonly accountIdentities: Identity[] = [];
   readonly accountFeatures = new Set<string>();
+  /** What disco#items of a user's bare JID lists, by who asks (PEP: the nodes the requester may read). */
+  readonly accountItems: ((user: Jid, requester: Jid) => DiscoItem[])[] = [];
   /** Disco nodes by name; a module that owns a node fills it in at load. */
   readonly discoNodes = new Map<string, DiscoNode>();
   private readonly iqHandlers = new Map<string, IqHandler>();

@@ -38,7 +38,7 @@ function hostItems(host: Host, server: ServerContext, ctx: StanzaContext, query:
   const node = query.attrs.node;
   if (node) {
     return xml('query', { xmlns: NS.discoItems, node },
-      ...nodeOf(host, node).items(ctx.from).map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+      ...nodeOf(host, node).items(ctx.from).map(discoItem));
   }
   const items: DiscoItem[] = [...host.items];
   if (host.acceptsClients) {
@@ -47,7 +47,7 @@ function hostItems(host: Host, server: ServerContext, ctx: StanzaContext, query:
     }
   }
   return xml('query', { xmlns: NS.discoItems },
-    ...items.map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+    ...items.map(discoItem));
 }
 
 function nodeOf(host: Host, node: string): DiscoNode {
@@ -72,7 +72,12 @@ function accountInfo(server: ServerContext, ctx: StanzaContext, query: Element):
 
 function accountItems(server: ServerContext, ctx: StanzaContext, query: Element): Element {
   if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
-  return xml('query', { xmlns: NS.discoItems });
+  const items = ctx.host.accountItems.flatMap((list) => list(ctx.to, ctx.from));
+  return xml('query', { xmlns: NS.discoItems }, ...items.map(discoItem));
+}
+
+function discoItem(item: DiscoItem): Element {
+  return xml('item', { jid: item.jid, name: item.name, node: item.node });
 }
 
 function infoResult(identities: Host['identities'], features: Set<string>, extensions: Element[]): Element {

@@ -37,6 +37,7 @@ export default defineModule({
     host.accountIdentities.push({ category: 'pubsub', type: 'pep' });
     for (const feature of PEP_FEATURES) host.accountFeatures.add(feature);
     registerPepHandlers(host, server, pep);
+    host.accountItems.push((user, requester) => pep.readableNodes(user, requester).map((node) => ({ jid: user.toString(), node })));
     // Answers to the cache's disco#info queries come to the domain; before the default delivery drops them.
     host.on('iq', 'host', (ctx) => caps.handleResponse(ctx.stanza), 5);
     // Watches broadcast presence without taking it: once the presence module has recorded it, send the last items.

@@ -152,6 +152,14 @@ describe('PEP (XEP-0163)', () => {
     expect(await read(bob, 'urn:example:secret')).toEqual(['not-allowed', 'closed-node']);
     expect(await read(alice, 'urn:example:secret')).toEqual(['result']);
     expect(await read(bob, 'urn:example:none')).toEqual(['item-not-found']);
+    // disco#items of the bare JID lists the nodes the requester may read.
+    const listed = async (client: XmppClient) => (await client.iqCaller.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' }), 'alice@localhost'))
+      .getChildren('item').map((item: any) => item.attrs.node);
+    expect(await listed(carol)).toContain('urn:example:open');
+    expect(await listed(carol)).not.toContain('urn:example:presence');
+    expect(await listed(bob)).toEqual(expect.arrayContaining(['urn:example:open', 'urn:example:presence']));
+    expect(await listed(bob)).not.toContain('urn:example:secret');
+    expect(await listed(alice)).toContain('urn:example:secret');
     const intrusion = xml('iq', { type: 'set', to: 'alice@localhost' },
       xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: 'urn:example:open' }, xml('item', {}, xml('o', { xmlns: 'urn:example:open' })))));
     expect(await iqError(carol, intrusion)).toBe('forbidden');

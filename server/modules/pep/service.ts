@@ -7,7 +7,7 @@ import { serviceKey } from '../../core/services.js';
 import { randomId } from '../../util/random-ids.js';
 import type { CapsCache } from '../caps/cache.js';
 import { serialize, detached } from '../user-data.js';
-import { checkRead } from './access.js';
+import { checkRead, mayRead } from './access.js';
 import { nodeNotFound, preconditionNotMet } from './errors.js';
 import { applyConfigForm, DEFAULT_NODE_CONFIG, meetsPublishOptions, type NodeConfig } from './node-config.js';
 import { PepNodeStore, type PepItem, type PepNode } from './node-store.js';
@@ -59,6 +59,15 @@ export class PepService {
     if (!node) throw nodeNotFound();
     checkRead(this.server, owner, requester, node.config.accessModel);
     return node;
+  }
+
+  /** XEP-0060 §5.2: the owner's nodes that the requester may read, as disco items. */
+  readableNodes(owner: Jid, requester: Jid): string[] {
+    const store = this.storeOf(owner);
+    return store.names(owner.toString()).filter((name) => {
+      const node = store.get(owner.toString(), name);
+      return node !== undefined && mayRead(this.server, owner, requester, node.config.accessModel);
+    });
   }
 
   /** Listens to changes that owners' clients make to nodes of this name. */

@@ -14,6 +14,8 @@ const MAX_ENTRIES = 2000;
 /** disco#info queries in flight; past it, a new version waits for a later presence. */
 const MAX_PENDING = 256;
 const QUERY_TIMEOUT_MS = 15_000;
+const MAX_VER_LENGTH = 128;
+const MAX_NODE_LENGTH = 1024;
 
 export type CapsLearned = (session: Session, features: ReadonlySet<string>) => void;
 
@@ -24,6 +26,8 @@ export function presenceCaps(presence: Element | null): ClientCaps | undefined {
   const c = presence?.getChild('c', NS.caps);
   const { hash, node, ver } = c?.attrs ?? {};
   if (typeof hash !== 'string' || typeof node !== 'string' || typeof ver !== 'string' || !isSupportedHash(hash)) return undefined;
+  // A hash in base64 is at most 88 characters (SHA-512); nothing longer can verify, so nothing longer is kept.
+  if (ver.length > MAX_VER_LENGTH || node.length > MAX_NODE_LENGTH) return undefined;
   return { hash, node, ver };
 }
 
@@ -98,6 +102,8 @@ export class CapsCache {
         pending.waiting.add(session);
         return;
       }
+      // One question at a time per client: one that keeps announcing new versions cannot fill the queue.
+      if (pending.asked === session) return;
     }
     if (this.pending.size >= MAX_PENDING) return;
     const id = `caps-${randomId(9)}`;

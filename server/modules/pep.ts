@@ -2,7 +2,8 @@ import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import { CAPS_CACHE, CapsCache } from './caps/cache.js';
 import { registerPepHandlers } from './pep/handlers.js';
-import { onPresence, sendLastItems } from './pep/last-items.js';
+import { onPresence, onSubscribed, sendLastItems } from './pep/last-items.js';
+import type { ServerContext } from '../core/context.js';
 import { PEP, PepService } from './pep/service.js';
 
 /** What the bare JID's disco#info says of PEP (XEP-0163 §6, the XEP-0060 features clients check). */
@@ -40,20 +41,28 @@ export default defineModule({
     host.accountItems.push((user, requester) => pep.readableNodes(user, requester).map((node) => ({ jid: user.toString(), node })));
     // Answers to the cache's disco#info queries come to the domain; before the default delivery drops them.
     host.on('iq', 'host', (ctx) => caps.handleResponse(ctx.stanza), 5);
-    // Watches broadcast presence without taking it: once the presence module has recorded it, send the last items.
+    // Watches presence without taking it: once the presence module has dealt with it (recorded
+    // the broadcast, updated the rosters for an approval), the last items go out.
     host.on('presence', 'bare', (ctx) => {
-      const origin = ctx.origin;
-      if (origin && ctx.stanza.attrs.to === undefined && ctx.stanza.attrs.type === undefined) {
-        queueMicrotask(() => {
-          // Outside the router's catch: a failure here must not become an uncaught exception.
-          try {
-            onPresence(server, pep, caps, origin);
-          } catch (error) {
-            server.log.error({ err: error }, 'could not send the last PEP items');
-          }
-        });
+      const { origin, stanza } = ctx;
+      if (!origin) return false;
+      if (stanza.attrs.to === undefined && stanza.attrs.type === undefined) {
+        afterRouting(server, () => onPresence(server, pep, caps, origin));
+      } else if (stanza.attrs.type === 'subscribed') {
+        afterRouting(server, () => onSubscribed(server, pep, caps, origin.bare, ctx.to.bare()));
       }
       return false;
     }, 20);
   },
 });
+
+/** Runs once the stanza being routed has been handled, outside the router's catch: a failure is logged, never thrown. */
+function afterRouting(server: ServerContext, task: () => void): void {
+  queueMicrotask(() => {
+    try {
+      task();
+    } catch (error) {
+      server.log.error({ err: error }, 'could not send the last PEP items');
+    }
+  });
+}

@@ -14,7 +14,7 @@ const open: XmppClient[] = [];
 
 beforeAll(async () => {
   server = await startTestServer({ server: { contact: { admin: ['xmpp:admin@localhost'], abuse: ['mailto:abuse@example.org'] } } });
-  for (const name of ['alice', 'bob', 'carol']) await addAccount(server, name, `${name}pass`);
+  for (const name of ['alice', 'bob', 'carol', 'dave']) await addAccount(server, name, `${name}pass`);
   // Bob sees Alice's presence (her roster: bob 'from'); Carol does not.
   const alice = await signIn('alice', 'setup');
   const bob = await signIn('bob', 'setup');
@@ -113,6 +113,21 @@ describe('PEP (XEP-0163)', () => {
     await online(bob, [`${NODE}+notify`, 'urn:example:later']);
     const event = await last;
     expect(event.getChild('event', EVENT).getChild('items').getChild('item').getChild('mood', NODE).getChildText('text')).toBe('sleepy');
+  });
+
+  it('a new contact gets the last item when the owner approves the subscription', async () => {
+    const alice = await signIn('alice', 'approves');
+    await online(alice, []);
+    await alice.iqCaller.request(publishIq(NODE, 'current', mood('welcoming')));
+    const dave = await signIn('dave', 'new');
+    await online(dave, [`${NODE}+notify`, 'urn:example:dave']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const last = nextStanza(dave, isEvent(NODE));
+    await dave.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+    await nextStanza(alice, (stanza: any) => stanza.is('presence') && stanza.attrs.type === 'subscribe');
+    await alice.send(xml('presence', { to: 'dave@localhost', type: 'subscribed' }));
+    const event = await last;
+    expect(event.getChild('event', EVENT).getChild('items').getChild('item').getChild('mood', NODE).getChildText('text')).toBe('welcoming');
   });
 
   it('publish-options that the existing node does not meet are a precondition-not-met conflict', async () => {

@@ -38,3 +38,16 @@ export function sendLastItems(server: ServerContext, pep: PepService, session: S
   if (!session.available) return;
   pep.sendLastItems(session, features, ownersHeardBy(server, session));
 }
+
+/**
+ * XEP-0060 send_last_published_item "on_sub": an owner approved a contact's presence
+ * subscription, so the contact's available resources get the owner's last items now rather
+ * than at their next presence (sendLastItems checks that the contact may read each node).
+ */
+export function onSubscribed(server: ServerContext, pep: PepService, caps: CapsCache, owner: Jid, contact: Jid): void {
+  for (const session of server.sessions.available(contact)) {
+    if (session.isRemote) continue;
+    const features = caps.features(session);
+    if (features) pep.sendLastItems(session, features, [owner], 'subscription');
+  }
+}

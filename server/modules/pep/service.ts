@@ -137,16 +137,18 @@ export class PepService {
 
   /**
    * XEP-0163 §4.3.3 last-item delivery: what the session has +notify for, from its own nodes
-   * and those of contacts whose presence it sees, when the node sends it on presence.
+   * and those of contacts whose presence it sees, when the node sends it on presence (or, for
+   * a new subscription, on subscription too).
    */
-  sendLastItems(session: Session, features: ReadonlySet<string>, owners: readonly Jid[]): void {
+  sendLastItems(session: Session, features: ReadonlySet<string>, owners: readonly Jid[], trigger: 'presence' | 'subscription' = 'presence'): void {
     for (const owner of owners) {
       const store = this.storeOf(owner);
       for (const name of store.names(owner.toString())) {
         if (!features.has(`${name}+notify`)) continue;
         const node = store.get(owner.toString(), name);
         const last = node?.items.at(-1);
-        if (!node || !last || node.config.sendLastPublished !== 'on_sub_and_presence') continue;
+        if (!node || !last || node.config.sendLastPublished === 'never') continue;
+        if (trigger === 'presence' && node.config.sendLastPublished !== 'on_sub_and_presence') continue;
         try {
           checkRead(this.server, owner, session.bare, node.config.accessModel);
         } catch {

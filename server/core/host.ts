@@ -42,7 +42,7 @@ export interface DiscoItem { jid: string; name?: string; node?: string }
  * depends on who asks. A method throws a StanzaError (forbidden, item-not-found) to refuse.
  */
 export interface DiscoNode {
-  info(requester: Jid): { identities: Identity[]; features: string[] };
+  info(requester: Jid): { identities: Identity[]; features: string[]; extensions?: Element[] };
   items(requester: Jid): DiscoItem[];
 }
 
@@ -57,6 +57,10 @@ export class Host {
   readonly items: DiscoItem[] = [];
   /** Data forms appended to disco#info (XEP-0128), e.g. upload's max-file-size. */
   readonly infoExtensions: Element[] = [];
+  /** What disco#info of a user's bare JID adds to the account identity (PEP: pubsub/pep and its features). */
+  readonly accountIdentities: Identity[] = [];
+  /** What disco#items of a user's bare JID lists, by who asks (PEP: the nodes the requester may read). */
+  readonly accountItems: ((user: Jid, requester: Jid) => DiscoItem[])[] = [];
   /** Disco nodes by name; a module that owns a node fills it in at load. */
   readonly discoNodes = new Map<string, DiscoNode>();
   private readonly iqHandlers = new Map<string, IqHandler>();

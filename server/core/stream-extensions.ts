@@ -1,5 +1,6 @@
 import type { Element } from '../xml/element.js';
 import type { Session } from '../core/session.js';
+import type { Host } from '../core/host.js';
 import { serviceKey } from '../core/services.js';
 
 export type NonzaHandler = (session: Session, element: Element) => void;
@@ -9,10 +10,11 @@ export type NonzaHandler = (session: Session, element: Element) => void;
  * an element advertised after authentication, and the namespace of nonzas they handle.
  */
 export class StreamExtensions {
-  private readonly advertised: (() => Element)[] = [];
+  private readonly advertised: ((host: Host) => Element | null)[] = [];
   private readonly nonzas = new Map<string, NonzaHandler>();
 
-  advertise(feature: () => Element): void {
+  /** The feature may depend on the host the client signed in to, and may be absent (null). */
+  advertise(feature: (host: Host) => Element | null): void {
     this.advertised.push(feature);
   }
 
@@ -21,8 +23,8 @@ export class StreamExtensions {
     this.nonzas.set(xmlns, handler);
   }
 
-  features(): Element[] {
-    return this.advertised.map((make) => make());
+  features(host: Host): Element[] {
+    return this.advertised.map((make) => make(host)).filter((feature): feature is Element => feature !== null);
   }
 
   nonzaHandler(xmlns: string): NonzaHandler | undefined {

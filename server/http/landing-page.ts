@@ -11,6 +11,7 @@ import { checkNick as checkMucNick, checkRoomName, codePoints } from '../muc/val
 import { publicTransportUrls } from './endpoints.js';
 import { roomAddress } from './room-address.js';
 import { escapeHtml, inlineJson, sanitiseInfoHtml, SafeHtml } from './landing-html.js';
+import { contactLinks } from './contact-links.js';
 
 /**
  * Longest nickname the page accepts, in characters: shorter than rooms allow (muc/limits.ts),
@@ -228,6 +229,7 @@ export function renderLandingPage(template: string, config: Config, query: Landi
     assets: assetsPath,
     greeting: config.landing.greeting,
     info: sanitiseInfoHtml(config.landing.info),
+    contacts: contactLinks(config.server.contact),
     settings: inlineJson(settings),
     mode: settings.mode,
     joiningText: settings.mode === 'join'

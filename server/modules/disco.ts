@@ -29,7 +29,7 @@ function hostInfo(host: Host, ctx: StanzaContext, query: Element): Element {
   const node = query.attrs.node;
   if (node) {
     const info = nodeOf(host, node).info(ctx.from);
-    return xml('query', { xmlns: NS.discoInfo, node }, ...infoResult(info.identities, new Set(info.features), []).children);
+    return xml('query', { xmlns: NS.discoInfo, node }, ...infoResult(info.identities, new Set(info.features), info.extensions ?? []).children);
   }
   return infoResult(host.identities, host.features, host.infoExtensions);
 }
@@ -38,7 +38,7 @@ function hostItems(host: Host, server: ServerContext, ctx: StanzaContext, query:
   const node = query.attrs.node;
   if (node) {
     return xml('query', { xmlns: NS.discoItems, node },
-      ...nodeOf(host, node).items(ctx.from).map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+      ...nodeOf(host, node).items(ctx.from).map(discoItem));
   }
   const items: DiscoItem[] = [...host.items];
   if (host.acceptsClients) {
@@ -47,7 +47,7 @@ function hostItems(host: Host, server: ServerContext, ctx: StanzaContext, query:
     }
   }
   return xml('query', { xmlns: NS.discoItems },
-    ...items.map((item) => xml('item', { jid: item.jid, name: item.name, node: item.node })));
+    ...items.map(discoItem));
 }
 
 function nodeOf(host: Host, node: string): DiscoNode {
@@ -65,12 +65,19 @@ function accountExists(server: ServerContext, ctx: StanzaContext): boolean {
 function accountInfo(server: ServerContext, ctx: StanzaContext, query: Element): Element {
   if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
   const type = ctx.host.kind === 'anonymous' ? 'anonymous' : 'registered';
-  return infoResult([{ category: 'account', type }], new Set([NS.discoInfo, NS.discoItems, ...ctx.host.accountFeatures]), []);
+  const host = ctx.host;
+  return infoResult([{ category: 'account', type }, ...host.accountIdentities],
+    new Set([NS.discoInfo, NS.discoItems, ...host.accountFeatures]), []);
 }
 
 function accountItems(server: ServerContext, ctx: StanzaContext, query: Element): Element {
   if (query.attrs.node || !accountExists(server, ctx)) throw new StanzaError('cancel', 'service-unavailable');
-  return xml('query', { xmlns: NS.discoItems });
+  const items = ctx.host.accountItems.flatMap((list) => list(ctx.to, ctx.from));
+  return xml('query', { xmlns: NS.discoItems }, ...items.map(discoItem));
+}
+
+function discoItem(item: DiscoItem): Element {
+  return xml('item', { jid: item.jid, name: item.name, node: item.node });
 }
 
 function infoResult(identities: Host['identities'], features: Set<string>, extensions: Element[]): Element {

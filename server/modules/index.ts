@@ -6,6 +6,8 @@ import roster from './roster.js';
 import presence from './presence.js';
 import vcard from './vcard.js';
 import privateStorage from './private-storage.js';
+import pep from './pep.js';
+import bookmarks from './bookmarks.js';
 import carbons from './carbons.js';
 import accountArchive from './account-archive.js';
 import offline from './offline.js';
@@ -22,6 +24,8 @@ import mucControl from './muc-control.js';
 import externalServices from './external-services.js';
 import callPolicy from './call-policy.js';
 import siteAvatar from './site-avatar.js';
+import contactAddresses from './contact-addresses.js';
+import serverCaps from './server-caps.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -32,6 +36,8 @@ export const MODULES: readonly PalaverModule[] = [
   presence,
   vcard,
   privateStorage,
+  pep,
+  bookmarks,
   carbons,
   accountArchive,
   offline,
@@ -48,4 +54,6 @@ export const MODULES: readonly PalaverModule[] = [
   externalServices,
   callPolicy,
   siteAvatar,
+  contactAddresses,
+  serverCaps,
 ];

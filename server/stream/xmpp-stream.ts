@@ -303,7 +303,7 @@ export class XmppStream implements StanzaSink {
     if (this.state === 'authenticated') {
       features.cnode(xml('bind', { xmlns: NS.bind }));
       features.cnode(xml('session', { xmlns: NS.session }, xml('optional')));
-      for (const feature of this.server.streamExtensions.features()) features.cnode(feature);
+      for (const feature of this.server.streamExtensions.features(this.host!)) features.cnode(feature);
       return features;
     }
     const requireTls = this.server.config.tls.require_encryption && this.transport.kind === 'tcp';

@@ -110,7 +110,7 @@ describe('the roster (RFC 6121 §2)', () => {
   });
 
   it('the server announces roster versioning and pre-approval once, whatever the number of hosts', () => {
-    const features = server.server.context.streamExtensions.features();
+    const features = server.server.context.streamExtensions.features(server.server.context.hosts.get('localhost')!);
     expect(features.filter((f) => f.name === 'ver' && f.attrs.xmlns === 'urn:xmpp:features:rosterver')).toHaveLength(1);
     expect(features.filter((f) => f.name === 'sub' && f.attrs.xmlns === 'urn:xmpp:features:pre-approval')).toHaveLength(1);
   });

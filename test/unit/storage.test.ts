@@ -9,6 +9,8 @@ import { createMemoryStorage } from '../../server/storage/memory/index.js';
 import { openPostgresStorage } from '../../server/storage/postgres/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { emptyPostgresTables, errorCollector } from './storage-postgres-fixture.js';
+import { PepNodeStore } from '../../server/modules/pep/node-store.js';
+import { DEFAULT_NODE_CONFIG } from '../../server/modules/pep/node-config.js';
 
 const dirs: string[] = [];
 const opened: Storage[] = [];
@@ -325,6 +327,22 @@ describe.each([
       expect(s.userData.get(u, 'a')).toBeUndefined();
       expect(s.userData.get(u, 'b')).toBeUndefined();
       expect(s.userData.get('bob@example.org', 'a')).toBe('<bob/>');
+    });
+
+    it('keeps PEP nodes (config and items) under pep:<node>, with the list of a user\'s nodes', async () => {
+      const s = await open();
+      const nodes = new PepNodeStore(s.userData);
+      const config = { ...DEFAULT_NODE_CONFIG, accessModel: 'whitelist' as const, maxItems: 1000 };
+      nodes.put(u, 'urn:xmpp:bookmarks:1', { config, items: [{ id: 'room@muc.example.org', payload: '<conference xmlns="urn:xmpp:bookmarks:1"/>' }] });
+      nodes.put(u, '__proto__', { config: DEFAULT_NODE_CONFIG, items: [] });
+      expect(nodes.names(u).sort()).toEqual(['__proto__', 'urn:xmpp:bookmarks:1']);
+      expect(nodes.get(u, 'urn:xmpp:bookmarks:1')).toEqual({ config, items: [{ id: 'room@muc.example.org', payload: '<conference xmlns="urn:xmpp:bookmarks:1"/>' }] });
+      expect(s.userData.get(u, 'pep:urn:xmpp:bookmarks:1')).toBeDefined();
+      nodes.delete(u, 'urn:xmpp:bookmarks:1');
+      nodes.delete(u, '__proto__');
+      expect(nodes.names(u)).toEqual([]);
+      expect(nodes.get(u, 'urn:xmpp:bookmarks:1')).toBeUndefined();
+      expect(s.userData.get(u, 'pep')).toBeUndefined();
     });
   });
 

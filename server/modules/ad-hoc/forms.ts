@@ -3,8 +3,8 @@
  * submitted form, capped so that a client cannot make the server hold more than a stanza.
  */
 import { xml, type Element } from '../../xml/element.js';
-import { StanzaError } from '../../xml/errors.js';
 import { NS } from '../../xml/namespaces.js';
+import { formFields } from '../../xml/data-forms.js';
 import { badPayload } from './errors.js';
 
 export type FieldType = 'hidden' | 'fixed' | 'text-single' | 'text-multi' | 'list-single' | 'jid-multi' | 'jid-single' | 'boolean';
@@ -25,10 +25,6 @@ export interface FormSpec {
   formType: string;
   fields: readonly FieldSpec[];
 }
-
-/** Fields and values a submitted form may hold; past these it is refused, not truncated. */
-const MAX_FIELDS = 32;
-const MAX_VALUES = 500;
 
 export function buildForm(type: 'form' | 'result', spec: FormSpec): Element {
   return xml('x', { xmlns: NS.dataForms, type },
@@ -74,17 +70,7 @@ export function readSubmittedForm(command: Element, formType: string): Submitted
   const x = command.getChild('x', NS.dataForms);
   if (!x) throw badPayload('this step needs the filled-in form');
   if (x.attrs.type !== 'submit') throw badPayload(`send the form with type "submit", not "${String(x.attrs.type)}"`);
-  const fields = new Map<string, string[]>();
-  let valueCount = 0;
-  for (const field of x.getChildren('field')) {
-    const name = field.attrs.var;
-    if (typeof name !== 'string' || name === '') continue;
-    if (fields.size >= MAX_FIELDS) throw new StanzaError('modify', 'policy-violation', `a form has at most ${MAX_FIELDS} fields`);
-    const values = field.getChildren('value').map((value) => value.getText());
-    valueCount += values.length;
-    if (valueCount > MAX_VALUES) throw new StanzaError('modify', 'policy-violation', `a form has at most ${MAX_VALUES} values`);
-    fields.set(name, values);
-  }
+  const fields = formFields(x);
   const submittedType = fields.get('FORM_TYPE')?.[0];
   if (submittedType !== undefined && submittedType !== formType) throw badPayload(`this form's FORM_TYPE is ${formType}`);
   return new SubmittedForm(fields);

@@ -7,6 +7,7 @@ import { tryParseJid, type Jid } from '../jid/jid.js';
 import { ArchiveRetention } from '../mam/retention.js';
 import { HELD_MESSAGES } from './presence/held-messages.js';
 import { deliverOffline, holdOffline } from './offline-messages/store.js';
+import { mayBeGuest } from './account-archive/archiving.js';
 
 /**
  * RFC 6121 §8.5.2.2.1 offline messages for account holders: a message (what a person wrote)
@@ -52,7 +53,7 @@ function isAccount(server: ServerContext, jid: Jid): boolean {
 
 function keepIfOffline(server: ServerContext, ctx: StanzaContext): boolean {
   const cap = server.config.limits.offline_messages;
-  if (cap === 0 || !isKeptMessage(ctx.stanza, 'no-store')) return false;
+  if (cap === 0 || !isKeptMessage(ctx.stanza, 'no-store') || mayBeGuest(server, ctx.from)) return false;
   const owner = ctx.to.bare();
   // Anyone signed in, on any node, gets it live (or held until their initial presence).
   if (server.sessions.of(owner).length > 0 || !isAccount(server, owner)) return false;

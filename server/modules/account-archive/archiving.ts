@@ -22,7 +22,17 @@ export function stripForgedStanzaIds(stanza: Element, owner: string): void {
  * messages with `peer`; returns the archive id, or undefined when not kept. A store that
  * fails is logged: the message still goes out (the archive is a copy, not the delivery).
  */
+/**
+ * Guests' words are never written to disk: a peer on the guests' host, or an occupant writing
+ * privately through a room (who may be a guest), is neither archived nor held offline.
+ */
+export function mayBeGuest(server: ServerContext, peer: Jid): boolean {
+  const kind = server.hosts.get(peer.domain)?.kind;
+  return kind === 'anonymous' || kind === 'muc';
+}
+
 export function archiveFor(server: ServerContext, host: Host, owner: Jid, peer: Jid, stanza: Element): string | undefined {
+  if (mayBeGuest(server, peer)) return undefined;
   if (owner.local === null || !server.storage.accounts.exists(owner.local, owner.domain)) return undefined;
   const user = owner.toString();
   const with_ = peer.bare().toString();

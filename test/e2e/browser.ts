@@ -42,6 +42,11 @@ async function freePort(): Promise<number> {
 }
 
 /** A Palaver whose public_url is the address the browser uses (upload URLs depend on it). */
+/** The link a guest follows into a room: the page joins `channel` as `nick` at once. */
+export function roomLink(server: TestServer, channel: string, nick: string): string {
+  return `${server.httpUrl}/?channel=${encodeURIComponent(channel)}&nick=${encodeURIComponent(nick)}`;
+}
+
 export async function startWebServer(overrides: ConfigInput = {}): Promise<TestServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();

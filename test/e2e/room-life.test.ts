@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { browserAvailable, Guest, launchBrowser, startWebServer } from './browser.js';
+import { browserAvailable, Guest, launchBrowser, startWebServer, roomLink } from './browser.js';
 
 const enabled = browserAvailable();
 
@@ -18,8 +18,7 @@ describe.skipIf(!enabled)('two guests in a room', { timeout: 90_000 }, () => {
     guests.push(opened);
     return opened;
   };
-  const link = (channel: string, nick: string) =>
-    `${server.httpUrl}/?channel=${encodeURIComponent(channel)}&nick=${encodeURIComponent(nick)}`;
+  const link = (channel: string, nick: string) => roomLink(server, channel, nick);
 
   beforeAll(async () => {
     browser = await launchBrowser();

@@ -17,6 +17,7 @@ import motd from './motd.js';
 import adHoc from './ad-hoc.js';
 import adminCommands from './admin-commands.js';
 import mucControl from './muc-control.js';
+import blocking from './blocking.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -38,4 +39,5 @@ export const MODULES: readonly PalaverModule[] = [
   adHoc,
   adminCommands,
   mucControl,
+  blocking,
 ];

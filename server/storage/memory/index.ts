@@ -10,6 +10,7 @@ import { MemoryRoomStore } from './rooms.js';
 import { MemoryRosterStore } from './rosters.js';
 import { MemorySecretStore } from './secrets.js';
 import { MemoryUploadStore } from './uploads.js';
+import { MemoryInvitationStore } from './invitations.js';
 import { MemoryUserDataStore } from './user-data.js';
 
 export { MemoryAccountStore } from './accounts.js';
@@ -55,6 +56,7 @@ export function createMemoryStorage(): MemoryStorage {
     temporaryArchive: new MemoryArchiveStore(),
     secrets: new MemorySecretStore(),
     uploads: new MemoryUploadStore(),
+    invitations: new MemoryInvitationStore(),
     close: () => Promise.resolve(),
   };
 }

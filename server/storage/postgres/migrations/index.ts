@@ -6,10 +6,16 @@
 import type { PostgresMigration } from './types.js';
 import { kept } from './001-kept.js';
 import { roomArchive } from './002-room-archive.js';
+import { reserved3 } from './003-reserved.js';
+import { reserved4 } from './004-reserved.js';
+import { invitations } from './005-invitations.js';
 
 export type { PostgresMigration } from './types.js';
 
 export const postgresMigrations: readonly PostgresMigration[] = [
   kept,
   roomArchive,
+  reserved3,
+  reserved4,
+  invitations,
 ];

@@ -11,6 +11,8 @@ import { rooms } from './004-rooms.js';
 import { roomArchive } from './005-room-archive.js';
 import { uploads } from './006-uploads.js';
 import { serverSecrets } from './007-server-secrets.js';
+import { reserved8 } from './008-reserved.js';
+import { invitations } from './009-invitations.js';
 
 export type { Migration } from './types.js';
 
@@ -22,4 +24,6 @@ export const migrations: readonly Migration[] = [
   roomArchive,
   uploads,
   serverSecrets,
+  reserved8,
+  invitations,
 ];

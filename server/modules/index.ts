@@ -18,6 +18,7 @@ import adHoc from './ad-hoc.js';
 import adminCommands from './admin-commands.js';
 import mucControl from './muc-control.js';
 import blocking from './blocking.js';
+import proxy65 from './proxy65.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -40,4 +41,5 @@ export const MODULES: readonly PalaverModule[] = [
   adminCommands,
   mucControl,
   blocking,
+  proxy65,
 ];

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { AccessControl } from '../access/control.js';
 import { normaliseAddress } from '../access/address.js';
 import type { ActivationResult, BytestreamProxy } from '../core/bytestream-proxy.js';
+import { startListening } from './listen.js';
 import { parseConnect, parseGreeting, reply, REPLY } from './socks5-handshake.js';
 
 export interface Socks5ProxyOptions {
@@ -180,13 +181,6 @@ export class Socks5Proxy implements BytestreamProxy {
 /** Opens the proxy's listener; resolves once it listens. */
 export async function listenSocks5(options: Socks5ProxyOptions): Promise<Socks5Proxy> {
   const listener = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(options.port, options.host, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
-  listener.on('error', (error) => options.log.error({ err: error }, 'SOCKS5 proxy listener error'));
+  await startListening(listener, options.port, options.host, options.log, 'SOCKS5 proxy');
   return new Socks5Proxy(listener, options);
 }

@@ -5,9 +5,13 @@
  */
 import type { Config } from '../config/types.js';
 import { inviteTokenHash, newInviteToken } from '../util/invite-tokens.js';
+import { CliError } from './errors.js';
 import { withStorage } from './storage.js';
 
 export async function createInvitation(config: Config, out: NodeJS.WritableStream = process.stdout, now = Date.now()): Promise<string> {
+  if (config.server.auth !== 'internal') {
+    throw new CliError(`[server].auth is "${config.server.auth}": this server keeps no accounts, so there is nothing to invite to`);
+  }
   const token = newInviteToken();
   const expiresAt = now + config.server.invite_expires_after;
   await withStorage(config, async (storage) => {

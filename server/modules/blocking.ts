@@ -9,7 +9,7 @@ import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { randomId } from '../util/random-ids.js';
 import { BlockLists, MAX_BLOCKED_ITEMS } from './blocking/block-list.js';
-import { hidePresenceAfterBlock } from './blocking/presence.js';
+import { updatePresenceAfter } from './blocking/presence.js';
 import { isOwnAccount } from './user-data.js';
 
 const NS_BLOCKING = 'urn:xmpp:blocking';
@@ -56,7 +56,7 @@ export default defineModule({
         throw new StanzaError('wait', 'resource-constraint', `a block list holds at most ${MAX_BLOCKED_ITEMS} JIDs`);
       }
       lists.save(user.toString(), items);
-      for (const jid of added) hidePresenceAfterBlock(server, host, user, jid);
+      for (const jid of added) updatePresenceAfter('block', server, host, user, jid);
       push(server, user, 'block', jids);
       return null;
     });
@@ -64,12 +64,18 @@ export default defineModule({
     host.onIq('set', NS_BLOCKING, 'unblock', 'bare', (ctx, payload) => {
       ownSession(ctx);
       const jids = requestedJids(payload);
-      const user = ctx.to.bare().toString();
+      const user = ctx.to.bare();
+      const before = lists.items(user.toString());
       // §3.4: an unblock without items empties the list.
-      const items = jids.length === 0 ? new Set<string>() : new Set(lists.items(user));
-      for (const jid of jids) items.delete(jid.toString());
-      lists.save(user, items);
-      push(server, ctx.to.bare(), 'unblock', jids);
+      const removed = jids.length === 0 ? [...before] : jids.map((jid) => jid.toString()).filter((jid) => before.has(jid));
+      const items = new Set(before);
+      for (const jid of removed) items.delete(jid);
+      lists.save(user.toString(), items);
+      for (const jid of removed) {
+        const unblocked = tryParseJid(jid);
+        if (unblocked) updatePresenceAfter('unblock', server, host, user, unblocked);
+      }
+      push(server, user, 'unblock', jids);
       return null;
     });
   },

@@ -1,6 +1,7 @@
 /** Blocking (XEP-0191) for guests (lists in memory, gone with the guest) and accounts (lists kept across a restart), by domain too. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addAccount, startTestServer, type TestServer } from '../helpers/server.js';
+import type { Element } from 'ltx';
 import { signIn, type RawXmpp } from '../helpers/raw-xmpp.js';
 
 const NS = 'urn:xmpp:blocking';
@@ -86,4 +87,35 @@ describe('blocking for guests and accounts', () => {
     const guest2 = await client(second);
     expect(await send(guest2.raw, 'bob@localhost')).toBe(null);
   });
+
+  it('contacts see each other go offline on a block and come back on the unblock', async () => {
+    const server = await start();
+    await addAccount(server, 'carol', 'carol secret');
+    await addAccount(server, 'dave', 'dave secret');
+    const rosters = server.server.context.storage.rosters;
+    rosters.putItem('carol@localhost', { jid: 'dave@localhost', subscription: 'both', groups: [] });
+    rosters.putItem('dave@localhost', { jid: 'carol@localhost', subscription: 'both', groups: [] });
+    const carol = await client(server, 'carol');
+    const dave = await client(server, 'dave');
+    // Each sees the other online first.
+    expect((await presenceFrom(dave.raw, carol.jid)).attrs.type).toBeUndefined();
+    expect((await presenceFrom(carol.raw, dave.jid)).attrs.type).toBeUndefined();
+
+    // Written without waiting for the answer: the presences come before it.
+    carol.raw.write(`<iq type='set' id='block'><block xmlns='${NS}'><item jid='dave@localhost'/></block></iq>`);
+    expect((await presenceFrom(carol.raw, dave.jid)).attrs.type).toBe('unavailable');
+    expect((await presenceFrom(dave.raw, carol.jid)).attrs.type).toBe('unavailable');
+
+    carol.raw.write(`<iq type='set' id='unblock'><unblock xmlns='${NS}'><item jid='dave@localhost'/></unblock></iq>`);
+    expect((await presenceFrom(carol.raw, dave.jid)).attrs.type).toBeUndefined();
+    expect((await presenceFrom(dave.raw, carol.jid)).attrs.type).toBeUndefined();
+  });
 });
+
+/** The next presence from `from` (earlier ones from others are skipped). */
+async function presenceFrom(raw: RawXmpp, from: string): Promise<Element> {
+  for (;;) {
+    const presence = await raw.next('presence', 3000);
+    if (presence.attrs.from === from) return presence;
+  }
+}

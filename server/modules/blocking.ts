@@ -34,8 +34,12 @@ export default defineModule({
     return server.router.addGuard(blockingGuard(server));
   },
   load(host, server) {
-    const lists = new BlockLists(host.users.userData);
+    // Accounts on SQLite read from disk: kept in memory (the one process that writes them).
+    const lists = new BlockLists(host.users.userData, host.kind === 'account' && server.config.storage.backend === 'sqlite');
     server.services.provide(BLOCK_LISTS, lists, host);
+    server.events.on('session-bound', (session) => {
+      if (session.host === host) lists.forget(session.bare.toString());
+    });
     host.features.add(NS_BLOCKING);
 
     host.onIq('get', NS_BLOCKING, 'blocklist', 'bare', (ctx) => {

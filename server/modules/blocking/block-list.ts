@@ -10,16 +10,36 @@ const MAX_PARSED = 10_000;
 
 /**
  * Users' block lists (XEP-0191) in their host's user-data store, so that an account's list
- * is kept and a guest's lives in memory with the guest. Every check reads the store (so that
- * a change made through another node or the CLI counts at once) and reuses the parsed set
- * while the stored text is unchanged.
+ * is kept and a guest's lives in memory with the guest. A check reads the store and reuses
+ * the parsed set while the stored text is unchanged: where the store is memory (guests, the
+ * PostgreSQL mirror, which other nodes' changes reach) that costs a map lookup. With
+ * `cached`, for a store that reads from disk (SQLite: one process, and every change of a
+ * list goes through save()), the lists are kept here instead, read again when the user
+ * signs in (forget()).
  */
 export class BlockLists {
   private readonly parsed = new Map<string, { text: string; items: ReadonlySet<string> }>();
+  private readonly cache = new Map<string, ReadonlySet<string>>();
 
-  constructor(private readonly store: UserDataStore) {}
+  constructor(private readonly store: UserDataStore, private readonly cached = false) {}
 
   items(user: string): ReadonlySet<string> {
+    if (!this.cached) return this.read(user);
+    let items = this.cache.get(user);
+    if (items === undefined) {
+      items = this.read(user);
+      if (this.cache.size >= MAX_PARSED) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(user, items);
+    }
+    return items;
+  }
+
+  /** Reads the user's list from the store at the next check. */
+  forget(user: string): void {
+    this.cache.delete(user);
+  }
+
+  private read(user: string): ReadonlySet<string> {
     const text = this.store.get(user, KEY);
     if (text === undefined) {
       this.parsed.delete(user);
@@ -35,6 +55,7 @@ export class BlockLists {
 
   save(user: string, items: ReadonlySet<string>): void {
     this.store.set(user, KEY, items.size === 0 ? null : JSON.stringify([...items]));
+    this.cache.delete(user);
   }
 
   /** XEP-0191 §3 matching (XEP-0016's): full JID, bare JID, domain/resource, or domain. */

@@ -17,8 +17,8 @@ const NS_BLOCKING_ERRORS = 'urn:xmpp:blocking:errors';
 
 /** A client host's users' block lists. */
 export const BLOCK_LISTS = serviceKey<BlockLists>('block lists');
-/** XEP-0191 §3.3: pushes go to the resources that asked for the list. */
-const WANTS_PUSHES = new SessionKey<boolean>('blocklist requested', () => false);
+/** XEP-0191 §3.3: pushes go to the resources that asked for the list; shared, so that a resource on another cluster node gets them too. */
+const WANTS_PUSHES = new SessionKey<boolean>('blocklist requested', () => false, { shared: true });
 
 /**
  * XEP-0191 blocking command for accounts and guests. The lists live in each host's user
@@ -44,7 +44,7 @@ export default defineModule({
 
     host.onIq('get', NS_BLOCKING, 'blocklist', 'bare', (ctx) => {
       const session = ownSession(ctx);
-      session.set(WANTS_PUSHES, true);
+      if (!session.get(WANTS_PUSHES)) session.set(WANTS_PUSHES, true);
       return xml('blocklist', { xmlns: NS_BLOCKING }, ...[...lists.items(ctx.to.toString())].map(itemElement));
     });
 

@@ -9,6 +9,7 @@
  *   palaver adduser [--config FILE] [--password-file FILE] JID
  *   palaver passwd  [--config FILE] [--password-file FILE] JID
  *   palaver deluser [--config FILE] JID
+ *   palaver invite  [--config FILE]
  *   palaver migrate --to-postgres URL [--config FILE]
  *   palaver rooms   [--config FILE] list | show NAME | destroy NAME [--reason TEXT]
  *
@@ -36,6 +37,7 @@ Commands:
   adduser [--config FILE] [--password-file FILE] JID create an account (user@<server.domain>)
   passwd  [--config FILE] [--password-file FILE] JID change an account's password
   deluser [--config FILE] JID                        delete an account and its data
+  invite  [--config FILE]                            print a one-time link where someone opens an account
   migrate --to-postgres URL [--config FILE]          copy the SQLite database of data_dir into an empty PostgreSQL database
   rooms   [--config FILE] list                       the rooms (from the running server, else the database)
   rooms   [--config FILE] show NAME                  one room: title, owners, members, bans, archive size, occupants
@@ -52,8 +54,8 @@ Without --password-file, adduser and passwd read the password from stdin when it
 terminal (one line; an identical second line is taken as confirmation), or ask for it twice.
 `;
 
-type Command = 'start' | 'check' | 'reload' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'migrate' | 'rooms';
-const COMMANDS: readonly Command[] = ['start', 'check', 'reload', 'privacy', 'adduser', 'passwd', 'deluser', 'migrate', 'rooms'];
+type Command = 'start' | 'check' | 'reload' | 'privacy' | 'adduser' | 'passwd' | 'deluser' | 'invite' | 'migrate' | 'rooms';
+const COMMANDS: readonly Command[] = ['start', 'check', 'reload', 'privacy', 'adduser', 'passwd', 'deluser', 'invite', 'migrate', 'rooms'];
 const TAKES_JID: readonly Command[] = ['adduser', 'passwd', 'deluser'];
 const TAKES_PASSWORD: readonly Command[] = ['adduser', 'passwd'];
 
@@ -181,6 +183,11 @@ async function run(argv: readonly string[]): Promise<void> {
     case 'migrate': {
       const { migrateToPostgres } = await import('./cli/migrate.js');
       await migrateToPostgres(config, invocation.toPostgres ?? '');
+      return;
+    }
+    case 'invite': {
+      const { createInvitation } = await import('./cli/invite.js');
+      await createInvitation(config);
       return;
     }
     case 'rooms': {

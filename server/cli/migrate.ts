@@ -82,6 +82,8 @@ export const TABLE_COPIERS: TableCopier[] = [
   tableCopier('uploads', 'SELECT id, secret_hash, uploader, file_name, size, content_type, created_at, expires_at, completed_at FROM uploads ORDER BY id',
     ['id', 'secret_hash', 'uploader', 'file_name', 'size', 'content_type', 'created_at', 'expires_at', 'completed_at'],
     same('id', 'secret_hash', 'uploader', 'file_name', 'size', 'content_type', 'created_at', 'expires_at', 'completed_at')),
+  tableCopier('invitations', 'SELECT token_hash, expires_at, used FROM invitations ORDER BY token_hash',
+    ['token_hash', 'expires_at', 'used'], (row: Rec) => [row.token_hash, row.expires_at, row.used === 1]),
   { name: 'room_archive', copy: copyArchiveFromSqlite },
   { name: 'account_archive', copy: (source, target) => copyArchiveFromSqlite(source, target, 'account_archive') },
   tableCopier('offline_messages', 'SELECT owner, id, timestamp, stanza FROM offline_messages ORDER BY seq',

@@ -61,7 +61,8 @@ function accounts(config: Config): string[] {
   return ['## Accounts', bullets([
     `An account (name@${config.server.domain}) is created by the administrator. The database keeps its name, when it was created, and ` +
       'salted password hashes (SCRAM); never the password itself.',
-    'With the account it keeps its contact list (roster) and pending subscription requests, its vCard and private XML storage, as the account\'s clients store them.',
+    'With the account it keeps its contact list (roster) and pending subscription requests, its vCard and private XML storage and its block list, as the account\'s clients store them.',
+    `An invitation link (\`palaver invite\`) is kept as a hash of its secret, with its expiry and whether it was used, and deleted once expired (at the next \`palaver invite\`); it is not linked to the account it opened.`,
     'All of it is kept until the account is deleted (`palaver deluser`), which deletes it together.',
   ])];
 }
@@ -71,7 +72,7 @@ function guests(config: Config): string[] {
   return ['## Guests', bullets([
     `A guest gets a new random address (…@${config.anonymous.domain}) at every sign-in. Nothing about a guest is written to the ` +
       'database except what the next sections list (messages in archived rooms, uploaded files, bans).',
-    'A guest\'s vCard and private storage live in memory and are dropped when the guest disconnects.',
+    'A guest\'s vCard, private storage and block list live in memory and are dropped when the guest disconnects.',
     'How many messages and presence changes a guest may still send in a room (flood limits) is counted in memory only, ' +
       'and forgotten seconds after the guest has left.',
   ])];

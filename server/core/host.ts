@@ -4,7 +4,7 @@ import type { Session } from './session.js';
 import type { UserStorage } from '../storage/types.js';
 
 /** account: SCRAM/PLAIN users; anonymous: SASL ANONYMOUS guests; the rest are components. */
-export type HostKind = 'account' | 'anonymous' | 'muc' | 'upload';
+export type HostKind = 'account' | 'anonymous' | 'muc' | 'upload' | 'proxy';
 
 /** What a stanza is addressed to on a host: the domain itself, a bare JID, or a full JID. */
 export type Target = 'host' | 'bare' | 'full';

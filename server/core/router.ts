@@ -7,16 +7,36 @@ import type { HostRegistry } from './hosts.js';
 import type { Session } from './session.js';
 import type { SessionRegistry } from './sessions.js';
 
+/** What a route guard returns to discard a stanza without an answer. */
+export const DROP_STANZA = Symbol('drop the stanza');
+
+/**
+ * Runs on every routed stanza before its host sees it (blocking, XEP-0191): undefined lets it
+ * through, DROP_STANZA discards it, a StanzaError bounces it to its sender.
+ */
+export type RouteGuard = (ctx: StanzaContext) => StanzaError | typeof DROP_STANZA | undefined;
+
 /**
  * Routes stanzas between sessions, hosts and components. Features hook into hosts; the
  * router only finds the host and the target kind and runs that host's handlers.
  */
 export class Router {
+  private readonly guards: RouteGuard[] = [];
+
   constructor(
     private readonly hosts: HostRegistry,
     private readonly sessions: SessionRegistry,
     private readonly log: Logger,
   ) {}
+
+  /** Adds a guard; the function returned removes it (a module's cleanup). */
+  addGuard(guard: RouteGuard): () => void {
+    this.guards.push(guard);
+    return () => {
+      const index = this.guards.indexOf(guard);
+      if (index >= 0) this.guards.splice(index, 1);
+    };
+  }
 
   /**
    * Routes a stanza whose 'from' is set and trustworthy (stamped by the stream, or set by a
@@ -46,6 +66,7 @@ export class Router {
     }
     const target: Target = to.isDomain ? 'host' : to.isBare ? 'bare' : 'full';
     const ctx: StanzaContext = { stanza, from, to, origin, host };
+    if (this.guards.length > 0 && this.stoppedByGuard(ctx)) return;
     if (stanza.name === 'iq') {
       this.routeIq(ctx, target);
     } else if (stanza.name === 'message' || stanza.name === 'presence') {
@@ -66,6 +87,24 @@ export class Router {
       this.bounceSafely(ctx.stanza, new StanzaError('wait', 'internal-server-error'), ctx.origin);
       return true;
     }
+  }
+
+  /** True when a guard dropped or bounced the stanza; a guard that throws is treated like a failing handler. */
+  private stoppedByGuard(ctx: StanzaContext): boolean {
+    for (const guard of this.guards) {
+      let verdict: ReturnType<RouteGuard>;
+      try {
+        verdict = guard(ctx);
+      } catch (error) {
+        this.log.error({ err: error, stanza: ctx.stanza.name }, 'route guard failed');
+        this.bounceSafely(ctx.stanza, new StanzaError('wait', 'internal-server-error'), ctx.origin);
+        return true;
+      }
+      if (verdict === undefined) continue;
+      if (verdict !== DROP_STANZA) this.bounceSafely(ctx.stanza, verdict, ctx.origin);
+      return true;
+    }
+    return false;
   }
 
   /** bounce() routes the error back, which may reach the failing handler again: never let that throw. */

@@ -11,6 +11,7 @@ import { OriginPolicy } from '../access/origins.js';
 import { boshRequestHandler } from './bosh.js';
 import { BOSH_PATH, pathBelow } from './endpoints.js';
 import { limitBodyTime, MIN_BODY_RATE } from './request-deadline.js';
+import { startListening } from '../transports/listen.js';
 
 export interface HttpListenerOptions {
   host: string;
@@ -72,14 +73,7 @@ export async function listenHttp(server: StreamContext, options: HttpListenerOpt
     websocket.handleUpgrade(req, socket, head);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(options.port, options.host, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
-  listener.on('error', (error) => server.log.error({ err: error }, 'HTTP listener error'));
+  await startListening(listener, options.port, options.host, server.log, 'HTTP');
   server.events.on('shutdown', () => {
     setTimeout(() => listener.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   });

@@ -4,6 +4,7 @@ import { landingRoutes } from './landing.js';
 import { uploadRoutes } from '../upload/http.js';
 import { metricsRoutes } from './metrics.js';
 import { statisticsRoutes } from './statistics.js';
+import { inviteRoutes } from './invite.js';
 
 /** A feature's part of the HTTP listener: an express router mounted at `path`. */
 export interface HttpRoute {
@@ -23,5 +24,6 @@ export const HTTP_ROUTES: readonly HttpRouteFactory[] = [
   (server) => (server.config.upload.enabled ? { path: '/upload', router: uploadRoutes(server) } : null),
   (server) => ({ path: '/metrics', router: metricsRoutes(server) }),
   (server) => ({ path: '/api/statistics', router: statisticsRoutes(server) }),
+  (server) => ({ path: '/invite', router: inviteRoutes(server) }),
   (server) => ({ path: '/', router: landingRoutes(server) }),
 ];

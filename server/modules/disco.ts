@@ -7,12 +7,12 @@ import type { ServerContext } from '../core/context.js';
 
 /**
  * XEP-0030 for every host: the host's identities, features and items; for client hosts also
- * the account itself (bare JID). Client hosts list the MUC and upload services as items so
+ * the account itself (bare JID). Client hosts list the MUC, upload and proxy services as items so
  * that clients find them.
  */
 export default defineModule({
   name: 'disco',
-  hostKinds: ['account', 'anonymous', 'muc', 'upload'],
+  hostKinds: ['account', 'anonymous', 'muc', 'upload', 'proxy'],
   load(host, server) {
     host.features.add(NS.discoInfo);
     host.features.add(NS.discoItems);
@@ -42,7 +42,7 @@ function hostItems(host: Host, server: ServerContext, ctx: StanzaContext, query:
   }
   const items: DiscoItem[] = [...host.items];
   if (host.acceptsClients) {
-    for (const service of [...server.hosts.ofKind('muc'), ...server.hosts.ofKind('upload')]) {
+    for (const service of (['muc', 'upload', 'proxy'] as const).flatMap((kind) => server.hosts.ofKind(kind))) {
       items.push({ jid: service.name, name: service.identities[0]?.name });
     }
   }

@@ -26,6 +26,8 @@ import callPolicy from './call-policy.js';
 import siteAvatar from './site-avatar.js';
 import contactAddresses from './contact-addresses.js';
 import serverCaps from './server-caps.js';
+import blocking from './blocking.js';
+import proxy65 from './proxy65.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
 export const MODULES: readonly PalaverModule[] = [
@@ -56,4 +58,6 @@ export const MODULES: readonly PalaverModule[] = [
   siteAvatar,
   contactAddresses,
   serverCaps,
+  blocking,
+  proxy65,
 ];

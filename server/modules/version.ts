@@ -9,7 +9,7 @@ import { packageVersion } from '../version.js';
  */
 export default defineModule({
   name: 'version',
-  hostKinds: ['account', 'anonymous', 'muc', 'upload'],
+  hostKinds: ['account', 'anonymous', 'muc', 'upload', 'proxy'],
   load(host) {
     const version = packageVersion();
     host.features.add(NS.version);

@@ -14,6 +14,8 @@ import { siteTokenVerifierFor } from '../auth/site-token.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import type { StreamContext } from '../stream/context.js';
 import { listenTcp } from '../transports/tcp.js';
+import { listenSocks5, type Socks5Proxy } from '../transports/socks5-proxy.js';
+import { BYTESTREAM_PROXY } from '../core/bytestream-proxy.js';
 import { ConnectionTracker } from '../transports/connections.js';
 import { createAccessControl } from '../access/control.js';
 import { listenHttp } from '../http/listener.js';
@@ -46,7 +48,7 @@ export interface StartOptions {
 export interface RunningServer {
   context: StreamContext;
   /** Bound addresses, with the real port when the config asked for port 0. */
-  addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo };
+  addresses: { c2s?: AddressInfo; c2sDirectTls?: AddressInfo; http?: AddressInfo; proxy?: AddressInfo };
   /** This node's membership when [cluster].redis is set, else null. */
   cluster: ClusterNode | null;
   /** The certificate in force (a reload may change it). */
@@ -115,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const connections = new ConnectionTracker();
   const listeners: net.Server[] = [];
   const addresses: RunningServer['addresses'] = {};
+  let proxy: Socks5Proxy | null = null;
   try {
     if (config.listen.c2s) {
       const { host, port } = parseListenAddress(config.listen.c2s);
@@ -134,9 +137,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       listeners.push(listener);
       addresses.http = listener.address() as AddressInfo;
     }
+    if (config.proxy.listen) {
+      proxy = await startProxy(context);
+      addresses.proxy = { address: proxy.streamhost.host, family: '', port: proxy.port };
+    }
   } catch (error) {
     for (const listener of listeners) listener.close();
     await clusterLimits?.stop();
+    await proxy?.close();
     await cluster?.stop();
     await storage.close();
     throw error;
@@ -169,9 +177,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       stopped ??= (async () => {
         events.emit('shutdown');
         await control?.close();
-        await Promise.all(listeners.map((listener) => new Promise<void>((resolve) => {
+        await Promise.all([...listeners.map((listener) => new Promise<void>((resolve) => {
           listener.close(() => resolve());
-        })));
+        })), proxy?.close()]);
         for (const cleanup of cleanups) cleanup();
         await clusterLimits?.stop();
         await cluster?.stop();
@@ -197,6 +205,19 @@ async function closeStorage(storage: Storage, log: Logger): Promise<void> {
   }
 }
 
+/** The SOCKS5 bytestreams proxy on [proxy].listen, provided to the proxy module (XEP-0065). */
+async function startProxy(context: StreamContext): Promise<Socks5Proxy> {
+  const { config } = context;
+  const { host, port } = parseListenAddress(config.proxy.listen);
+  const wildcard = host === '' || host === '0.0.0.0' || host === '::';
+  const proxy = await listenSocks5({
+    host, port, access: context.access, log: context.log,
+    publicHost: config.proxy.public_host || (wildcard ? config.server.domain : host),
+  });
+  context.services.provide(BYTESTREAM_PROXY, proxy);
+  return proxy;
+}
+
 function createHosts(config: Config, usersOf: (kind: HostKind) => UserStorage): HostRegistry {
   const hosts = new HostRegistry();
   const add = (name: string, kind: HostKind): void => void hosts.add(name, kind, usersOf(kind));
@@ -204,6 +225,7 @@ function createHosts(config: Config, usersOf: (kind: HostKind) => UserStorage): 
   if (config.anonymous.enabled) add(config.anonymous.domain, 'anonymous');
   add(config.muc.domain, 'muc');
   if (config.upload.enabled) add(config.upload.domain, 'upload');
+  if (config.proxy.listen) add(config.proxy.domain, 'proxy');
   return hosts;
 }
 

@@ -15,11 +15,13 @@ import type { ArchiveStore } from './archive.js';
 import type { RoomStore } from './rooms.js';
 import type { UploadStore } from './uploads.js';
 import type { OfflineStore } from './offline.js';
+import type { InvitationStore } from './invitations.js';
 
 export type { ArchiveStore } from './archive.js';
 export type { RoomStore } from './rooms.js';
 export type { UploadStore } from './uploads.js';
 export type { OfflineMessage, OfflineStore } from './offline.js';
+export type { InvitationRecord, InvitationStore } from './invitations.js';
 
 export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
@@ -120,6 +122,8 @@ export interface Storage extends UserStorage {
   secrets: SecretStore;
   /** HTTP upload records. */
   uploads: UploadStore;
+  /** `palaver invite` links (by token hash). */
+  invitations: InvitationStore;
   /**
    * Writes what is batched and closes; nothing is used after. SQLite is done when it
    * returns; PostgreSQL resolves once its write queue is committed and its pool ended.

@@ -11,6 +11,7 @@ import { normaliseAddress } from '../access/address.js';
 import { XmppStream } from '../stream/xmpp-stream.js';
 import type { StreamTransport } from '../stream/transport.js';
 import type { ConnectionTracker } from './connections.js';
+import { startListening } from './listen.js';
 import { readBudgetFor, ReadThrottle } from './read-budget.js';
 
 export interface TcpListenerOptions {
@@ -45,14 +46,7 @@ export async function listenTcp(server: StreamContext, options: TcpListenerOptio
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: options.secureContext(), ALPNProtocols: ['xmpp-client'] });
     new TcpConnection(server, secure, address, true, options, admission);
   });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(options.port, options.host, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
-  listener.on('error', (error) => server.log.error({ err: error }, 'c2s listener error'));
+  await startListening(listener, options.port, options.host, server.log, 'c2s');
   return listener;
 }
 

@@ -2,7 +2,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { xml } from '../../server/xml/element.js';
 import { parseJid } from '../../server/jid/jid.js';
-import type { Router } from '../../server/core/router.js';
+import { DROP_STANZA, type Router } from '../../server/core/router.js';
+import { StanzaError } from '../../server/xml/errors.js';
 import { Session } from '../../server/core/session.js';
 import type { SessionRegistry } from '../../server/core/sessions.js';
 import type { Host } from '../../server/core/host.js';
@@ -100,5 +101,31 @@ describe('reply', () => {
     origin.closed = true;
     router.reply(origin, xml('iq', { type: 'result', id: '1' }));
     expect(laptop.sent).toEqual([]);
+  });
+});
+
+describe('route guards', () => {
+  const chat = () => xml('message', { type: 'chat', id: 'm1', from: 'bob@example.org/x', to: 'alice@example.org/laptop' }, xml('body', {}, 'hi'));
+
+  it('stop a stanza before the host: an error goes back to the sender, DROP_STANZA says nothing', () => {
+    const alice = bind('alice@example.org/laptop');
+    const bob = bind('bob@example.org/x');
+    const origin = sessions.get(parseJid('bob@example.org/x'))!;
+    host.on('message', 'full', (ctx) => router.deliverTo(ctx.to, ctx.stanza) > 0, 0);
+    let verdict: StanzaError | typeof DROP_STANZA | undefined = new StanzaError('cancel', 'service-unavailable');
+    const remove = router.addGuard(() => verdict);
+    router.route(chat(), origin);
+    expect(alice.sent).toEqual([]);
+    expect(bob.sent.map((stanza) => [stanza.attrs.type, stanza.getChild('error')?.getChildElements()[0]?.name])).toEqual([['error', 'service-unavailable']]);
+    verdict = DROP_STANZA;
+    router.route(chat(), origin);
+    expect(bob.sent).toHaveLength(1);
+    verdict = undefined;
+    router.route(chat(), origin);
+    expect(alice.sent).toHaveLength(1);
+    remove();
+    verdict = DROP_STANZA;
+    router.route(chat(), origin);
+    expect(alice.sent).toHaveLength(2);
   });
 });

@@ -429,4 +429,31 @@ describe.each([
     });
 
   });
+
+  describe('invitations', () => {
+    const hash = (seed: number) => Buffer.alloc(32, seed);
+
+    it('creates, finds and takes an invitation once', async () => {
+      const s = await open();
+      await s.invitations.create(hash(1), 1_000);
+      expect(await s.invitations.find(hash(1))).toEqual({ tokenHash: hash(1), expiresAt: 1_000, used: false });
+      expect(await s.invitations.find(hash(2))).toBeUndefined();
+      const takes = await Promise.all([s.invitations.take(hash(1), 500), s.invitations.take(hash(1), 500)]);
+      expect(takes.sort()).toEqual([false, true]);
+      expect(await s.invitations.find(hash(1))).toMatchObject({ used: true });
+      await s.invitations.release(hash(1));
+      expect(await s.invitations.take(hash(1), 500)).toBe(true);
+      expect(await s.invitations.take(hash(2), 500)).toBe(false);
+    });
+
+    it('refuses an expired invitation and forgets the expired ones', async () => {
+      const s = await open();
+      await s.invitations.create(hash(1), 1_000);
+      await s.invitations.create(hash(2), 3_000);
+      expect(await s.invitations.take(hash(1), 1_000)).toBe(false);
+      expect(await s.invitations.deleteExpired(2_000)).toBe(1);
+      expect(await s.invitations.find(hash(1))).toBeUndefined();
+      expect(await s.invitations.find(hash(2))).toMatchObject({ used: false });
+    });
+  });
 });

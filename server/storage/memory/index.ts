@@ -10,6 +10,7 @@ import { MemoryRoomStore } from './rooms.js';
 import { MemoryRosterStore } from './rosters.js';
 import { MemorySecretStore } from './secrets.js';
 import { MemoryUploadStore } from './uploads.js';
+import { MemoryInvitationStore } from './invitations.js';
 import { MemoryUserDataStore } from './user-data.js';
 import { MemoryOfflineStore } from './offline.js';
 
@@ -61,6 +62,7 @@ export function createMemoryStorage(): MemoryStorage {
     temporaryArchive: new MemoryArchiveStore(),
     secrets: new MemorySecretStore(),
     uploads: new MemoryUploadStore(),
+    invitations: new MemoryInvitationStore(),
     close: () => Promise.resolve(),
   };
 }

@@ -57,6 +57,7 @@ import { PostgresSecretStore } from './secrets.js';
 import { PostgresUploadStore } from './uploads.js';
 import { PostgresOfflineStore } from './offline.js';
 import { MemoryOfflineStore } from '../memory/offline.js';
+import { PostgresInvitationStore } from './invitations.js';
 
 export { PostgresMigrationError, runPostgresMigrations } from './schema.js';
 export { StorageBusyError } from './mirrored.js';
@@ -150,6 +151,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     let closing: Promise<void> | null = null;
     return {
       pool, accounts, rosters, userData, rooms, secrets, uploads, archive, temporaryArchive, accountArchive, offline, deleteUser,
+      invitations: new PostgresInvitationStore(pool),
       settled: () => sync.settledAll(),
       close() {
         closing ??= (async () => {

@@ -14,6 +14,7 @@ import { openMemoryArchive } from './memory-archive.js';
 import { SqliteSecretStore } from './secrets.js';
 import { SqliteUploadStore } from './uploads.js';
 import { SqliteOfflineStore } from './offline.js';
+import { SqliteInvitationStore } from './invitations.js';
 
 export { openDatabase, relaxedSync, runMigrations, schemaVersion, MigrationError, DATABASE_FILE } from './database.js';
 export type { Database, Migration, OpenDatabaseOptions } from './database.js';
@@ -78,6 +79,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
       secrets: new SqliteSecretStore(db),
       rooms: new SqliteRoomStore(db),
       uploads: new SqliteUploadStore(db),
+      invitations: new SqliteInvitationStore(db),
       close(): Promise<void> {
         // Done before returning (the promise is for the networked backend): callers that
         // cannot await, such as tests' cleanup, still find the file closed.

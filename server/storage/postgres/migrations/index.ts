@@ -8,6 +8,7 @@ import { kept } from './001-kept.js';
 import { roomArchive } from './002-room-archive.js';
 import { reserved } from './003-reserved.js';
 import { accountArchive } from './004-account-archive.js';
+import { invitations } from './005-invitations.js';
 
 export type { PostgresMigration } from './types.js';
 
@@ -16,4 +17,5 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   roomArchive,
   reserved,
   accountArchive,
+  invitations,
 ];

@@ -12,6 +12,7 @@ import { roomArchive } from './005-room-archive.js';
 import { uploads } from './006-uploads.js';
 import { serverSecrets } from './007-server-secrets.js';
 import { accountArchive } from './008-account-archive.js';
+import { invitations } from './009-invitations.js';
 
 export type { Migration } from './types.js';
 
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   uploads,
   serverSecrets,
   accountArchive,
+  invitations,
 ];

@@ -14,10 +14,12 @@ import type { SecretStore } from './secrets.js';
 import type { ArchiveStore } from './archive.js';
 import type { RoomStore } from './rooms.js';
 import type { UploadStore } from './uploads.js';
+import type { FileStore } from './files.js';
 
 export type { ArchiveStore } from './archive.js';
 export type { RoomStore } from './rooms.js';
 export type { UploadStore } from './uploads.js';
+export type { FileStore, StoredFile } from './files.js';
 
 export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
@@ -111,6 +113,8 @@ export interface Storage extends UserStorage {
   secrets: SecretStore;
   /** HTTP upload records. */
   uploads: UploadStore;
+  /** The bytes of uploaded files, when this backend keeps them (PostgreSQL); else they are files in data_dir/uploads. */
+  uploadFiles?: FileStore;
   /**
    * Writes what is batched and closes; nothing is used after. SQLite is done when it
    * returns; PostgreSQL resolves once its write queue is committed and its pool ended.

@@ -55,6 +55,7 @@ import { PostgresUserDataStore } from './user-data.js';
 import { PostgresRoomStore } from './rooms.js';
 import { PostgresSecretStore } from './secrets.js';
 import { PostgresUploadStore } from './uploads.js';
+import { PostgresFileStore } from './upload-files.js';
 
 export { PostgresMigrationError, runPostgresMigrations } from './schema.js';
 export { StorageBusyError } from './mirrored.js';
@@ -143,6 +144,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     let closing: Promise<void> | null = null;
     return {
       pool, accounts, rosters, userData, rooms, secrets, uploads, archive, temporaryArchive, deleteUser,
+      uploadFiles: new PostgresFileStore(pool),
       settled: () => sync.settledAll(),
       close() {
         closing ??= (async () => {

@@ -6,10 +6,12 @@
 import type { PostgresMigration } from './types.js';
 import { kept } from './001-kept.js';
 import { roomArchive } from './002-room-archive.js';
+import { uploadFiles } from './003-upload-files.js';
 
 export type { PostgresMigration } from './types.js';
 
 export const postgresMigrations: readonly PostgresMigration[] = [
   kept,
   roomArchive,
+  uploadFiles,
 ];

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
-import { RawBosh } from '../helpers/web.js';
+import http from 'node:http';
+import { HTTPBIND, RawBosh } from '../helpers/web.js';
 import { $msg, connectAnonymously, disconnected, nextMessageBody } from '../helpers/strophe.js';
 import { parseJid } from '../../server/jid/jid.js';
 
 /**
  * BOSH behind a plain round-robin nginx in front of three nodes (no sticky sessions): every
  * request of a session lands on the next node, and the node that holds the session answers it.
+ * The kill -9 case runs the built server (dist/) in a child process.
  */
 let cluster: TestCluster;
 let nginx: Nginx;
@@ -59,7 +61,7 @@ describe('BOSH across nodes behind round-robin nginx', () => {
     const jid = await bosh.signIn();
     await everywhere(jid);
     const peer = new RawBosh(url);
-    const peerJid = await peer.signIn();
+    const peerJid = await peer.signIn({ wait: '1' });
     await everywhere(peerJid);
 
     const started = Date.now();
@@ -94,5 +96,43 @@ describe('BOSH across nodes behind round-robin nginx', () => {
     for (const node of cluster.nodes) {
       await expect.poll(() => node.server.context.sessions.get(parseJid(jid)), { timeout: 5_000 }).toBeUndefined();
     }
+  });
+
+  it('a client that gives up on a request passed to another node loses nothing: the owner stops holding it', async () => {
+    const [owner, relay, other] = cluster.nodes.map((node) => `${node.httpUrl}/http-bind`) as [string, string, string];
+    const bosh = new RawBosh(owner);
+    const jid = await bosh.signIn();
+    const peer = new RawBosh(owner);
+    await peer.signIn();
+    await everywhere(jid);
+
+    // A held request through another node, abandoned by its client.
+    bosh.rid += 1;
+    const abandoned = http.request(relay, { method: 'POST', agent: false, headers: { 'content-type': 'text/xml' } });
+    abandoned.on('error', () => {});
+    abandoned.end(`<body xmlns='${HTTPBIND}' rid='${bosh.rid}' sid='${bosh.sid}'/>`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    abandoned.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    void peer.send(`<message xmlns='jabber:client' to='${jid}' type='chat'><body>not lost</body></message>`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = new RawBosh(other);
+    Object.assign(next, { sid: bosh.sid, rid: bosh.rid });
+    const answer = await next.send();
+    expect(answer.getChild('message')?.getChildText('body')).toBe('not lost');
+  });
+
+  it('after kill -9 of the node holding a session, its next request through a survivor gets item-not-found at once', async () => {
+    const doomed = await cluster.spawnNode('doomed');
+    const bosh = new RawBosh(`http://127.0.0.1:${doomed.httpPort}/http-bind`);
+    await bosh.signIn();
+    await doomed.kill();
+    const survivor = new RawBosh(`${cluster.nodes[0]!.httpUrl}/http-bind`);
+    Object.assign(survivor, { sid: bosh.sid, rid: bosh.rid });
+    const started = Date.now();
+    const answer = await survivor.send();
+    expect(answer.attrs).toMatchObject({ type: 'terminate', condition: 'item-not-found' });
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

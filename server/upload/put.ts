@@ -101,5 +101,7 @@ function failed(service: UploadService, res: Response, error: unknown): void {
   const cause = error instanceof ReceiveError ? error.cause : error;
   service.ctx.log.error({ err: cause }, 'could not store an upload');
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  refuse(res, code === 'ENOSPC' || code === 'EDQUOT' ? 507 : 500, 'The server could not store the file');
+  // A full disk: ENOSPC and EDQUOT from the file system, 53100 (disk_full) from PostgreSQL.
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === '53100';
+  refuse(res, full ? 507 : 500, 'The server could not store the file');
 }

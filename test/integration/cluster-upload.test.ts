@@ -5,6 +5,7 @@ import { startTestCluster, type NodeProcess, type TestCluster } from '../helpers
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import type { TestServer } from '../helpers/server.js';
+import { httpRequest } from '../helpers/web.js';
 
 /**
  * Uploads on a cluster whose storage is PostgreSQL, behind round-robin nginx: a slot handed
@@ -87,6 +88,12 @@ describe('uploads across nodes (PostgreSQL)', () => {
     const range = await download(a.httpPort, slot.get, { Range: 'bytes=262000-262999' });
     expect(range.status).toBe(206);
     expect(range.bytes.equals(bytes.subarray(262_000, 263_000))).toBe(true);
+    const head = await fetch(base(b.httpPort) + slot.get, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    const etag = head.headers.get('etag')!;
+    // Not fetch(): with a conditional header it adds Cache-Control: no-cache, which asks for the whole file.
+    expect((await httpRequest(base(a.httpPort) + slot.get, { headers: { 'If-None-Match': etag } })).status).toBe(304);
     // The slot is used: a second PUT, through whichever node, is refused.
     const again = await fetch(base(b.httpPort) + slot.put, { method: 'PUT', body: bytes, headers: { Authorization: slot.authorization, 'Content-Type': 'image/jpeg' } });
     expect(again.status).toBe(409);

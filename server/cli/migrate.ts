@@ -1,13 +1,14 @@
 /**
  * `palaver migrate --to-postgres URL [--config FILE]`: copies the SQLite database of the
  * config's data_dir into an EMPTY PostgreSQL database, in one transaction, then checks that
- * every table holds as many rows there as in SQLite. Upload files are not copied: they stay
- * in data_dir/uploads, where the PostgreSQL-backed server finds them with the same config.
+ * every table holds as many rows there as in SQLite. The files of completed uploads are copied
+ * from data_dir/uploads too (the PostgreSQL backend keeps upload bytes in the database).
  *
  * The copy is a list of table copiers, in foreign-key order; a store with tables of its own
  * adds one entry.
  */
 import { copyArchiveFromSqlite } from '../storage/postgres/copy-archive.js';
+import { copyUploadFilesFromDisk, countUploadFiles } from '../storage/postgres/copy-upload-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,6 +23,8 @@ export interface TableCopier {
   name: string;
   /** Copies every row; returns how many. */
   copy(source: Database, target: pg.PoolClient): Promise<number>;
+  /** What the source holds to copy, when it is not the rows of a SQLite table of the same name. */
+  countInSource?(source: Database): number;
 }
 
 /** Rows per INSERT: well under PostgreSQL's 65535 parameters for the widest table. */
@@ -88,6 +91,7 @@ export const TABLE_COPIERS: TableCopier[] = [
   { name: 'account_archive', copy: (source, target) => copyArchiveFromSqlite(source, target, 'account_archive') },
   tableCopier('offline_messages', 'SELECT owner, id, timestamp, stanza FROM offline_messages ORDER BY seq',
     ['owner', 'id', 'timestamp', 'stanza'], same('owner', 'id', 'timestamp', 'stanza')),
+  { name: 'upload_blobs', copy: copyUploadFilesFromDisk, countInSource: countUploadFiles },
 ];
 
 export interface MigrateIo {
@@ -118,8 +122,8 @@ export async function migrateToPostgres(config: Config, url: string, io: Migrate
       await runPostgresMigrations(target, postgresMigrations);
       const counts = await copyAll(source, target, copiers, where);
       out.write(`copied ${path.join(dataDir, DATABASE_FILE)} into ${where}:\n`);
-      for (const { name, count } of counts) out.write(`  ${name.padEnd(20)} ${count} rows (the same in both)\n`);
-      out.write(`Upload files were not copied: they stay in ${path.join(dataDir, 'uploads')}; keep [server].data_dir pointing there.\n`);
+      for (const { name, count } of counts) out.write(`  ${name.padEnd(20)} ${count} ${name === 'upload_blobs' ? 'files' : 'rows'} (the same in both)\n`);
+      out.write(`Upload files were copied from ${path.join(dataDir, 'uploads')}; that folder is no longer used.\n`);
       out.write('Set [storage] backend = "postgres" and url to this database to use it.\n');
     } finally {
       target.release();
@@ -148,7 +152,7 @@ async function copyAll(source: Database, target: pg.PoolClient, copiers: readonl
     const counts: { name: string; count: number }[] = [];
     for (const copier of copiers) {
       const copied = await copier.copy(source, target);
-      const inSource = (source.prepare(`SELECT count(*) AS n FROM ${copier.name}`).get() as { n: number }).n;
+      const inSource = copier.countInSource?.(source) ?? (source.prepare(`SELECT count(*) AS n FROM ${copier.name}`).get() as { n: number }).n;
       const { rows } = await target.query<{ n: string }>(`SELECT count(*) AS n FROM ${copier.name}`);
       const inTarget = Number(rows[0]!.n);
       if (copied !== inSource || inTarget !== inSource) {

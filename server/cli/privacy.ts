@@ -22,8 +22,7 @@ export function privacyStatement(config: Config): string {
   const sections = [
     [`# What ${config.landing.title} keeps about people`,
       `This server (${config.server.domain}) keeps as little as it can. Everything it stores is in one database, ` +
-      `${databaseName(config)}, and, for uploaded files, the folder ` +
-      `\`${path.join(config.server.data_dir, 'uploads')}\`. Nothing is sent to other sites: the chat page loads ` +
+      `${databaseName(config)}${filesPlace(config)}. Nothing is sent to other sites: the chat page loads ` +
       'nothing from third parties.'],
     addresses(config),
     accounts(config),
@@ -133,11 +132,17 @@ function oneToOne(config: Config): string[] {
   ];
 }
 
+/** Upload bytes are in the PostgreSQL database itself, or in a folder beside the SQLite one. */
+function filesPlace(config: Config): string {
+  if (config.storage.backend === 'postgres') return ', uploaded files included';
+  return `, and, for uploaded files, the folder \`${path.join(config.server.data_dir, 'uploads')}\``;
+}
+
 function uploads(config: Config): string[] {
   const { enabled, expires_after: keptFor, max_size: maxSize } = config.upload;
   if (!enabled) return ['## Uploaded files', 'File upload is off on this server.'];
   return ['## Uploaded files', bullets([
-    `Files (up to ${formatSize(maxSize)} each) are stored in the uploads folder and deleted, with their record, ${plainDuration(keptFor)} after the upload.`,
+    `Files (up to ${formatSize(maxSize)} each) are stored ${config.storage.backend === 'postgres' ? 'in the database' : 'in the uploads folder'} and deleted, with their record, ${plainDuration(keptFor)} after the upload.`,
     'Anyone with a file\'s link can download it until then.',
     'The record keeps the file\'s name, size and type, and who uploaded it, for the upload quota: an account holder\'s account; ' +
       'for a guest, not the guest\'s address but a keyed hash of the guest\'s network address (IPv4, or the /64 of IPv6) under a ' +

@@ -4,6 +4,8 @@ import type { SessionRegistry } from '../core/sessions.js';
 import type { HostRegistry } from '../core/hosts.js';
 import type { ServerEvents } from '../core/events.js';
 import type { Logger } from '../log.js';
+import type { Config } from '../config/types.js';
+import { RedisBoshRelay } from './bosh-relay.js';
 import type { ClusterConnection, RedisAccess } from './connection.js';
 import { clusterKeys, SEQUENCE_FIELD } from './keys.js';
 import { LocalSessions } from './local-sessions.js';
@@ -20,6 +22,7 @@ export interface ClusterNodeParts {
   events: ServerEvents;
   router: Router;
   log: Logger;
+  config: Config;
 }
 
 export interface ClusterNode {
@@ -29,6 +32,8 @@ export interface ClusterNode {
   readonly connection: RedisAccess;
   /** Sessions of other members this node knows (for logs and tests). */
   readonly remoteSessions: number;
+  /** BOSH requests for sessions of other nodes go there through it (the HTTP listener takes it). */
+  readonly boshRelay: RedisBoshRelay;
   stop(): Promise<void>;
 }
 
@@ -37,7 +42,7 @@ export interface ClusterNode {
  * registry, its inbox, its heartbeat, and the clean-up after a dead member.
  */
 export async function startClusterNode(parts: ClusterNodeParts): Promise<ClusterNode> {
-  const { connection, sessions, hosts, events, router, log } = parts;
+  const { connection, sessions, hosts, events, router, log, config } = parts;
   const { redis, subscriber, member } = connection;
   const keys = clusterKeys(connection.prefix);
   const inboxChannel = keys.inbox(member);
@@ -137,6 +142,8 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     }
   });
   await subscriber.subscribe(keys.directory, inboxChannel);
+  const boshRelay = new RedisBoshRelay(connection, config, log);
+  await boshRelay.start();
   await membership.join();
   await local.rewrite();
   await reload();
@@ -165,10 +172,12 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   return {
     member,
     connection: { redis, prefix: connection.prefix },
+    boshRelay,
     get remoteSessions() {
       return replicas.count;
     },
     async stop() {
+      boshRelay.stop();
       await local.flush();
       running = false;
       reaper.stopped = true;

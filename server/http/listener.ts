@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { StreamContext } from '../stream/context.js';
 import type { ConnectionTracker } from '../transports/connections.js';
 import { BoshEndpoint } from '../transports/bosh/endpoint.js';
+import type { BoshRelay } from '../transports/bosh/relay.js';
 import { WebSocketEndpoint } from '../transports/websocket.js';
 import { createHttpApp } from './app.js';
 import { HttpConnectionLimit } from '../access/http-connection-limit.js';
@@ -17,6 +18,8 @@ export interface HttpListenerOptions {
   host: string;
   port: number;
   connections: ConnectionTracker;
+  /** On a cluster: how BOSH requests reach sessions of other nodes. */
+  boshRelay?: BoshRelay | null;
 }
 
 /**
@@ -46,7 +49,7 @@ const SHUTDOWN_GRACE_MS = 2_000;
  */
 export async function listenHttp(server: StreamContext, options: HttpListenerOptions): Promise<http.Server> {
   const origins = new OriginPolicy(server.config);
-  const bosh = new BoshEndpoint(server, options.connections);
+  const bosh = new BoshEndpoint(server, options.connections, options.boshRelay ?? null);
   const serveBosh = boshRequestHandler(server, bosh, origins);
   const app = createHttpApp(server);
   const connectionLimit = new HttpConnectionLimit(server.access);

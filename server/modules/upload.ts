@@ -24,7 +24,12 @@ export default defineModule({
     host.identities.push({ category: 'store', type: 'file', name: 'HTTP File Upload' });
     host.features.add(NS.upload);
     host.infoExtensions.push(maxFileSizeForm(server.config.upload.max_size));
-    host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => requestSlot(service, uploaderOf(service, ctx), request));
+    host.onIq('get', NS.upload, 'request', 'host', (ctx, request) => {
+      const slot = requestSlot(service, uploaderOf(service, ctx), request);
+      // On a shared store the PUT may reach another node at once: it must find the slot there.
+      const { store } = service;
+      return store.committed ? store.committed().then(() => slot) : slot;
+    });
   },
 });
 

@@ -133,7 +133,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     if (config.listen.http) {
       const { host, port } = parseListenAddress(config.listen.http);
-      const listener = await listenHttp(context, { host, port, connections });
+      const listener = await listenHttp(context, { host, port, connections, boshRelay: cluster?.boshRelay ?? null });
       listeners.push(listener);
       addresses.http = listener.address() as AddressInfo;
     }

@@ -16,12 +16,14 @@ import type { RoomStore } from './rooms.js';
 import type { UploadStore } from './uploads.js';
 import type { OfflineStore } from './offline.js';
 import type { InvitationStore } from './invitations.js';
+import type { FileStore } from './files.js';
 
 export type { ArchiveStore } from './archive.js';
 export type { RoomStore } from './rooms.js';
 export type { UploadStore } from './uploads.js';
 export type { OfflineMessage, OfflineStore } from './offline.js';
 export type { InvitationRecord, InvitationStore } from './invitations.js';
+export type { FileStore, StoredFile } from './files.js';
 
 export type ScramHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
@@ -124,6 +126,8 @@ export interface Storage extends UserStorage {
   uploads: UploadStore;
   /** `palaver invite` links (by token hash). */
   invitations: InvitationStore;
+  /** The bytes of uploaded files, when this backend keeps them (PostgreSQL); else they are files in data_dir/uploads. */
+  uploadFiles?: FileStore;
   /**
    * Writes what is batched and closes; nothing is used after. SQLite is done when it
    * returns; PostgreSQL resolves once its write queue is committed and its pool ended.

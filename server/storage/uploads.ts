@@ -1,6 +1,6 @@
 /**
  * Records of HTTP uploads (XEP-0363). A record is made when a slot is handed out and
- * completed when its PUT succeeds; the file itself lives in `<data_dir>/uploads/<id>`.
+ * completed when its PUT succeeds; the file itself is in the FileStore (files.ts).
  */
 export interface UploadRecord {
   /** The random slot id, also the file's name on disk. */
@@ -35,4 +35,12 @@ export interface UploadStore {
   bytesStored(now: number): number;
   /** Up to `limit` records whose expiry is at or before `now`, oldest first. */
   expired(now: number, limit: number): UploadRecord[];
+  /**
+   * A store shared by several nodes (PostgreSQL) reads the record again from the database,
+   * for a node whose copy may lag another node's change (a slot handed out on one node is
+   * PUT through another). Without it, get() is the whole truth.
+   */
+  fetch?(id: string): Promise<UploadRecord | undefined>;
+  /** A shared store resolves once this node's changes so far are committed, so every node sees them. */
+  committed?(): Promise<void>;
 }

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
-import { open as openPath, readdir, rename, rm } from 'node:fs/promises';
+import { open as openPath, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { SLOT_ID } from './secrets.js';
+import { ReceiveError, type FileStore, type StoredFile } from '../storage/files.js';
+
+export { ReceiveError } from '../storage/files.js';
 
 /** Opens the temporary file a PUT streams into. Tests pass one that fails to simulate a broken disk. */
 export type OpenWrite = (file: string) => Writable;
@@ -13,24 +16,18 @@ const openFile: OpenWrite = (file) =>
   // upload that was answered 201 survives a power cut.
   fs.createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true });
 
-/** Why a PUT body could not be stored: the client's fault (4xx) or the disk's (5xx). */
-export class ReceiveError extends Error {
-  constructor(readonly kind: 'client' | 'size' | 'disk', cause?: unknown) {
-    super(kind === 'disk' ? 'could not write the upload' : kind === 'size' ? 'body size differs from the slot' : 'upload interrupted', { cause });
-  }
-}
-
 /**
  * The uploads folder: `<data_dir>/uploads/<slot id>` for complete files and `uploads/tmp/`
  * for bodies still arriving. A file appears under its slot id only once it is complete.
  */
-export class UploadFiles {
+export class UploadFiles implements FileStore {
   readonly root: string;
   readonly tmpDir: string;
   /** Temporary files being written now; the stray sweep leaves these alone. */
   private readonly writing = new Set<string>();
 
-  constructor(dataDir: string) {
+  /** `open` replaces how temporary files are opened (tests simulate a broken disk). */
+  constructor(dataDir: string, private readonly openWrite: OpenWrite = openFile) {
     this.root = path.join(dataDir, 'uploads');
     this.tmpDir = path.join(this.root, 'tmp');
     fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
@@ -41,7 +38,7 @@ export class UploadFiles {
   }
 
   /** Streams exactly `size` bytes from source into place as the file of slot `id`. */
-  async receive(id: string, source: Readable, size: number, open: OpenWrite = openFile): Promise<void> {
+  async receive(id: string, source: Readable, size: number): Promise<void> {
     const tmpName = `${id}.${randomBytes(6).toString('hex')}`;
     const tmpPath = path.join(this.tmpDir, tmpName);
     this.writing.add(tmpName);
@@ -49,7 +46,7 @@ export class UploadFiles {
       // The tmp folder may have been removed by hand while running; recreating it is cheap.
       // Synchronous, so that copy() listens to the body before anything can happen to it.
       fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
-      await copy(source, () => open(tmpPath), size);
+      await copy(source, () => this.openWrite(tmpPath), size);
       await rename(tmpPath, this.pathOf(id)).catch((error: unknown) => {
         throw new ReceiveError('disk', error);
       });
@@ -64,6 +61,18 @@ export class UploadFiles {
       throw error instanceof ReceiveError ? error : new ReceiveError('disk', error);
     } finally {
       this.writing.delete(tmpName);
+    }
+  }
+
+  async open(id: string): Promise<StoredFile | undefined> {
+    const file = this.pathOf(id);
+    try {
+      const stats = await stat(file);
+      if (!stats.isFile()) return undefined;
+      return { size: stats.size, modifiedAt: stats.mtimeMs, read: (start, end) => fs.createReadStream(file, { start, end }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
   }
 

@@ -1,16 +1,15 @@
-import express, { type ErrorRequestHandler, type RequestHandler, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import type { Config } from '../config/types.js';
 import type { ServerContext } from '../core/context.js';
 import { OriginPolicy } from '../access/origins.js';
-import type { OpenWrite } from './files.js';
-import { isShownInline, servedContentType } from './media-types.js';
-import { contentDisposition } from './names.js';
+import { UploadFiles, type OpenWrite } from './files.js';
+import { downloadHandler } from './download.js';
 import { putHandler } from './put.js';
-import { refuse, slotOf } from './requests.js';
+import { refuse } from './requests.js';
 import { UPLOAD, type UploadService } from './service.js';
 
 export interface UploadRoutesOptions {
-  /** Replaces how temporary files are opened (tests simulate a failing disk). */
+  /** Replaces how temporary files are opened (tests simulate a failing disk): PUTs go to data_dir/uploads then. */
   openWrite?: OpenWrite;
 }
 
@@ -24,9 +23,10 @@ export function uploadRoutes(ctx: ServerContext, options: UploadRoutesOptions = 
   router.use(uploadCors(ctx.config));
   if (ctx.config.upload.enabled) {
     const service = ctx.services.get(UPLOAD);
-    router.put('/:id/:name', putHandler(service, options.openWrite));
-    // express answers HEAD with the GET route, without a body.
-    router.get('/:id/:name', getHandler(service));
+    const files = options.openWrite ? new UploadFiles(ctx.config.server.data_dir, options.openWrite) : service.files;
+    router.put('/:id/:name', putHandler(service, files));
+    // express answers HEAD with the GET route (the handler leaves the body out).
+    router.get('/:id/:name', downloadHandler(service));
     router.all('/:id/:name', (_req, res) => {
       res.setHeader('Allow', 'PUT, GET, HEAD, OPTIONS');
       refuse(res, 405, 'Method not allowed');
@@ -88,40 +88,4 @@ function uploadCors(config: Config): RequestHandler {
     res.setHeader('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_S));
     res.status(204).end();
   };
-}
-
-/**
- * GET and HEAD of an uploaded file, with Range and conditional requests (express's
- * sendFile). Expiry is checked here on every request, not left to the sweeper.
- */
-function getHandler(service: UploadService): RequestHandler {
-  return (req, res) => {
-    const now = service.ctx.now();
-    const record = slotOf(service, req);
-    if (!record || record.completedAt === null || record.expiresAt <= now) {
-      notFound(res);
-      return;
-    }
-    const type = servedContentType(record.contentType);
-    res.setHeader('Content-Type', type);
-    res.setHeader('Content-Disposition', contentDisposition(isShownInline(type) ? 'inline' : 'attachment', record.fileName));
-    // Caches (the browser's, a proxy's) must not keep the file beyond its expiry.
-    res.setHeader('Cache-Control', `public, max-age=${Math.max(0, Math.floor((record.expiresAt - now) / 1000))}`);
-    res.sendFile(record.id, {
-      root: service.files.root,
-      cacheControl: false,
-      dotfiles: 'deny',
-      etag: true,
-      lastModified: true,
-      acceptRanges: true,
-    }, (error) => {
-      // A client that hung up mid-download is no error; a file gone from disk is a 404.
-      if (error && !res.headersSent) notFound(res);
-    });
-  };
-}
-
-function notFound(res: Response): void {
-  for (const header of ['Content-Disposition', 'Cache-Control', 'Content-Type']) res.removeHeader(header);
-  refuse(res, 404, 'Not found (uploads expire)');
 }

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { UploadRecord } from '../storage/uploads.js';
-import { ReceiveError, type OpenWrite } from './files.js';
+import { ReceiveError, type FileStore } from '../storage/files.js';
 import { refuse, slotOf } from './requests.js';
 import { contentTypeMatches } from './media-types.js';
 import { secretMatches } from './secrets.js';
@@ -10,14 +10,14 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+) *$/;
 
 /**
  * PUT of a slot's file: the slot's secret (URL `token` or `Authorization: Bearer`), exactly
- * the slot's Content-Length and content type, once. The body goes to a temporary file that is
- * renamed into place when complete; any failure leaves no file and the slot usable until its
- * deadline.
+ * the slot's Content-Length and content type, once. The body goes to the file store, where it
+ * appears only once complete; any failure leaves no file and the slot usable until its
+ * deadline. The 201 waits until the record says so on every node (a shared store's commit).
  */
-export function putHandler(service: UploadService, openWrite?: OpenWrite): RequestHandler {
+export function putHandler(service: UploadService, files: FileStore = service.files): RequestHandler {
   return async (req, res) => {
     const now = service.ctx.now();
-    const record = slotOf(service, req);
+    const record = await slotOf(service, req);
     if (!record || (record.completedAt === null && record.expiresAt <= now)) {
       refuse(res, 404, 'No such upload slot (slots are valid for 5 minutes)');
       return;
@@ -53,9 +53,10 @@ export function putHandler(service: UploadService, openWrite?: OpenWrite): Reque
     service.receiving.add(record.id);
     let stored: boolean;
     try {
-      await service.files.receive(record.id, req, record.size, openWrite);
+      await files.receive(record.id, req, record.size);
       const completedAt = service.ctx.now();
       stored = service.store.complete(record.id, completedAt, completedAt + service.ctx.config.upload.expires_after);
+      if (stored) await service.store.committed?.();
     } catch (error) {
       failed(service, res, error);
       return;
@@ -63,7 +64,7 @@ export function putHandler(service: UploadService, openWrite?: OpenWrite): Reque
       service.receiving.delete(record.id);
     }
     if (!stored) {
-      await service.files.remove(record.id);
+      await files.remove(record.id);
       refuse(res, 404, 'No such upload slot');
       return;
     }
@@ -100,5 +101,7 @@ function failed(service: UploadService, res: Response, error: unknown): void {
   const cause = error instanceof ReceiveError ? error.cause : error;
   service.ctx.log.error({ err: cause }, 'could not store an upload');
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  refuse(res, code === 'ENOSPC' || code === 'EDQUOT' ? 507 : 500, 'The server could not store the file');
+  // A full disk: ENOSPC and EDQUOT from the file system, 53100 (disk_full) from PostgreSQL.
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === '53100';
+  refuse(res, full ? 507 : 500, 'The server could not store the file');
 }

@@ -5,13 +5,16 @@ import type { UploadService } from './service.js';
 
 /**
  * The record a `/<id>/<name>` URL names, if the name is the slot's (decoded by express).
- * One URL per file: a different name is a different, unknown, URL.
+ * One URL per file: a different name is a different, unknown, URL. A record missing here or
+ * not yet complete is read again from a shared store: another node may have just made or
+ * completed it.
  */
-export function slotOf(service: UploadService, req: Request): UploadRecord | undefined {
+export async function slotOf(service: UploadService, req: Request): Promise<UploadRecord | undefined> {
   const id = req.params.id;
   const name = req.params.name;
   if (typeof id !== 'string' || typeof name !== 'string' || !SLOT_ID.test(id)) return undefined;
-  const record = service.store.get(id);
+  let record = service.store.get(id);
+  if ((!record || record.completedAt === null) && service.store.fetch) record = await service.store.fetch(id);
   return record && record.fileName === name ? record : undefined;
 }
 

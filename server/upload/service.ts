@@ -1,6 +1,7 @@
 import type { ServerContext } from '../core/context.js';
 import { serviceKey } from '../core/services.js';
 import type { UploadStore } from '../storage/uploads.js';
+import type { FileStore } from '../storage/files.js';
 import { keyedAddressHash } from '../access/address-hash.js';
 import { UploadFiles } from './files.js';
 import { encodeNameForUrl } from './names.js';
@@ -11,7 +12,8 @@ import { encodeNameForUrl } from './names.js';
  */
 export class UploadService {
   readonly store: UploadStore;
-  readonly files: UploadFiles;
+  /** The database's file store when it has one (PostgreSQL), else data_dir/uploads. */
+  readonly files: FileStore;
   /** Slots whose PUT body is arriving now: the sweeper spares them and a second PUT is refused. */
   readonly receiving = new Set<string>();
   private running: Promise<SweepResult> | null = null;
@@ -21,7 +23,7 @@ export class UploadService {
 
   constructor(readonly ctx: ServerContext) {
     this.store = ctx.storage.uploads;
-    this.files = new UploadFiles(ctx.config.server.data_dir);
+    this.files = ctx.storage.uploadFiles ?? new UploadFiles(ctx.config.server.data_dir);
     this.guestQuotaSecret = ctx.storage.secrets.secret(GUEST_QUOTA_SECRET);
   }
 

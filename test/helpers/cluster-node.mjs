@@ -13,5 +13,5 @@ for (const [x, y] of friends) {
   server.context.storage.rosters.putItem(x, { jid: y, subscription: 'both', groups: [] });
   server.context.storage.rosters.putItem(y, { jid: x, subscription: 'both', groups: [] });
 }
-process.stderr.write(`READY ${JSON.stringify({ c2s: server.addresses.c2s.port, member: server.cluster.member })}\n`);
+process.stderr.write(`READY ${JSON.stringify({ c2s: server.addresses.c2s.port, http: server.addresses.http.port, member: server.cluster.member })}\n`);
 process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));

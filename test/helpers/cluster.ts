@@ -69,6 +69,7 @@ export async function startTestCluster(names: string[], overrides: ConfigInput =
 export interface NodeProcess {
   child: ChildProcess;
   c2sPort: number;
+  httpPort: number;
   member: string;
   dataDir: string;
   /** SIGKILL; resolves once the process is gone. */
@@ -90,7 +91,7 @@ async function spawnClusterNode(name: string, prefix: string, overrides: ConfigI
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = await new Promise<{ c2s: number; member: string }>((resolve, reject) => {
+  const ready = await new Promise<{ c2s: number; http: number; member: string }>((resolve, reject) => {
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`cluster node ${name} did not start: ${stderr}`)), 20_000);
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -98,13 +99,14 @@ async function spawnClusterNode(name: string, prefix: string, overrides: ConfigI
       const line = /^READY (.*)$/m.exec(stderr);
       if (!line) return;
       clearTimeout(timer);
-      resolve(JSON.parse(line[1]!) as { c2s: number; member: string });
+      resolve(JSON.parse(line[1]!) as { c2s: number; http: number; member: string });
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cluster node ${name} exited (${code}): ${stderr}`)); });
   });
   return {
     child,
     c2sPort: ready.c2s,
+    httpPort: ready.http,
     member: ready.member,
     dataDir,
     async kill() {

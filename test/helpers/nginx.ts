@@ -22,6 +22,8 @@ export interface NginxOptions {
   tcp?: readonly number[];
   /** The nginx binary (default NGINX). */
   binary?: string;
+  /** The balancer's HTTP port, when it must be known before the nodes start (their public_url); default a free one. */
+  httpPort?: number;
 }
 
 export interface Nginx {
@@ -117,7 +119,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   const binary = options.binary ?? NGINX;
   requireNginx(binary, options.tcp !== undefined);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-nginx-'));
-  const ports = { http: await freePort(), tcp: options.tcp ? await freePort() : undefined };
+  const ports = { http: options.httpPort ?? await freePort(), tcp: options.tcp ? await freePort() : undefined };
   const file = path.join(dir, 'nginx.conf');
   fs.writeFileSync(file, nginxConfig(dir, options, ports));
   const errorLogFile = path.join(dir, 'error.log');

@@ -92,7 +92,10 @@ describe('palaver migrate --to-postgres', () => {
     for (const [table, count] of Object.entries(expected.tables)) {
       expect(migrated.stdout).toMatch(new RegExp(`^  ${table} +${count} rows`, 'm'));
     }
-    expect(migrated.stdout).toContain(`Upload files were not copied: they stay in ${path.join(dataDir, 'uploads')}`);
+    expect(migrated.stdout).toMatch(/^  upload_blobs +1 files/m);
+    expect(migrated.stdout).toContain(`Upload files were copied from ${path.join(dataDir, 'uploads')}`);
+    // The file is served from the database: the folder is not needed any more.
+    fs.rmSync(path.join(dataDir, 'uploads'), { recursive: true });
 
     // A second run finds the database in use and refuses, saying why.
     const again = palaver(['migrate', '--to-postgres', database.url, '--config', config]);

@@ -1,4 +1,4 @@
-/** A minimal server context for the upload service's unit tests: config, SQLite storage, clock, the UPLOAD service. */
+/** A minimal server context for the upload service's unit tests: config, storage (SQLite unless given), clock, the UPLOAD service. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import type { ServerContext } from '../../server/core/context.js';
 import { ServerEvents } from '../../server/core/events.js';
 import { Services } from '../../server/core/services.js';
 import { openSqliteStorage } from '../../server/storage/sqlite/index.js';
+import type { Storage } from '../../server/storage/types.js';
 import { UPLOAD, UploadService } from '../../server/upload/service.js';
 
 export interface UploadFixture {
@@ -18,10 +19,10 @@ export interface UploadFixture {
   close(): void;
 }
 
-export function uploadFixture(overrides: ConfigInput = {}, dataDir?: string): UploadFixture {
+export function uploadFixture(overrides: ConfigInput = {}, dataDir?: string, given?: Storage): UploadFixture {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-upload-'));
   const config = configFromObject({ ...overrides, server: { data_dir: dir } } as ConfigInput, dir);
-  const storage = openSqliteStorage(dir);
+  const storage = given ?? openSqliteStorage(dir);
   const clock = { now: Date.UTC(2030, 0, 1) };
   const ctx = {
     config,
@@ -37,7 +38,7 @@ export function uploadFixture(overrides: ConfigInput = {}, dataDir?: string): Up
     ctx, service, dataDir: dir, clock,
     close() {
       ctx.events.emit('shutdown');
-      storage.close();
+      void storage.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReceiveError } from '../../server/upload/files.js';
+import { ReceiveError, UploadFiles } from '../../server/upload/files.js';
 import type { UploadService } from '../../server/upload/service.js';
 import { hashSecret, newSlotId } from '../../server/upload/secrets.js';
 import { startSweeper } from '../../server/upload/service.js';
@@ -142,7 +142,8 @@ describe('receiving a PUT body', () => {
       },
     });
     const id = newSlotId();
-    const error = (await service.files.receive(id, Readable.from([Buffer.from('hello')]), 5, failingDisk).catch((e: unknown) => e)) as ReceiveError;
+    const brokenDisk = new UploadFiles(service.ctx.config.server.data_dir, failingDisk);
+    const error = (await brokenDisk.receive(id, Readable.from([Buffer.from('hello')]), 5).catch((e: unknown) => e)) as ReceiveError;
     expect(error.kind).toBe('disk');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOSPC');
     expect(fs.existsSync(service.files.pathOf(id))).toBe(false);

@@ -58,6 +58,7 @@ import { PostgresUploadStore } from './uploads.js';
 import { PostgresOfflineStore } from './offline.js';
 import { MemoryOfflineStore } from '../memory/offline.js';
 import { PostgresInvitationStore } from './invitations.js';
+import { PostgresFileStore } from './upload-files.js';
 
 export { PostgresMigrationError, runPostgresMigrations } from './schema.js';
 export { StorageBusyError } from './mirrored.js';
@@ -152,6 +153,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     return {
       pool, accounts, rosters, userData, rooms, secrets, uploads, archive, temporaryArchive, accountArchive, offline, deleteUser,
       invitations: new PostgresInvitationStore(pool),
+      uploadFiles: new PostgresFileStore(pool),
       settled: () => sync.settledAll(),
       close() {
         closing ??= (async () => {

@@ -69,6 +69,18 @@ export class MirrorSync implements MirrorWriter {
     return this.queue.atomic(change);
   }
 
+  async reread(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      if (this.queue.pending(key)) this.stale.add(key);
+      else this.request(key);
+    }
+    await this.startReading();
+  }
+
+  committed(): Promise<void> {
+    return this.queue.flushed();
+  }
+
   /** A change notification: `payload` is "<kind>:<key parts as a JSON array>". */
   notified(payload: string, senderProcess: number): void {
     if (this.ownProcesses.has(senderProcess)) return;

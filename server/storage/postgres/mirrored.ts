@@ -29,6 +29,10 @@ export interface MirrorWriter {
   admit(): void;
   write(keys: readonly string[], write: Write): void;
   atomic<T>(change: () => T): T;
+  /** Reads these keys again from the database into the mirror (unless this node has writes of them queued). */
+  reread(keys: readonly string[]): Promise<void>;
+  /** Resolves once every change queued so far is committed. */
+  committed(): Promise<void>;
 }
 
 export function encodeParts(parts: KeyParts): string {

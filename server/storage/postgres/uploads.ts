@@ -70,6 +70,16 @@ export class PostgresUploadStore implements UploadStore, MirroredKind<UploadReco
     return this.mirror.expired(now, limit);
   }
 
+  /** Another node may have made or completed the record a moment ago: read it again. */
+  async fetch(id: string): Promise<UploadRecord | undefined> {
+    await this.writer.reread([mirrorKey(KIND, [id])]);
+    return this.mirror.get(id);
+  }
+
+  committed(): Promise<void> {
+    return this.writer.committed();
+  }
+
   async load(db: Queryable, keys?: readonly KeyParts[]): Promise<Map<string, UploadRecord>> {
     const { where, params } = keyFilter(['id'], keys);
     const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM uploads${where}`, params);

@@ -1,17 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { escapeXML } from 'ltx';
 import type { Element } from '../../xml/element.js';
 import type { StreamError } from '../../xml/errors.js';
 import { NS } from '../../xml/namespaces.js';
-import { XmlStreamParser, type ParserLimits } from '../../xml/stream-parser.js';
+import { DEFAULT_LIMITS, XmlStreamParser, type ParserLimits } from '../../xml/stream-parser.js';
 
 /** XEP-0124 §17 terminal binding conditions. */
 export type TerminateCondition =
   | 'bad-request' | 'host-gone' | 'host-unknown' | 'improper-addressing' | 'internal-server-error'
   | 'item-not-found' | 'other-request' | 'policy-violation' | 'remote-connection-failed'
   | 'remote-stream-error' | 'see-other-uri' | 'system-shutdown' | 'undefined-condition';
-
-const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
 
 /** A request's <body/>: its attributes as written and its child elements (stanzas, SASL, …). */
 export interface BoshBody {
@@ -37,10 +35,50 @@ export async function readBody(
   maxBytes: number,
   limitsFor: (attrs: Record<string, string>) => ParserLimits,
 ): Promise<BoshBody | BodyFailure> {
-  const tooBig: BodyFailure = { status: 413, condition: 'policy-violation' };
-  const malformed: BodyFailure = { status: 400, condition: 'bad-request' };
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return tooBig;
+  const raw = await readRawBody(req, maxBytes);
+  return isBodyFailure(raw) ? raw : parseBody(raw, limitsFor);
+}
 
+const TOO_BIG: BodyFailure = { status: 413, condition: 'policy-violation' };
+const MALFORMED: BodyFailure = { status: 400, condition: 'bad-request' };
+
+/** The bytes of a request body, at most maxBytes of them (a body of another node's session is passed on as read). */
+export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | BodyFailure> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return TOO_BIG;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) return TOO_BIG;
+      chunks.push(chunk);
+    }
+  } catch {
+    return MALFORMED; // the client went away mid-body
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** The start tag of a <body/> is short; a root not open within this many bytes is no BOSH body. */
+const ROOT_PEEK_BYTES = 4096;
+
+/** The sid a raw body names, '' when it names none (a creation request), null when it does not start as XML. */
+export function peekSid(raw: Buffer): string | null {
+  let sid = null as string | null;
+  const parser = new XmlStreamParser('stream', DEFAULT_LIMITS, {
+    onRootOpen: (root) => {
+      sid ??= root.attrs.sid ?? '';
+    },
+    onElement: () => {},
+    // What follows the start tag is the owner's to judge.
+    onError: () => {},
+  });
+  parser.write(raw.subarray(0, ROOT_PEEK_BYTES));
+  return sid;
+}
+
+/** Parses a body read whole (see readBody). */
+export function parseBody(raw: Buffer, limitsFor: (attrs: Record<string, string>) => ParserLimits): BoshBody | BodyFailure {
   // Set from parser callbacks, hence the casts: they are not narrowed to their initial values.
   let attrs = null as Record<string, string> | null;
   let rootClosed = false as boolean;
@@ -48,7 +86,7 @@ export async function readBody(
   const children: Element[] = [];
   const parser: XmlStreamParser = new XmlStreamParser('stream', limitsFor({}), {
     onRootOpen: (root) => {
-      if (root.name.split(':').pop() !== 'body' || root.uri !== NS.bosh) failure ??= malformed;
+      if (root.name.split(':').pop() !== 'body' || root.uri !== NS.bosh) failure ??= MALFORMED;
       attrs = root.attrs;
       parser.setLimits(limitsFor(root.attrs));
     },
@@ -63,24 +101,14 @@ export async function readBody(
       failure ??= error;
     },
   });
-
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) return tooBig;
-      parser.write(chunk);
-      if (failure) return malformed;
-    }
-  } catch {
-    return malformed; // the client went away mid-body
-  }
+  parser.write(raw);
+  if (failure) return MALFORMED;
   parser.end();
-  if (failure || attrs === null || !rootClosed) return malformed;
-  return { attrs, children, bytes: size };
+  if (failure || attrs === null || !rootClosed) return MALFORMED;
+  return { attrs, children, bytes: raw.length };
 }
 
-export function isBodyFailure(result: BoshBody | BodyFailure): result is BodyFailure {
+export function isBodyFailure<T extends object>(result: T | BodyFailure): result is BodyFailure {
   return 'status' in result;
 }
 
@@ -101,13 +129,6 @@ export function bodyXml(attrs: Record<string, string | number | undefined>, payl
     if (value !== undefined) out += ` ${name}='${escapeXML(String(value))}'`;
   }
   return payload === '' ? `${out}/>` : `${out}>${payload}</body>`;
-}
-
-/** Sends a response body, unless the request was answered already or its client went away. */
-export function writeBody(res: ServerResponse, text: string, status = 200): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'Content-Type': XML_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 export function terminateXml(condition?: TerminateCondition): string {

@@ -4,8 +4,10 @@ import type { StreamContext } from '../../stream/context.js';
 import type { ClientAddress } from '../../access/forwarded.js';
 import { DEFAULT_LIMITS, type ParserLimits } from '../../xml/stream-parser.js';
 import type { ConnectionTracker } from '../connections.js';
-import { isBodyFailure, parseRid, readBody, terminateXml, writeBody, type BoshBody, type TerminateCondition } from './body.js';
+import { isBodyFailure, parseBody, parseRid, peekSid, readRawBody, terminateXml, type BoshBody, type TerminateCondition } from './body.js';
 import { negotiateParams } from './params.js';
+import { httpReply, type BoshReply } from './reply.js';
+import type { BoshRelay } from './relay.js';
 import { BoshSession } from './session.js';
 
 /** Sessions on this listener at most, whatever the per-address limit allows. */
@@ -16,7 +18,9 @@ const CREATION_LIMITS: ParserLimits = { ...DEFAULT_LIMITS, maxStanzaSize: 4096, 
 /**
  * /http-bind: creates BOSH sessions and hands each later request to its session by sid.
  * Unknown sids and malformed bodies are answered here (XEP-0124 §17: terminal conditions in a
- * 200 body; a body that is not XML, or too big, with 400 or 413).
+ * 200 body; a body that is not XML, or too big, with 400 or 413). On a cluster, a request for
+ * a session of another node is passed there through the relay, and requests other nodes pass
+ * here are served as if they had come in directly.
  */
 export class BoshEndpoint {
   private readonly sessions = new Map<string, BoshSession>();
@@ -24,41 +28,57 @@ export class BoshEndpoint {
   private readonly maxBodyBytes: number;
   private stopping = false;
 
-  constructor(private readonly server: StreamContext, private readonly connections: ConnectionTracker) {
+  constructor(private readonly server: StreamContext, private readonly connections: ConnectionTracker, private readonly relay: BoshRelay | null = null) {
     this.maxBodyBytes = 2 * server.config.limits.max_stanza_size + 4096;
     // The sessions themselves are ended by the ConnectionTracker, with system-shutdown.
     server.events.on('shutdown', () => {
       this.stopping = true;
     });
+    relay?.serve((raw, reply) => this.serveRaw(raw, reply, null));
   }
 
   /** A POSTed body from this (admitted) client. */
   async post(req: IncomingMessage, res: ServerResponse, client: ClientAddress): Promise<void> {
-    const body = await readBody(req, this.maxBodyBytes, (attrs) => this.sessions.get(attrs.sid ?? '')?.limits ?? CREATION_LIMITS);
-    if (isBodyFailure(body)) {
+    const raw = await readRawBody(req, this.maxBodyBytes);
+    if (isBodyFailure(raw)) {
       // The rest of the body is not read: the connection cannot carry another request.
-      if (body.status === 413) res.setHeader('Connection', 'close');
-      reply(res, body.condition, body.status);
+      if (raw.status === 413) res.setHeader('Connection', 'close');
+      return reply(httpReply(res), raw.condition, raw.status);
+    }
+    const sid = this.relay ? peekSid(raw) : null;
+    if (this.relay && sid && !this.sessions.has(sid) && !sid.startsWith(this.relay.sidPrefix)) {
+      this.relay.forward(sid, raw, httpReply(res));
       return;
     }
-    const rid = parseRid(body.attrs.rid);
-    if (rid === null) return reply(res, 'bad-request', 400);
-    const sid = body.attrs.sid;
-    if (sid === undefined) return this.create(rid, body, res, client);
-    const session = this.sessions.get(sid);
-    if (!session) return reply(res, 'item-not-found');
-    session.receive(rid, body, res);
+    this.serveRaw(raw, httpReply(res), client);
   }
 
-  private create(rid: number, body: BoshBody, res: ServerResponse, client: ClientAddress): void {
-    if (this.stopping) return reply(res, 'system-shutdown');
+  /** A body read whole; `client` is null for one another node passed on (it names an existing session). */
+  private serveRaw(raw: Buffer, answer: BoshReply, client: ClientAddress | null): void {
+    const body = parseBody(raw, (attrs) => this.sessions.get(attrs.sid ?? '')?.limits ?? CREATION_LIMITS);
+    if (isBodyFailure(body)) return reply(answer, body.condition, body.status);
+    const rid = parseRid(body.attrs.rid);
+    if (rid === null) return reply(answer, 'bad-request', 400);
+    const sid = body.attrs.sid;
+    if (sid === undefined) {
+      if (client) this.create(rid, body, answer, client);
+      else reply(answer, 'item-not-found');
+      return;
+    }
+    const session = this.sessions.get(sid);
+    if (!session) return reply(answer, 'item-not-found');
+    session.receive(rid, body, answer);
+  }
+
+  private create(rid: number, body: BoshBody, answer: BoshReply, client: ClientAddress): void {
+    if (this.stopping) return reply(answer, 'system-shutdown');
     const params = negotiateParams(body.attrs, this.server.config);
-    if (!params) return reply(res, 'bad-request', 400);
-    if (this.sessions.size >= MAX_SESSIONS) return reply(res, 'remote-connection-failed');
+    if (!params) return reply(answer, 'bad-request', 400);
+    if (this.sessions.size >= MAX_SESSIONS) return reply(answer, 'remote-connection-failed');
     const admission = this.server.access.admit(client.address);
-    if (!admission) return reply(res, 'policy-violation');
+    if (!admission) return reply(answer, 'policy-violation');
     const session = new BoshSession(this.server, {
-      sid: randomBytes(18).toString('base64url'),
+      sid: (this.relay?.sidPrefix ?? '') + randomBytes(18).toString('base64url'),
       params,
       remoteAddress: client.address,
       secure: client.secure,
@@ -67,10 +87,10 @@ export class BoshEndpoint {
       onEnded: (ended) => this.sessions.delete(ended.sid),
     });
     this.sessions.set(session.sid, session);
-    session.start(rid, body, res);
+    session.start(rid, body, answer);
   }
 }
 
-function reply(res: ServerResponse, condition: TerminateCondition, status = 200): void {
-  writeBody(res, terminateXml(condition), status);
+function reply(answer: BoshReply, condition: TerminateCondition, status = 200): void {
+  answer.send(terminateXml(condition), status);
 }

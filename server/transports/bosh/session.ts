@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { BoshReply } from './reply.js';
 import type { StreamContext } from '../../stream/context.js';
 import type { Admission } from '../../access/control.js';
 import type { Element } from '../../xml/element.js';
@@ -9,7 +9,7 @@ import type { StreamTransport } from '../../stream/transport.js';
 import { serializeForClient } from '../client-xml.js';
 import type { ConnectionTracker } from '../connections.js';
 import { readBudgetFor, type ReadBudget } from '../read-budget.js';
-import { bodyXml, writeBody, xboshAttr, type BoshBody, type TerminateCondition } from './body.js';
+import { bodyXml, xboshAttr, type BoshBody, type TerminateCondition } from './body.js';
 import { OveractivityGuard } from './overactivity.js';
 import type { BoshParams } from './params.js';
 
@@ -27,14 +27,14 @@ export interface BoshSessionOptions {
 /** A request the server holds open until it has data for it or `wait` passes. */
 interface HeldRequest {
   rid: number;
-  res: ServerResponse;
+  res: BoshReply;
   timer: NodeJS.Timeout;
 }
 
 /** A request not processed yet: ahead of a missing rid, or waiting for the read budget. */
 interface EarlyRequest {
   body: BoshBody;
-  res: ServerResponse;
+  res: BoshReply;
 }
 
 /** Stream errors with a BOSH condition of their own; any other is 'remote-stream-error'. */
@@ -101,7 +101,7 @@ export class BoshSession implements StreamTransport {
   }
 
   /** The session creation request: opens the stream and answers at once with the features. */
-  start(rid: number, body: BoshBody, res: ServerResponse): void {
+  start(rid: number, body: BoshBody, res: BoshReply): void {
     this.lastRid = rid;
     this.budget.charge(body.bytes);
     const header = streamHeader(body.attrs, {});
@@ -130,9 +130,9 @@ export class BoshSession implements StreamTransport {
   }
 
   /** Any later request of this session. */
-  receive(rid: number, body: BoshBody, res: ServerResponse): void {
+  receive(rid: number, body: BoshBody, res: BoshReply): void {
     if (this.ended) {
-      writeBody(res, bodyXml({ type: 'terminate', condition: 'item-not-found' }));
+      res.send(bodyXml({ type: 'terminate', condition: 'item-not-found' }));
       return;
     }
     this.clearInactivity();
@@ -147,9 +147,9 @@ export class BoshSession implements StreamTransport {
       this.hold(rid, res);
     } else {
       const previous = this.early.get(rid);
-      if (previous) writeBody(previous.res, bodyXml({}));
+      if (previous) previous.res.send(bodyXml({}));
       this.early.set(rid, { body, res });
-      res.once('close', () => {
+      res.onClose(() => {
         if (this.early.get(rid)?.res === res) this.early.delete(rid);
         this.checkIdle();
       });
@@ -213,7 +213,7 @@ export class BoshSession implements StreamTransport {
 
   // --- Requests ------------------------------------------------------------------------
 
-  private process(rid: number, body: BoshBody, res: ServerResponse): void {
+  private process(rid: number, body: BoshBody, res: BoshReply): void {
     this.lastRid = rid;
     if (xboshAttr(body.attrs, 'restart') === 'true') {
       this.stream.onHeader(streamHeader(body.attrs, this.streamDefaults));
@@ -226,7 +226,7 @@ export class BoshSession implements StreamTransport {
     this.hold(rid, res);
   }
 
-  private hold(rid: number, res: ServerResponse): void {
+  private hold(rid: number, res: BoshReply): void {
     const entry: HeldRequest = {
       rid,
       res,
@@ -239,17 +239,17 @@ export class BoshSession implements StreamTransport {
   }
 
   /** A rid seen before: the client lost our response, or retried a request that is still held. */
-  private repeated(rid: number, res: ServerResponse): void {
+  private repeated(rid: number, res: BoshReply): void {
     const held = this.held.find((entry) => entry.rid === rid);
     if (held) {
       const previous = held.res;
       held.res = res;
       this.watch(held);
-      writeBody(previous, bodyXml({}));
+      previous.send(bodyXml({}));
       return;
     }
     const cached = this.responses.get(rid);
-    if (cached !== undefined) writeBody(res, cached);
+    if (cached !== undefined) res.send(cached);
     else this.terminate('item-not-found', res);
     this.checkIdle();
   }
@@ -257,7 +257,7 @@ export class BoshSession implements StreamTransport {
   /** When the client gives up on a held request (or once we answered it), it is no longer held. */
   private watch(entry: HeldRequest): void {
     const { res } = entry;
-    res.once('close', () => {
+    res.onClose(() => {
       if (entry.res !== res) return;
       this.unhold(entry);
       this.checkIdle();
@@ -301,7 +301,7 @@ export class BoshSession implements StreamTransport {
     }
   }
 
-  private respond(res: ServerResponse, rid: number, attrs: Record<string, string | number | undefined>, payload: string): void {
+  private respond(res: BoshReply, rid: number, attrs: Record<string, string | number | undefined>, payload: string): void {
     const text = bodyXml(attrs, payload);
     this.overactivity.answered(rid, payload);
     this.responses.set(rid, text);
@@ -310,7 +310,7 @@ export class BoshSession implements StreamTransport {
       if (this.responses.size <= this.params.requests) break;
       this.responses.delete(old);
     }
-    writeBody(res, text);
+    res.send(text);
   }
 
   private takeQueue(): string {
@@ -327,13 +327,13 @@ export class BoshSession implements StreamTransport {
   // --- Ending --------------------------------------------------------------------------
 
   /** A protocol violation by the client: answer this request with the condition, end at once. */
-  private terminate(condition: TerminateCondition, res: ServerResponse): void {
+  private terminate(condition: TerminateCondition, res: BoshReply): void {
     if (!this.closing) {
       this.closing = { condition };
       this.takeQueue();
       this.stream.onTransportClosed();
     }
-    writeBody(res, bodyXml(this.closingAttrs()));
+    res.send(bodyXml(this.closingAttrs()));
     this.end();
   }
 
@@ -371,10 +371,10 @@ export class BoshSession implements StreamTransport {
     if (this.budgetTimer) clearTimeout(this.budgetTimer);
     for (const entry of this.held) {
       clearTimeout(entry.timer);
-      writeBody(entry.res, bodyXml(this.closingAttrs()));
+      entry.res.send(bodyXml(this.closingAttrs()));
     }
     this.held = [];
-    for (const request of this.early.values()) writeBody(request.res, bodyXml(this.closingAttrs()));
+    for (const request of this.early.values()) request.res.send(bodyXml(this.closingAttrs()));
     this.early.clear();
     this.responses.clear();
     this.options.admission.release();

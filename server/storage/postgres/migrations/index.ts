@@ -6,7 +6,7 @@
 import type { PostgresMigration } from './types.js';
 import { kept } from './001-kept.js';
 import { roomArchive } from './002-room-archive.js';
-import { reserved } from './003-reserved.js';
+import { uploadFiles } from './003-upload-files.js';
 import { accountArchive } from './004-account-archive.js';
 import { invitations } from './005-invitations.js';
 
@@ -15,7 +15,7 @@ export type { PostgresMigration } from './types.js';
 export const postgresMigrations: readonly PostgresMigration[] = [
   kept,
   roomArchive,
-  reserved,
+  uploadFiles,
   accountArchive,
   invitations,
 ];

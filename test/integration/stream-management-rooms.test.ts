@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { guest, join, presenceFrom, groupchatFrom, roomJid, say, startMucServer, type Stanza, type User } from './muc-helpers.js';
+import { connectWebSocketClient } from '../helpers/web.js';
+import { guest, Inbox, join, presenceFrom, groupchatFrom, roomJid, say, startMucServer, type Stanza, type User } from './muc-helpers.js';
 
 /** XEP-0198 with @xmpp/client (stream management built in): guests in rooms keep their place. */
 
@@ -63,6 +64,24 @@ describe('a guest with stream management in a room', () => {
     // Ben saw neither a departure nor a new arrival of anna.
     expect(departures(seenByBen, 'sm-resume', 'anna')).toEqual([]);
     expect(seenByBen.filter(presenceFrom('sm-resume', 'anna'))).toEqual([]);
+  });
+
+  it('resumes over WebSocket too, after the socket closes without an XMPP goodbye', async () => {
+    const client = await connectWebSocketClient({ httpPort: server.httpPort });
+    const jid = client.jid!.toString();
+    const fay: User = { client, inbox: new Inbox(client), jid, bare: jid.split('/')[0]! };
+    users.push(fay);
+    const gus = await newGuest();
+    await join(fay, 'sm-websocket', 'fay');
+    await join(gus, 'sm-websocket', 'gus');
+    const resumed = new Promise<void>((resolve) => streamManagement(fay).once('resumed', resolve));
+    // A browser tab's network going away: the WebSocket closes, no <close/> was sent.
+    (client as unknown as { socket: { socket: { close(): void } } }).socket.socket.close();
+    await say(gus, 'sm-websocket', 'for fay, over WebSocket');
+    await resumed;
+    await fay.inbox.next(groupchatFrom('sm-websocket', 'gus', 'for fay, over WebSocket'));
+    expect(client.jid!.toString()).toBe(jid);
+    expect(gus.inbox.has(presenceFrom('sm-websocket', 'fay', 'unavailable'))).toBe(false);
   });
 
   it('leaves the room when it does not come back in time: the others see it go, no ghost stays', async () => {

@@ -155,16 +155,19 @@ describe('XEP-0198 stream management', () => {
     bob.raw.destroy();
   });
 
-  it('cuts off a client that never acknowledges, past the queue cap', async () => {
+  it('cuts off a client that never acknowledges, past the queue cap, and bounces what it never acknowledged', async () => {
     const alice = await enabledClient('alice', 'silent');
     const bob = await signIn({ port: server.c2sPort, username: 'bob', password: PASSWORD });
     const body = 'x'.repeat(200);
     let sent = '';
-    for (let i = 0; i < 1005; i++) sent += `<message to='${alice.jid}' type='headline'><body>${body}</body></message>`;
+    for (let i = 0; i < 1005; i++) sent += `<message to='${alice.jid}' type='chat' id='m${i}'><body>${body}</body></message>`;
     bob.raw.write(sent);
     const error = await alice.raw.expectStreamError(10_000);
     expect(error.condition).toBe('policy-violation');
     await waitUntil(() => !server.server.context.sessions.of('alice@localhost').some((s) => s.jid.resource === 'silent'));
+    // The first (queued, never acknowledged) and the last (past the cap) come back to bob.
+    await bob.raw.waitFor(/<message[^>]*type="error"[^>]*id="m0"[\s\S]*?recipient-unavailable/, { timeoutMs: 10_000 });
+    await bob.raw.waitFor(/<message[^>]*type="error"[^>]*id="m1004"[\s\S]*?recipient-unavailable/, { timeoutMs: 10_000 });
     bob.raw.destroy();
   });
 });

@@ -85,6 +85,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     connection_options: { mechanisms: [converse.env.Strophe.SASLAnonymous] },
     auto_login: true,
     auto_reconnect: true,
+    enable_smacks: false, // Converse 14 never resumes a guest (it signs in anew on reload or reconnect), so XEP-0198 would only leave a ghost in the room
     view_mode: 'fullscreen',
     singleton: true,
     // A room this guest creates is titled with the name as the link gave it (`Café Zürich`,

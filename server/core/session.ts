@@ -45,7 +45,7 @@ export class Session {
   constructor(
     readonly jid: Jid,
     readonly host: Host,
-    private readonly sink: StanzaSink,
+    private sink: StanzaSink,
   ) {
     this.bare = jid.bare();
   }
@@ -112,6 +112,14 @@ export class Session {
   /** Ends the stream (with a stream error if given); the stream then reports the session closed. */
   close(error?: StreamError): void {
     this.sink.close(error);
+  }
+
+  /**
+   * The session moves to another sink: XEP-0198 keeps it while its client is away and hands
+   * it to the connection that resumes it.
+   */
+  moveTo(sink: StanzaSink): void {
+    this.sink = sink;
   }
 
   get<T>(key: StateKey<T>): T {

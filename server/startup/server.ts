@@ -13,6 +13,7 @@ import { AuthThrottle } from '../sasl/auth-throttle.js';
 import { siteTokenVerifierFor } from '../auth/site-token.js';
 import { StreamExtensions, STREAM_EXTENSIONS } from '../core/stream-extensions.js';
 import type { StreamContext } from '../stream/context.js';
+import { ResumableSessions } from '../stream/sm/resumable-sessions.js';
 import { listenTcp } from '../transports/tcp.js';
 import { listenSocks5, type Socks5Proxy } from '../transports/socks5-proxy.js';
 import { BYTESTREAM_PROXY } from '../core/bytestream-proxy.js';
@@ -95,6 +96,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }),
     access: createAccessControl(config, now, (reason) => events.emit('refused', reason)),
     siteTokens: siteTokenVerifierFor(config),
+    resumableSessions: new ResumableSessions(events),
   };
 
   const cleanups = loadModules(MODULES, context);

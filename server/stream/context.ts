@@ -3,6 +3,7 @@ import type { AccessControl } from '../access/control.js';
 import type { SignInThrottle } from '../access/cluster-auth-throttle.js';
 import type { SiteTokenVerifier } from '../auth/site-token.js';
 import type { StreamExtensions } from '../core/stream-extensions.js';
+import type { ResumableSessions } from './sm/resumable-sessions.js';
 
 /**
  * What the listeners and the stream negotiation use beyond what feature modules see: the
@@ -17,4 +18,6 @@ export interface StreamContext extends ServerContext {
   streamExtensions: StreamExtensions;
   /** [auth.jwt]: checks the tokens sites sign for their users; null when the mode is "off". */
   siteTokens: SiteTokenVerifier | null;
+  /** XEP-0198: sessions that can be resumed, by resumption id. */
+  resumableSessions: ResumableSessions;
 }

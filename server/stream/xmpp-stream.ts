@@ -11,6 +11,10 @@ import type { StreamTransport } from './transport.js';
 import { randomId } from '../util/random-ids.js';
 import { addressField } from '../log.js';
 import { SITE_IDENTITY, type SiteIdentity } from '../core/site-identity.js';
+import type { StreamManagement } from './sm/stream-management.js';
+import { failed } from './sm/elements.js';
+import { detachSession, enableStreamManagement, resumeSession, type SmConnection } from './sm/negotiation.js';
+import { endSession } from './sm/session-end.js';
 
 type State = 'awaiting-header' | 'negotiating' | 'authenticated' | 'bound' | 'closed';
 
@@ -22,7 +26,7 @@ const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
  * One client stream, whatever the transport: the stream header, features, STARTTLS, SASL,
  * resource binding, then validation and from-stamping of every stanza before routing.
  */
-export class XmppStream implements StanzaSink {
+export class XmppStream implements StanzaSink, SmConnection {
   readonly id = randomId(12);
   private state: State = 'awaiting-header';
   private host: Host | null = null;
@@ -31,6 +35,14 @@ export class XmppStream implements StanzaSink {
   private username: string | null = null;
   private siteIdentity: SiteIdentity | undefined;
   private session: Session | null = null;
+  /** XEP-0198, once the client enabled it (or resumed a session that had it). */
+  private sm: StreamManagement | null = null;
+  /**
+   * The session ends with this connection: the client closed its stream, or we ended it with
+   * a stream error. A connection that is simply lost (or idle too long) leaves a resumable
+   * session waiting for its client instead.
+   */
+  private endsSession = false;
   private negotiationTimer: NodeJS.Timeout | null;
 
   constructor(
@@ -109,10 +121,12 @@ export class XmppStream implements StanzaSink {
         this.onNegotiationElement(element);
         return;
       case 'authenticated':
-        this.onBindElement(element);
+        if (element.attrs.xmlns === NS.sm && !this.expectingRestart && this.transport.kind !== 'bosh') this.onStreamManagementNonza(element);
+        else this.onBindElement(element);
         return;
       case 'bound':
-        this.onStanza(element);
+        if (element.attrs.xmlns === NS.sm && this.transport.kind !== 'bosh') this.onStreamManagementNonza(element);
+        else this.onStanza(element);
         return;
       case 'closed':
         return;
@@ -121,6 +135,7 @@ export class XmppStream implements StanzaSink {
 
   /** The client closed its stream: close ours. */
   onClientClose(): void {
+    this.endsSession = true;
     this.end();
   }
 
@@ -137,24 +152,56 @@ export class XmppStream implements StanzaSink {
     this.clearNegotiationTimer();
     this.sasl = null;
     const session = this.session;
-    if (session && !session.closed) {
-      session.closed = true;
-      this.server.sessions.remove(session);
-      this.server.events.emit('session-closed', session);
-    }
+    if (!session || session.closed) return;
+    if (!this.endsSession && this.sm?.resumption) detachSession(this.server, session, this.sm);
+    else endSession(this.server, session, this.sm);
   }
 
   // --- StanzaSink ----------------------------------------------------------------------
 
   send(stanza: Element): void {
     if (this.state === 'closed') return;
+    if (this.sm && !this.sm.track(stanza)) return;
     this.transport.sendElement(stanza);
     this.server.events.emit('stanza-to-client', this.transport.kind);
   }
 
   close(error?: StreamError): void {
+    this.endsSession = true;
     if (error) this.fail(error);
     else this.end();
+  }
+
+  // --- Stream management (SmConnection) ------------------------------------------------
+
+  write(element: Element): void {
+    if (this.state === 'closed') return;
+    this.transport.sendElement(element);
+    if (element.attrs.xmlns === undefined) this.server.events.emit('stanza-to-client', this.transport.kind);
+  }
+
+  handOver(): void {
+    this.session = null;
+    this.sm = null;
+    this.fail(new StreamError('conflict', 'the session was resumed on another connection'));
+  }
+
+  private onStreamManagementNonza(element: Element): void {
+    if (this.state === 'authenticated' && element.name === 'resume') {
+      const resumed = resumeSession(this.server, element, this.host!, this.username!, this);
+      if (!resumed) return;
+      this.session = resumed.session;
+      this.sm = resumed.sm;
+      this.state = 'bound';
+      this.clearNegotiationTimer();
+    } else if (this.state === 'bound' && element.name === 'enable' && !this.sm) {
+      this.sm = enableStreamManagement(this.server, this.session!, element, this);
+    } else if (this.sm) {
+      this.sm.onNonza(element);
+    } else {
+      // XEP-0198 §3: <enable/> before binding, or acks before enabling.
+      this.transport.sendElement(failed('unexpected-request'));
+    }
   }
 
   // --- Negotiation ---------------------------------------------------------------------
@@ -249,8 +296,9 @@ export class XmppStream implements StanzaSink {
       else this.fail(new StreamError('unsupported-stanza-type', `<${element.name}/> in ${element.attrs.xmlns}`));
       return;
     }
+    this.sm?.stanzaHandled();
     if (element.name === 'iq' && element.getChild('session', NS.session) && element.attrs.type === 'set') {
-      this.transport.sendElement(xml('iq', { type: 'result', id: element.attrs.id }));
+      this.send(xml('iq', { type: 'result', id: element.attrs.id }));
       return;
     }
     const invalid = this.validate(element);
@@ -304,6 +352,8 @@ export class XmppStream implements StanzaSink {
       features.cnode(xml('bind', { xmlns: NS.bind }));
       features.cnode(xml('session', { xmlns: NS.session }, xml('optional')));
       for (const feature of this.server.streamExtensions.features(this.host!)) features.cnode(feature);
+      // XEP-0198 on TCP and WebSocket; BOSH keeps a session across requests its own way.
+      if (this.transport.kind !== 'bosh') features.cnode(xml('sm', { xmlns: NS.sm }));
       return features;
     }
     const requireTls = this.server.config.tls.require_encryption && this.transport.kind === 'tcp';
@@ -329,8 +379,10 @@ export class XmppStream implements StanzaSink {
   }
 
   /** Sends a stream error (opening the stream first if needed) and closes. */
-  private fail(error: StreamError): void {
+  fail(error: StreamError): void {
     if (this.state === 'closed') return;
+    // A dead connection found by the idle timeout may still come back with <resume/>.
+    if (error.condition !== 'connection-timeout') this.endsSession = true;
     if (!this.headerSent) this.sendHeader();
     this.server.log.debug({ condition: error.condition, text: error.text }, 'stream error');
     this.transport.sendElement(error.toElement());

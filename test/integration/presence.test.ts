@@ -8,7 +8,9 @@ let server: TestServer;
 const open: XmppClient[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Without stream management resumption a dropped connection ends its session at once
+  // (stream-management.test.ts covers the sessions that wait for their client).
+  server = await startTestServer({ limits: { resume_timeout: '0s', guest_resume_timeout: '0s' } });
   for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']) {
     await addAccount(server, name, `${name}pass`);
   }

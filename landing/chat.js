@@ -6,6 +6,7 @@ import { SITE_SIGN_IN_REFUSED, siteConverseOptions, siteSignIn } from './jwt.js'
 import { nickClashPlugin } from './nick-clash.js';
 import { occupantCountPlugin } from './occupant-count.js';
 import { wordingPlugin } from './wording.js';
+import { webcamPlugin } from './calls/webcam.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 import { showServerNotices } from './server-notices.js';
 
@@ -120,7 +121,7 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     // headlines feed has no place in this one-room view, and fails to open in it.
     blacklisted_plugins: ['converse-omemo', 'converse-omemo-views', 'converse-push', 'converse-adhoc-views',
       'converse-headlines', 'converse-headlines-view'],
-    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording'],
+    whitelisted_plugins: ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording', 'palaver-webcam'],
     persistent_store: 'sessionStorage',
     clear_cache_on_logout: true,
     loglevel: 'warn',
@@ -272,6 +273,7 @@ export async function startChat() {
   converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
   converse.plugins.add('palaver-occupant-count', occupantCountPlugin(converse));
   converse.plugins.add('palaver-wording', wordingPlugin(converse));
+  converse.plugins.add('palaver-webcam', webcamPlugin(converse, roomJid));
   await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

@@ -19,3 +19,16 @@ export async function watchersShown(guest: Guest): Promise<string[]> {
   const items = await guest.page.locator('.calls-watchers li').allTextContents();
   return items.map((text) => text.replace(/Stop$/, '').trim()).sort();
 }
+
+/** The type of this side's candidate in the connection to this nickname's camera ('host', 'relay'…), or null. */
+export function localCandidateType(guest: Guest, nick: string): Promise<string | null> {
+  return guest.page.evaluate(async (name) => {
+    const video = document.querySelector(`.calls-tile[data-nick="${name}"] video`) as (HTMLVideoElement & { palaverPeer?: RTCPeerConnection }) | null;
+    if (!video?.palaverPeer) return null;
+    const reports = new Map<string, Record<string, unknown>>();
+    (await video.palaverPeer.getStats()).forEach((report: Record<string, unknown>) => reports.set(report.id as string, report));
+    const transport = [...reports.values()].find((report) => report.type === 'transport');
+    const pair = reports.get(transport?.selectedCandidatePairId as string);
+    return (reports.get(pair?.localCandidateId as string)?.candidateType as string | undefined) ?? null;
+  }, nick);
+}

@@ -47,14 +47,24 @@ export class CallsPanel {
     this.watchers.hidden = watchers.length === 0;
   }
 
-  /** A tile for a camera one watches; returns its video element. */
-  addTile(nick, stream, stop) {
+  /** A tile for a camera one watches or a call (`key`: the nick, or "nick (call)"); returns its video element. */
+  addTile(key, label, stream, stop, stopText = 'Stop watching') {
     const video = make('video', { autoplay: true, playsInline: true, srcObject: stream });
     const tile = make('figure', { className: 'calls-tile' }, video,
-      make('figcaption', {}, nick, ' ', make('button', { type: 'button', className: 'secondary', textContent: 'Stop watching', onclick: stop })));
-    tile.dataset.nick = nick;
+      make('figcaption', {}, label, ' ', make('button', { type: 'button', className: 'secondary', textContent: stopText, onclick: stop })));
+    tile.dataset.nick = key;
     this.tiles.append(tile);
     return video;
+  }
+
+  /** A question with answers (an incoming call); returns a function that takes it away. */
+  ask(text, answers) {
+    const box = make('div', { className: 'calls-question', role: 'alertdialog', ariaLabel: text }, make('p', { textContent: text }),
+      make('p', { className: 'calls-controls' }, ...answers.map(({ label, action, secondary }) => make('button', {
+        type: 'button', className: secondary ? 'secondary' : '', textContent: label, onclick: () => { box.remove(); action(); },
+      }))));
+    this.root.prepend(box);
+    return () => box.remove();
   }
 
   removeTile(nick) {

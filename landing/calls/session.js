@@ -74,17 +74,28 @@ export class JingleSession {
     this.afterSignalling();
   }
 
+  /** Initiator: offers to send our tracks and receive the peer's (a call), as session-initiate. */
+  async offerToCall(stream, initiator) {
+    for (const track of stream.getTracks()) this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    this.send({ action: 'session-initiate', initiator }, sdpToJingle(this.pc.localDescription.sdp, 'initiator'));
+    this.afterSignalling();
+  }
+
   /** What the peer sends, as one stream (live once the answer is in). */
   receivedStream() {
     return new MediaStream(this.pc.getReceivers().map((receiver) => receiver.track));
   }
 
-  /** Responder: answers an offer, sending our tracks on the contents that ask for them. */
-  async answerWith(jingle, stream, responder) {
+  /**
+   * Responder: answers an offer, sending our tracks on the contents that ask for them;
+   * `receive`: and receiving the caller's too (a call, not a camera).
+   */
+  async answerWith(jingle, stream, responder, receive = false) {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp(jingle.children, 'initiator') });
     for (const transceiver of this.pc.getTransceivers()) {
       const track = stream.getTracks().find((candidate) => candidate.kind === transceiver.receiver.track.kind);
-      transceiver.direction = track ? 'sendonly' : 'inactive';
+      transceiver.direction = track ? (receive ? 'sendrecv' : 'sendonly') : (receive ? 'recvonly' : 'inactive');
       if (track) await transceiver.sender.replaceTrack(track);
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());

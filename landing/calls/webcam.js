@@ -8,6 +8,7 @@
 // (session-terminate). Leaving the room or closing the tab ends every stream.
 
 import { settings } from '../page.js';
+import { createCalls } from './call.js';
 import { iceServers } from './ice-servers.js';
 import { NS } from './jingle-sdp.js';
 import { CallsPanel, decorateParticipants } from './panel.js';
@@ -32,6 +33,7 @@ export function webcamPlugin(converse, roomJid) {
       // sid -> the session, as a promise: signals that come while it is being set up wait for it.
       const sessions = new Map();
       let panel = null;
+      let calls = null;
       let refreshParticipants = () => {};
 
       const ownRoomJid = () => `${roomJid}/${muc.get('nick')}`;
@@ -129,7 +131,7 @@ export function webcamPlugin(converse, roomJid) {
           },
         });
         watching.set(nick, session);
-        const video = panel.addTile(nick, session.receivedStream(), () => stopWatching(nick));
+        const video = panel.addTile(nick, nick, session.receivedStream(), () => stopWatching(nick));
         // For the tests and for debugging: the tile's connection, to read its statistics.
         video.palaverPeer = session.pc;
         refreshParticipants();
@@ -149,6 +151,7 @@ export function webcamPlugin(converse, roomJid) {
         const { action, sid } = jingle.attrs;
         if (action === 'session-initiate') {
           api.send(ackOf(env, iq));
+          if (calls?.onInitiate(from, jingle)) return true;
           acceptWatcher(iq, jingle).catch((error) => console.warn('Palaver calls:', error));
           return true;
         }
@@ -182,6 +185,7 @@ export function webcamPlugin(converse, roomJid) {
 
       const endEverything = () => {
         for (const session of [...watching.values()]) session.terminate('gone');
+        calls?.endAll();
         stopCamera();
       };
 
@@ -189,6 +193,7 @@ export function webcamPlugin(converse, roomJid) {
         if (room.get('jid') !== roomJid) return;
         muc = room;
         panel ??= new CallsPanel({ onCamera: () => (sharing ? stopCamera() : startCamera()), onMute: toggleMute });
+        calls ??= createCalls({ api, env, roomJid, panel, newSession, ownRoomJid });
         refreshParticipants = decorateParticipants((nick) => {
           const found = occupant(nick);
           if (!found || nick === muc.get('nick')) return null;
@@ -198,6 +203,7 @@ export function webcamPlugin(converse, roomJid) {
           const nick = model.get('nick');
           watching.get(nick)?.close();
           for (const session of [...watchers.values()]) if (nickOf(session.peer) === nick) session.close();
+          calls.endWith(nick);
         };
         room.occupants.on('change:webcam', (model) => {
           if (!model.get('webcam')) watching.get(model.get('nick'))?.close();
@@ -208,7 +214,19 @@ export function webcamPlugin(converse, roomJid) {
         room.session.on('change:connection_status', () => { if (!inRoom()) endEverything(); });
       });
 
-      const listen = () => api.connection.get().addHandler(onJingle, NS.jingle, 'iq', 'set');
+      // Calls, from the menu by each participant's name.
+      api.listen.on('getOccupantActionButtons', (model, buttons) => {
+        if (!calls || model.get('nick') === muc?.get('nick') || model.get('presence') === 'offline') return buttons;
+        const start = (video) => (event) => { event?.preventDefault(); calls.start(model.get('nick'), video); };
+        return [...buttons,
+          { i18n_text: 'Video call', handler: start(true), button_class: 'calls-video-call', icon_class: 'fa fa-video', name: 'video-call' },
+          { i18n_text: 'Audio call', handler: start(false), button_class: 'calls-audio-call', icon_class: 'fa fa-phone', name: 'audio-call' }];
+      });
+
+      const listen = () => {
+        api.connection.get().addHandler(onJingle, NS.jingle, 'iq', 'set');
+        api.connection.get().addHandler((message) => calls?.onMessage(message) ?? true, 'urn:xmpp:jingle-message:0', 'message');
+      };
       api.listen.on('connected', listen);
       api.listen.on('reconnected', listen);
       // The streams end with the page; tell the others at once rather than by timeout.

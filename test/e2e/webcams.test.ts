@@ -16,12 +16,12 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
   let browser: Browser;
   let server: TestServer;
   const guests: Guest[] = [];
-  const join = async (nick: string) => {
+  const join = async (nick: string, channel = 'cams') => {
     const guest = await Guest.open(browser);
     guests.push(guest);
     // CALLS_DEBUG=1 shows what the pages log.
     guest.page.on('console', (m) => { if (process.env.CALLS_DEBUG) console.log(nick, m.type(), m.text().slice(0, 400)); });
-    await guest.joinByLink(`${server.httpUrl}/?channel=cams&nick=${nick}`);
+    await guest.joinByLink(`${server.httpUrl}/?channel=${channel}&nick=${nick}`);
     return guest;
   };
 
@@ -69,5 +69,26 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     await alice.close();
     await expect.poll(() => carol.page.locator('.calls-tile').count(), { timeout: 15_000 }).toBe(0);
     for (const g of [bob, carol]) expect(g.errors).toEqual([]);
+  });
+
+  it('one calls another with video from the participant menu; both get frames; hanging up ends it for both', async () => {
+    const dave = await join('dave', 'call');
+    const erin = await join('erin', 'call');
+    const erinInList = dave.page.locator('li.occupant', { hasText: 'erin' });
+    await erinInList.locator('converse-dropdown button').first().click();
+    await erinInList.getByRole('button', { name: 'Video call' }).click();
+    await dave.page.getByText('Calling erin…').waitFor();
+
+    await erin.page.getByText('dave is calling you (video call).').waitFor({ timeout: 15_000 });
+    await erin.page.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(() => framesDecoded(erin, 'dave (call)'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => framesDecoded(dave, 'erin (call)'), { timeout: 20_000 }).toBeGreaterThan(10);
+    expect(await dave.page.getByText('Calling erin…').count()).toBe(0);
+    await erin.screenshot('call-callee.png');
+
+    await dave.page.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(() => erin.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
+    expect(await dave.page.locator('.calls-tile').count()).toBe(0);
+    for (const g of [dave, erin]) expect(g.errors).toEqual([]);
   });
 });

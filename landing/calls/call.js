@@ -2,6 +2,8 @@
 // proceed, reject, retract, as private messages through the room to room@muc/nick), then a
 // Jingle session both ways, which the caller starts with the proposal's id as its sid.
 
+import { toggleButton } from './panel.js';
+
 const NS_JMI = 'urn:xmpp:jingle-message:0';
 const NS_RTP = 'urn:xmpp:jingle:apps:rtp:1';
 // Nobody answered: stop ringing.
@@ -41,7 +43,13 @@ export function createCalls(c) {
   const showCall = (sid, session) => {
     const call = calls.get(sid);
     call.session = session;
-    const video = panel.addTile(`${call.nick} (call)`, `In a ${kindText(call.video)} with ${call.nick}`, session.receivedStream(), () => end(sid), 'Hang up');
+    const mute = toggleButton('Mute', () => {
+      const tracks = call.stream.getAudioTracks();
+      const muted = tracks.some((track) => track.enabled);
+      for (const track of tracks) track.enabled = !muted;
+      return muted ? 'Unmute' : 'Mute';
+    });
+    const video = panel.addTile(`${call.nick} (call)`, `In a ${kindText(call.video)} with ${call.nick}`, session.receivedStream(), () => end(sid), 'Hang up', [mute]);
     video.palaverPeer = session.pc;
     panel.say('');
   };

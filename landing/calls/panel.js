@@ -8,6 +8,13 @@ const make = (tag, attrs = {}, ...children) => {
   return element;
 };
 
+/** A button whose words say what it does next: `toggle()` returns the new words. */
+export function toggleButton(text, toggle) {
+  const button = make('button', { type: 'button', className: 'secondary', textContent: text });
+  button.onclick = () => { button.textContent = toggle(); };
+  return button;
+}
+
 export class CallsPanel {
   /** @param {{ onCamera: () => void, onMute: () => void }} actions */
   constructor(actions) {
@@ -48,10 +55,10 @@ export class CallsPanel {
   }
 
   /** A tile for a camera one watches or a call (`key`: the nick, or "nick (call)"); returns its video element. */
-  addTile(key, label, stream, stop, stopText = 'Stop watching') {
+  addTile(key, label, stream, stop, stopText = 'Stop watching', extraButtons = []) {
     const video = make('video', { autoplay: true, playsInline: true, srcObject: stream });
-    const tile = make('figure', { className: 'calls-tile' }, video,
-      make('figcaption', {}, label, ' ', make('button', { type: 'button', className: 'secondary', textContent: stopText, onclick: stop })));
+    const buttons = [...extraButtons, make('button', { type: 'button', className: 'secondary', textContent: stopText, onclick: stop })];
+    const tile = make('figure', { className: 'calls-tile' }, video, make('figcaption', {}, label, ' ', make('span', {}, ...buttons)));
     tile.dataset.nick = key;
     this.tiles.append(tile);
     return video;

@@ -86,6 +86,10 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     expect(await dave.page.getByText('Calling erin…').count()).toBe(0);
     await erin.screenshot('call-callee.png');
 
+    await erin.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    expect(await erin.page.evaluate(() => (document.querySelector('.calls-tile video') as unknown as { palaverPeer: RTCPeerConnection })
+      .palaverPeer.getSenders().filter((sender) => sender.track?.kind === 'audio').map((sender) => sender.track!.enabled))).toEqual([false]);
+    await erin.page.getByRole('button', { name: 'Unmute' }).waitFor();
     await dave.page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(() => erin.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
     expect(await dave.page.locator('.calls-tile').count()).toBe(0);

@@ -9,6 +9,7 @@ import { occupantCountPlugin } from './occupant-count.js';
 import { roomMenuPlugin } from './room-menu.js';
 import { searchPlugin } from './search.js';
 import { wordingPlugin } from './wording.js';
+import { webcamPlugin } from './calls/webcam.js';
 import { $, formParams, nickRefusal, pageUrl, rememberJoined, setMode, settings, wasJoinedHere } from './page.js';
 import { showServerNotices } from './server-notices.js';
 
@@ -24,7 +25,7 @@ const JOIN_TIMEOUT_MS = 30000;
 // what matters to a guest, as a room becoming non-anonymous, has codes of its own).
 const HIDDEN_INFO_CODES = ['104', '170', '171', '201'];
 const PALAVER_PLUGINS = ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
-  'palaver-room-menu', 'palaver-alerts', 'palaver-search'];
+  'palaver-room-menu', 'palaver-alerts', 'palaver-search', 'palaver-webcam'];
 
 export function showJoinProblem(text, againLabel = 'Try again') {
   setMode('join-failed');
@@ -292,6 +293,7 @@ export async function startChat() {
   converse.plugins.add('palaver-room-menu', roomMenuPlugin(converse, { roomJid, leave }));
   converse.plugins.add('palaver-alerts', alertsPlugin(converse, { roomJid }));
   converse.plugins.add('palaver-search', searchPlugin(converse, { roomJid }));
+  converse.plugins.add('palaver-webcam', webcamPlugin(converse, roomJid));
   await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
 }
 

@@ -390,6 +390,7 @@ export function configSchema(baseDir: string) {
           turn_secret: text().default(''),
           credential_lifetime: duration(60_000, 7 * 86_400_000).prefault('24h'),
           invitations_per_minute: wholeNumber(1, 600).default(10),
+          relay_only: bool().default(false),
         }),
         cluster: section({
           redis: serviceUrl(['redis:', 'rediss:'], 'a Redis URL like "redis://127.0.0.1:6379", or ""').default(''),
@@ -466,6 +467,9 @@ export function configSchema(baseDir: string) {
       // coturn's REST credentials are derived from the shared secret.
       if (config.calls.turn_uri !== '' && config.calls.turn_secret === '') {
         problem(['calls', 'turn_secret'], 'expected the secret shared with the TURN server (coturn\'s static-auth-secret) because [calls].turn_uri is set, found ""', '');
+      }
+      if (config.calls.relay_only && config.calls.turn_uri === '') {
+        problem(['calls', 'relay_only'], 'expected a TURN server in [calls].turn_uri because relay_only is true (calls go only through it)', true);
       }
 
       // PostgreSQL needs its address; several processes need Redis to act as one server.

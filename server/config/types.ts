@@ -106,7 +106,7 @@ export interface Config {
   /** SOCKS5 bytestreams proxy (XEP-0065) on `domain`; `listen` empty = no proxy. `public_host` is the host clients connect to (default: listen's host). */
   proxy: { listen: string; domain: string; public_host: string };
   /** Calls (XEP-0215 services for WebRTC): STUN/TURN URIs and coturn's shared secret; times in ms. */
-  calls: { stun_uri: string; turn_uri: string; turn_secret: string; credential_lifetime: number; invitations_per_minute: number };
+  calls: { stun_uri: string; turn_uri: string; turn_secret: string; credential_lifetime: number; invitations_per_minute: number; relay_only: boolean };
   /** Several processes and machines as one server; `redis` empty = one process, no cluster. */
   cluster: { redis: string; node: string; workers: number | 'auto' };
   /** Path of the config file this came from, or null for the embedded defaults. */

@@ -42,6 +42,8 @@ export interface LandingSettings {
   boshUrl: string;
   /** Hosts whose images, audio and video Converse may show inline: the upload host only. */
   mediaHosts: string[];
+  /** [calls].relay_only: webcams and calls only through the TURN server (iceTransportPolicy 'relay'). */
+  callsRelayOnly: boolean;
   nickMaxLength: number;
   channels: { name: string; title: string }[];
   /** [auth.jwt]: the link brought a site's token (or the framing page will hand it over), and who may frame the page. */
@@ -176,6 +178,7 @@ function landingSettings(config: Config, query: LandingQuery, assetsPath: string
       websocketUrl: urls.websocketUrl,
       boshUrl: urls.boshUrl,
       mediaHosts: config.upload.enabled ? [urls.host] : [],
+      callsRelayOnly: config.calls.relay_only,
       nickMaxLength: NICK_MAX_LENGTH,
       channels: config.channels.map((c) => ({ name: c.name, title: c.title || c.name })),
       siteSignIn: { mode: jwt.mode, token: siteToken && config.anonymous.enabled, frameAncestors: jwt.frame_ancestors },

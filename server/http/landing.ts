@@ -151,7 +151,8 @@ function converseDistDir(): string {
  */
 function assetVersion(landing: string, converseDist: string): string {
   const hash = crypto.createHash('sha256');
-  for (const name of fs.readdirSync(landing).sort()) {
+  // Subfolders too (landing/calls/).
+  for (const name of fs.readdirSync(landing, { recursive: true, encoding: 'utf8' }).sort()) {
     const file = path.join(landing, name);
     if (!fs.statSync(file).isFile()) continue;
     hash.update(name).update('\0').update(fs.readFileSync(file)).update('\0');

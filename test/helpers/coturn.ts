@@ -19,7 +19,8 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
-export async function startCoturn(secret: string, realm = 'palaver.test'): Promise<Coturn> {
+/** `extraArgs`: more turnserver options (the browser tests need --allow-loopback-peers: both relays are on 127.0.0.1). */
+export async function startCoturn(secret: string, realm = 'palaver.test', extraArgs: string[] = []): Promise<Coturn> {
   if (!fs.existsSync(TURNSERVER)) throw new Error(`coturn is not installed at ${TURNSERVER}: apt-get install coturn (as .ci/run does)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-coturn-'));
   const port = await freePort();
@@ -30,7 +31,7 @@ export async function startCoturn(secret: string, realm = 'palaver.test'): Promi
     '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
     `--min-port=${relayBase}`, `--max-port=${relayBase + 99}`,
     '--use-auth-secret', `--static-auth-secret=${secret}`, `--realm=${realm}`,
-    `--pidfile=${path.join(dir, 'turnserver.pid')}`, `--userdb=${path.join(dir, 'turndb')}`,
+    `--pidfile=${path.join(dir, 'turnserver.pid')}`, `--userdb=${path.join(dir, 'turndb')}`, ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });

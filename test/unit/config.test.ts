@@ -174,7 +174,7 @@ describe('defaults', () => {
       storage: { backend: 'sqlite', url: '' },
       cluster: { redis: '', node: '', workers: 1 },
       proxy: { listen: '', domain: 'proxy.localhost', public_host: '' },
-      calls: { stun_uri: '', turn_uri: '', turn_secret: '', credential_lifetime: 86_400_000, invitations_per_minute: 10 },
+      calls: { stun_uri: '', turn_uri: '', turn_secret: '', credential_lifetime: 86_400_000, invitations_per_minute: 10, relay_only: false },
       source: null,
     });
   });
@@ -393,6 +393,8 @@ describe('cross-field checks', () => {
     expect(config.server.contact.abuse).toEqual(['mailto:abuse@chat.example']);
     expect(problems({ server: { contact: { admin: ['ftp://x'] } } })[0]).toContain('[server.contact].admin');
     expect(problems({ calls: { stun_uri: 'http://stun.example' } })[0]).toContain('[calls].stun_uri');
+    expect(problems({ calls: { relay_only: true } })[0]).toContain('[calls].relay_only: expected a TURN server');
+    expect(configFromObject({ calls: { relay_only: true, turn_uri: 'turn:turn.chat.example:3478', turn_secret: 's' } }, dir).calls.relay_only).toBe(true);
   });
 
   it('refuses a channel listed twice', () => {

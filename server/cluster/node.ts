@@ -3,6 +3,8 @@ import type { Router } from '../core/router.js';
 import type { SessionRegistry } from '../core/sessions.js';
 import type { HostRegistry } from '../core/hosts.js';
 import type { ServerEvents } from '../core/events.js';
+import type { Services } from '../core/services.js';
+import { ROOM_HOSTING } from '../core/room-hosting.js';
 import type { Logger } from '../log.js';
 import type { ClusterConnection } from './connection.js';
 import { clusterKeys, SEQUENCE_FIELD } from './keys.js';
@@ -11,6 +13,7 @@ import { Replicas } from './replicas.js';
 import { Inbox } from './inbox.js';
 import { Membership } from './membership.js';
 import { Reaper } from './reaper.js';
+import { RoomLeases } from './room-leases.js';
 import { parseDirectoryEvent, type DirectoryEvent } from './directory-events.js';
 
 export interface ClusterNodeParts {
@@ -19,6 +22,7 @@ export interface ClusterNodeParts {
   hosts: HostRegistry;
   events: ServerEvents;
   router: Router;
+  services: Services;
   log: Logger;
 }
 
@@ -27,6 +31,8 @@ export interface ClusterNode {
   readonly member: string;
   /** Sessions of other members this node knows (for logs and tests). */
   readonly remoteSessions: number;
+  /** Whether this node serves the room (tests). */
+  serves(domain: string, local: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -35,7 +41,7 @@ export interface ClusterNode {
  * registry, its inbox, its heartbeat, and the clean-up after a dead member.
  */
 export async function startClusterNode(parts: ClusterNodeParts): Promise<ClusterNode> {
-  const { connection, sessions, hosts, events, router, log } = parts;
+  const { connection, sessions, hosts, events, router, services, log } = parts;
   const { redis, subscriber, member } = connection;
   const keys = clusterKeys(connection.prefix);
   const inboxChannel = keys.inbox(member);
@@ -50,9 +56,20 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   };
   const local = new LocalSessions(connection, keys, sessions, log);
   const isLocal = (session: Parameters<LocalSessions['has']>[0]): boolean => local.has(session);
-  const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log);
-  const inbox = new Inbox(sessions, isLocal, router, log);
+  const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log,
+    (session) => events.emit('remote-session-closed', session));
+  const rooms = new RoomLeases(connection, keys, router, sessions, publish, log);
+  for (const host of hosts.all()) {
+    const hosting = services.find(ROOM_HOSTING, host);
+    if (hosting) rooms.install(host, hosting);
+  }
+  const inbox = new Inbox(sessions, isLocal, router, log, (from, stanza) => rooms.arrived(from, stanza));
   const reaper = new Reaper(connection, keys, replicas, events, log);
+  /** The reaper first: it forgets the dead member's sessions before its rooms are taken over. */
+  const died = (other: string): void => {
+    void reaper.reap(other);
+    void rooms.memberDied(other);
+  };
 
   /** While members' hashes are being read, changes wait here and are applied after. */
   let buffered: DirectoryEvent[] | null = null;
@@ -80,7 +97,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
         });
         if (!only) {
           for (const gone of replicas.members) if (!live.includes(gone)) replicas.drop(gone, true);
-          for (const other of dead) void reaper.reap(other);
+          for (const other of dead) died(other);
         }
       } catch (error) {
         log.error({ err: error }, 'cluster: could not read the other nodes\' sessions');
@@ -94,7 +111,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   };
 
   const membership = new Membership(connection, keys, {
-    dead: (other) => void reaper.reap(other),
+    dead: died,
     expired: () => void rejoin(),
   }, log);
 
@@ -125,6 +142,8 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     try {
       if (channel === inboxChannel) {
         inbox.receive(text);
+      } else if (channel === keys.released) {
+        rooms.releasedElsewhere(text);
       } else if (channel === keys.directory) {
         const event = parseDirectoryEvent(text);
         if (event) onDirectoryEvent(event);
@@ -134,10 +153,11 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
       log.error({ err: error }, 'cluster: a message from another node failed');
     }
   });
-  await subscriber.subscribe(keys.directory, inboxChannel);
+  await subscriber.subscribe(keys.directory, inboxChannel, keys.released);
   await membership.join();
   await local.rewrite();
   await reload();
+  rooms.start();
 
   // ioredis reconnects by itself (and subscribes again); what was missed meanwhile is read again.
   let reconnected = false;
@@ -165,7 +185,9 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     get remoteSessions() {
       return replicas.count;
     },
+    serves: (domain, local) => rooms.serves(domain, local),
     async stop() {
+      await rooms.stop();
       await local.flush();
       running = false;
       reaper.stopped = true;

@@ -76,6 +76,8 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   let loading: Promise<void> = Promise.resolve();
 
   const onDirectoryEvent = (event: DirectoryEvent): void => {
+    // Not delayed by a reload: nothing more may be forwarded to a member that is gone.
+    if (event.op === 'gone') rooms.memberGone(event.m);
     if (buffered) buffered.push(event);
     else if (event.op === 'reset') void reload([event.m]);
     else replicas.apply(event);

@@ -225,6 +225,11 @@ export class RoomLeases implements RoomPlacement {
     if (newline > 0 && this.owners.get(key) === message.slice(0, newline)) this.owners.delete(key);
   }
 
+  /** A member left or was cleaned up as dead: whoever serves its rooms now is asked again. */
+  memberGone(gone: string): void {
+    for (const [key, owner] of this.owners) if (owner === gone) this.owners.delete(key);
+  }
+
   /**
    * A member died: its rooms are claimed at once (by whichever node is first), so that their
    * occupants on the other nodes stay in without rejoining.
@@ -233,7 +238,7 @@ export class RoomLeases implements RoomPlacement {
     if (this.takingOver.has(dead) || this.stopped) return;
     this.takingOver.add(dead);
     try {
-      for (const [key, owner] of this.owners) if (owner === dead) this.owners.delete(key);
+      this.memberGone(dead);
       const { redis, member } = this.connection;
       const rooms = await redis.smembers(this.keys.roomsOf(dead));
       for (const key of rooms) {

@@ -158,6 +158,27 @@ describe('rooms over three nodes', () => {
     expect(published3).toBe(3);
   });
 
+  it('the serving node stops cleanly: the next stanza moves the room to another node, whose occupants stay in', async () => {
+    const leaving = await cluster.addNode('rooms-d');
+    const first = await account(leaving, 'dora');
+    await join(first, 'moving', 'Dora');
+    const yann = await account(a, 'yann');
+    const zoe = await account(b, 'zoe');
+    await join(yann, 'moving', 'Yann');
+    await join(zoe, 'moving', 'Zoe');
+    expect(servers('moving')).toEqual([leaving]);
+
+    await leaving.stop();
+    cluster.nodes.splice(cluster.nodes.indexOf(leaving), 1);
+    await zoe.inbox.next(presenceFrom('moving', 'Dora', 'unavailable'));
+    await say(yann, 'moving', 'who serves us now?');
+    await Promise.all([yann, zoe].map((user) => user.inbox.next(groupchatFrom('moving', 'Yann', 'who serves us now?'))));
+    expect(servers('moving')).toHaveLength(1);
+    await settle(zoe);
+    // Dora's departure was announced once, by the node that stopped.
+    expect(zoe.inbox.take(presenceFrom('moving', 'Dora', 'unavailable'))).toHaveLength(0);
+  });
+
   it('kill -9 of the serving node: the others keep chatting in the room within 10 s, without rejoining; what was reflected is archived', async () => {
     const victim = await cluster.spawnNode('rooms-victim');
     const first = await account({ c2sPort: victim.c2sPort }, 'victor');

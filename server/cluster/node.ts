@@ -58,7 +58,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   const isLocal = (session: Parameters<LocalSessions['has']>[0]): boolean => local.has(session);
   const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log,
     (session) => events.emit('remote-session-closed', session));
-  const rooms = new RoomLeases(connection, keys, router, sessions, publish, log);
+  const rooms = new RoomLeases(connection, keys, router, sessions, log, (dead) => void reaper.reap(dead));
   for (const host of hosts.all()) {
     const hosting = services.find(ROOM_HOSTING, host);
     if (hosting) rooms.install(host, hosting);

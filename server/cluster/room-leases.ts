@@ -10,12 +10,15 @@ import type { ClusterConnection } from './connection.js';
 import type { ClusterKeys } from './keys.js';
 import { forwardFrame } from './frames.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './membership.js';
-import type { Publish } from './remote-sink.js';
 
 /** As long as a heartbeat: a dead node's rooms are free when the others notice its death. */
 export const LEASE_TTL_MS = HEARTBEAT_TTL_MS;
 /** Stanzas for a room whose server is being found out; more are refused (wait) rather than kept. */
 const MAX_WAITING = 1_000;
+/** Field of a saved room naming the member that serves it (never a full JID: no '/'). */
+const SERVED_BY = '~by';
+/** How often a stanza waiting for an unreachable room's lease asks again. */
+const WAIT_FOR_LEASE_MS = 250;
 /** What a node that stopped left of a room, for whoever serves it next; then it is forgotten. */
 const SAVED_AFTER_STOP_MS = 3_600_000;
 
@@ -65,8 +68,9 @@ export class RoomLeases implements RoomPlacement {
     private readonly keys: ClusterKeys,
     private readonly router: Router,
     private readonly sessions: SessionRegistry,
-    private readonly publish: Publish,
     private readonly log: Logger,
+    /** Its heartbeat is gone: its sessions are forgotten before its rooms are rebuilt without them. */
+    private readonly memberIsDead: (member: string) => void,
   ) {}
 
   /** Rooms of this host are served by one node at a time from now on. */
@@ -104,12 +108,33 @@ export class RoomLeases implements RoomPlacement {
     if (this.served.has(key)) return false;
     const owner = this.owners.get(key);
     if (owner) {
-      this.publish(this.keys.inbox(owner), forwardFrame(ctx.from.toString(), ctx.stanza.toString()));
+      this.forward(key, owner, ctx);
       return true;
     }
     this.waiting.set(key, [ctx]);
     void this.settle(key, () => this.claim(key));
     return true;
+  }
+
+  /**
+   * To the serving member's inbox. Nobody listening there means the member died (or lost
+   * Redis): the stanza waits, with the ones after it, until the room has a server again,
+   * rather than being lost.
+   */
+  private forward(key: string, owner: string, ctx: StanzaContext): void {
+    this.connection.redis.publish(this.keys.inbox(owner), forwardFrame(ctx.from.toString(), ctx.stanza.toString())).then((receivers) => {
+      if (receivers > 0) return;
+      if (this.owners.get(key) === owner) this.owners.delete(key);
+      const queue = this.waiting.get(key);
+      if (queue) {
+        queue.push(ctx);
+        return;
+      }
+      this.waiting.set(key, [ctx]);
+      void this.settle(key, () => this.claimFrom(key, owner));
+    }, (error: unknown) => {
+      this.log.warn({ err: error }, 'cluster: a stanza for a room served by another node was lost');
+    });
   }
 
   /** A stanza another node forwarded to a room it believes this node serves. */
@@ -161,6 +186,41 @@ export class RoomLeases implements RoomPlacement {
     }
   }
 
+  /**
+   * The member that served the room does not read its inbox: once its lease is gone, or its
+   * heartbeat (it died), the room is claimed or taken over; meanwhile this waits.
+   */
+  private async claimFrom(key: string, unreachable: string): Promise<void> {
+    const { redis, member } = this.connection;
+    const deadline = Date.now() + LEASE_TTL_MS + HEARTBEAT_INTERVAL_MS;
+    while (!this.stopped && Date.now() < deadline) {
+      const holder = await redis.get(this.keys.lease(key));
+      if (holder !== unreachable) {
+        if (holder === null) await this.claim(key);
+        else if (holder === member) await this.serve(key);
+        else this.owners.set(key, holder);
+        return;
+      }
+      if (await redis.exists(this.keys.heartbeat(unreachable)) === 0) {
+        if (await this.takeOver(key, unreachable)) return;
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, WAIT_FOR_LEASE_MS));
+      }
+    }
+  }
+
+  /** Takes the lease of a dead member's room (true), unless another node was first (false). */
+  private async takeOver(key: string, dead: string): Promise<boolean> {
+    const { redis, member } = this.connection;
+    const taken = await redis.eval(TAKE_OVER, 1, this.keys.lease(key), member, dead, String(LEASE_TTL_MS));
+    if (taken !== 1) return false;
+    this.memberIsDead(dead);
+    await redis.srem(this.keys.roomsOf(dead), key);
+    await this.serve(key);
+    this.log.warn({ node: dead, room: key }, 'cluster: took over a room of a node that died');
+    return true;
+  }
+
   /** This node holds the lease: the room's feature loads it (with what a predecessor left). */
   private async serve(key: string): Promise<void> {
     const { domain, local } = splitRoomKey(key);
@@ -171,6 +231,14 @@ export class RoomLeases implements RoomPlacement {
       redis.hgetall(this.keys.savedRoom(key)),
       redis.sadd(this.keys.roomsOf(member), key),
     ]);
+    // Its lease may expire before its heartbeat: the previous server's sessions go first, so
+    // that the room is rebuilt without them.
+    const previous = saved[SERVED_BY];
+    delete saved[SERVED_BY];
+    if (previous !== undefined && previous !== member && await redis.exists(this.keys.heartbeat(previous)) === 0) {
+      this.memberIsDead(previous);
+    }
+    await redis.hset(this.keys.savedRoom(key), SERVED_BY, member);
     this.owners.delete(key);
     this.written.set(key, saved);
     this.served.add(key);
@@ -244,15 +312,9 @@ export class RoomLeases implements RoomPlacement {
       for (const key of rooms) {
         if (this.served.has(key) || this.waiting.has(key)) continue;
         await this.settle(key, async () => {
-          const taken = await redis.eval(TAKE_OVER, 1, this.keys.lease(key), member, dead, String(LEASE_TTL_MS));
-          if (taken === 1) {
-            await redis.srem(this.keys.roomsOf(dead), key);
-            await this.serve(key);
-            this.log.warn({ node: dead, room: key }, 'cluster: took over a room of a node that died');
-          } else {
-            const holder = await redis.get(this.keys.lease(key));
-            if (holder && holder !== member) this.owners.set(key, holder);
-          }
+          if (await this.takeOver(key, dead)) return;
+          const holder = await redis.get(this.keys.lease(key));
+          if (holder && holder !== member) this.owners.set(key, holder);
         });
       }
     } catch (error) {

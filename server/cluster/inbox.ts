@@ -3,10 +3,10 @@ import type { Element } from '../xml/element.js';
 import type { Router } from '../core/router.js';
 import type { Session } from '../core/session.js';
 import type { SessionRegistry } from '../core/sessions.js';
-import { tryParseJid } from '../jid/jid.js';
+import { tryParseJid, type Jid } from '../jid/jid.js';
 import type { Logger } from '../log.js';
 import { parseFrame } from './frames.js';
-import { parseElement } from './parse.js';
+import { parseElement } from '../xml/parse-element.js';
 
 /**
  * This member's inbox channel: stanzas other nodes routed to its sessions, and requests to
@@ -22,10 +22,19 @@ export class Inbox {
     private readonly isLocal: (session: Session) => boolean,
     private readonly router: Router,
     private readonly log: Logger,
+    /** A stanza for a room this node serves, from a client of another node (or a component). */
+    private readonly forwarded: (from: string, stanza: Element) => void = () => {},
   ) {}
 
   receive(text: string): void {
     const frame = parseFrame(text);
+    if (frame?.kind === 'each' || frame?.kind === 'forward') {
+      const stanza = this.stanza(frame.stanza, text);
+      if (!stanza) return;
+      if (frame.kind === 'forward') this.forwarded(frame.from, stanza);
+      else this.deliverEach(frame.jids, stanza);
+      return;
+    }
     const jid = frame && tryParseJid(frame.jid);
     if (!frame || !jid || jid.resource === null) {
       this.log.warn({ length: text.length }, 'cluster: dropping a message on this node\'s channel that is not a frame');
@@ -37,13 +46,29 @@ export class Inbox {
       if (local?.id === frame.sessionId) local.close(frame.condition ? new StreamError(frame.condition) : undefined);
       return;
     }
-    const stanza = parseElement(frame.stanza);
-    if (!stanza || !['message', 'presence', 'iq'].includes(stanza.name)) {
-      this.log.warn({ length: text.length }, 'cluster: dropping a stanza from another node that does not parse');
-      return;
-    }
+    const stanza = this.stanza(frame.stanza, text);
+    if (!stanza) return;
     if (local) local.send(stanza);
     else this.undeliverable(stanza);
+  }
+
+  private stanza(serialised: string, frame: string): Element | null {
+    const stanza = parseElement(serialised);
+    if (stanza && ['message', 'presence', 'iq'].includes(stanza.name)) return stanza;
+    this.log.warn({ length: frame.length }, 'cluster: dropping a stanza from another node that does not parse');
+    return null;
+  }
+
+  /** One stanza for many of this node's sessions (a room's broadcast): each copy gets its `to`. */
+  private deliverEach(jids: string[], stanza: Element): void {
+    const recipients: Jid[] = [];
+    for (const text of jids) {
+      const jid = tryParseJid(text);
+      const session = jid?.resource != null ? this.sessions.get(jid) : undefined;
+      // Sessions of other nodes are that node's to reach: never re-sent from here (no loops).
+      if (jid && session && this.isLocal(session)) recipients.push(jid);
+    }
+    this.router.deliverToEach(stanza, recipients);
   }
 
   private undeliverable(stanza: Element): void {

@@ -12,6 +12,14 @@ export interface ClusterKeys {
   directory: string;
   /** Channel of stanzas and close requests for a member's sessions. */
   inbox(member: string): string;
+  /** A room's lease: the member that serves it, with a TTL it renews. `room` is `<domain>/<localpart>`. */
+  lease(room: string): string;
+  /** Hash: what a room's serving node wrote for a takeover (its state, its occupant resources). */
+  savedRoom(room: string): string;
+  /** Set: the rooms a member serves, which the others claim when it dies. */
+  roomsOf(member: string): string;
+  /** Channel of rooms whose lease was given up (`<member>\n<room>`), so that nobody forwards to it any more. */
+  released: string;
 }
 
 /** Field of a member's sessions hash holding the sequence number of its last change (a full JID always has a '/'). */
@@ -25,5 +33,9 @@ export function clusterKeys(prefix: string): ClusterKeys {
     reaper: (member) => `${prefix}reaper:${member}`,
     directory: `${prefix}directory`,
     inbox: (member) => `${prefix}inbox:${member}`,
+    lease: (room) => `${prefix}room-lease:${room}`,
+    savedRoom: (room) => `${prefix}room-saved:${room}`,
+    roomsOf: (member) => `${prefix}rooms-of:${member}`,
+    released: `${prefix}room-released`,
   };
 }

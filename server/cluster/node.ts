@@ -3,6 +3,8 @@ import type { Router } from '../core/router.js';
 import type { SessionRegistry } from '../core/sessions.js';
 import type { HostRegistry } from '../core/hosts.js';
 import type { ServerEvents } from '../core/events.js';
+import type { Services } from '../core/services.js';
+import { ROOM_HOSTING } from '../core/room-hosting.js';
 import type { Logger } from '../log.js';
 import type { Config } from '../config/types.js';
 import { RedisBoshRelay } from './bosh-relay.js';
@@ -13,6 +15,7 @@ import { Replicas } from './replicas.js';
 import { Inbox } from './inbox.js';
 import { Membership } from './membership.js';
 import { Reaper } from './reaper.js';
+import { RoomLeases } from './room-leases.js';
 import { parseDirectoryEvent, type DirectoryEvent } from './directory-events.js';
 
 export interface ClusterNodeParts {
@@ -21,6 +24,7 @@ export interface ClusterNodeParts {
   hosts: HostRegistry;
   events: ServerEvents;
   router: Router;
+  services: Services;
   log: Logger;
   config: Config;
 }
@@ -34,6 +38,8 @@ export interface ClusterNode {
   readonly remoteSessions: number;
   /** BOSH requests for sessions of other nodes go there through it (the HTTP listener takes it). */
   readonly boshRelay: RedisBoshRelay;
+  /** Whether this node serves the room (tests). */
+  serves(domain: string, local: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -42,7 +48,7 @@ export interface ClusterNode {
  * registry, its inbox, its heartbeat, and the clean-up after a dead member.
  */
 export async function startClusterNode(parts: ClusterNodeParts): Promise<ClusterNode> {
-  const { connection, sessions, hosts, events, router, log, config } = parts;
+  const { connection, sessions, hosts, events, router, services, log, config } = parts;
   const { redis, subscriber, member } = connection;
   const keys = clusterKeys(connection.prefix);
   const inboxChannel = keys.inbox(member);
@@ -57,15 +63,28 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   };
   const local = new LocalSessions(connection, keys, sessions, log);
   const isLocal = (session: Parameters<LocalSessions['has']>[0]): boolean => local.has(session);
-  const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log);
-  const inbox = new Inbox(sessions, isLocal, router, log);
+  const replicas = new Replicas(member, keys, sessions, hosts, publish, isLocal, log,
+    (session) => events.emit('remote-session-closed', session));
+  const rooms = new RoomLeases(connection, keys, router, sessions, log, (dead) => void reaper.reap(dead));
+  for (const host of hosts.all()) {
+    const hosting = services.find(ROOM_HOSTING, host);
+    if (hosting) rooms.install(host, hosting);
+  }
+  const inbox = new Inbox(sessions, isLocal, router, log, (from, stanza) => rooms.arrived(from, stanza));
   const reaper = new Reaper(connection, keys, replicas, events, log);
+  /** The reaper first: it forgets the dead member's sessions before its rooms are taken over. */
+  const died = (other: string): void => {
+    void reaper.reap(other);
+    void rooms.memberDied(other);
+  };
 
   /** While members' hashes are being read, changes wait here and are applied after. */
   let buffered: DirectoryEvent[] | null = null;
   let loading: Promise<void> = Promise.resolve();
 
   const onDirectoryEvent = (event: DirectoryEvent): void => {
+    // Not delayed by a reload: nothing more may be forwarded to a member that is gone.
+    if (event.op === 'gone') rooms.memberGone(event.m);
     if (buffered) buffered.push(event);
     else if (event.op === 'reset') void reload([event.m]);
     else replicas.apply(event);
@@ -87,7 +106,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
         });
         if (!only) {
           for (const gone of replicas.members) if (!live.includes(gone)) replicas.drop(gone, true);
-          for (const other of dead) void reaper.reap(other);
+          for (const other of dead) died(other);
         }
       } catch (error) {
         log.error({ err: error }, 'cluster: could not read the other nodes\' sessions');
@@ -101,7 +120,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   };
 
   const membership = new Membership(connection, keys, {
-    dead: (other) => void reaper.reap(other),
+    dead: died,
     expired: () => void rejoin(),
   }, log);
 
@@ -132,6 +151,8 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     try {
       if (channel === inboxChannel) {
         inbox.receive(text);
+      } else if (channel === keys.released) {
+        rooms.releasedElsewhere(text);
       } else if (channel === keys.directory) {
         const event = parseDirectoryEvent(text);
         if (event) onDirectoryEvent(event);
@@ -141,12 +162,13 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
       log.error({ err: error }, 'cluster: a message from another node failed');
     }
   });
-  await subscriber.subscribe(keys.directory, inboxChannel);
+  await subscriber.subscribe(keys.directory, inboxChannel, keys.released);
   const boshRelay = new RedisBoshRelay(connection, config, log);
   await boshRelay.start();
   await membership.join();
   await local.rewrite();
   await reload();
+  rooms.start();
 
   // ioredis reconnects by itself (and subscribes again); what was missed meanwhile is read again.
   let reconnected = false;
@@ -176,8 +198,10 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     get remoteSessions() {
       return replicas.count;
     },
+    serves: (domain, local) => rooms.serves(domain, local),
     async stop() {
       boshRelay.stop();
+      await rooms.stop();
       await local.flush();
       running = false;
       reaper.stopped = true;

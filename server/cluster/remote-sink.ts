@@ -1,6 +1,6 @@
 import type { Element } from '../xml/element.js';
 import type { StreamError } from '../xml/errors.js';
-import type { StanzaSink } from '../core/session.js';
+import type { StanzaBatch, StanzaSink } from '../core/session.js';
 import { closeFrame, sendFrame } from './frames.js';
 
 /** Publishes one frame to a member's inbox; failures are the publisher's to log. */
@@ -24,6 +24,7 @@ export class RemoteSink implements StanzaSink {
     private readonly sessionId: string,
     private readonly jid: string,
     readonly transportKind: StanzaSink['transportKind'],
+    readonly batch?: StanzaBatch,
   ) {}
 
   send(stanza: Element): void {

@@ -1,5 +1,5 @@
 import { StreamError } from '../xml/errors.js';
-import { Session } from '../core/session.js';
+import { Session, type StanzaBatch } from '../core/session.js';
 import type { SessionRegistry } from '../core/sessions.js';
 import type { HostRegistry } from '../core/hosts.js';
 import { sharedStateKey } from '../core/keyed-state.js';
@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { DirectoryEvent } from './directory-events.js';
 import { decodeSession, type SessionFacts } from './session-record.js';
 import { RemoteSink, type Publish } from './remote-sink.js';
+import { eachFrame } from './frames.js';
 import type { ClusterKeys } from './keys.js';
 
 interface Replica {
@@ -36,7 +37,12 @@ export class Replicas {
     private readonly publish: Publish,
     private readonly isLocal: (session: Session) => boolean,
     private readonly log: Logger,
+    /** A replica left the registry (its session ended, was replaced, or its member died). */
+    private readonly ended: (session: Session) => void = () => {},
   ) {}
+
+  /** One per member: a room's broadcast to many of its sessions travels as one frame. */
+  private readonly batches = new Map<string, StanzaBatch>();
 
   get members(): string[] {
     return [...this.byMember.keys()];
@@ -69,9 +75,12 @@ export class Replicas {
   /** Replaces what this node knows of a member by the contents of its hash, read at `sequence`. */
   load(member: string, records: Record<string, string>, sequence: number): void {
     if (member === this.self) return;
-    this.drop(member, false);
     this.lastSequence.set(member, sequence);
+    // Sessions that are still there keep their replica (rooms know them by it).
     for (const [jid, record] of Object.entries(records)) this.put(member, jid, record);
+    for (const jid of [...this.byMember.get(member)?.keys() ?? []]) {
+      if (!Object.hasOwn(records, jid)) this.remove(member, jid);
+    }
   }
 
   /** Forgets a member's sessions (without events); `dead`: nothing more is sent to them. */
@@ -82,7 +91,7 @@ export class Replicas {
     this.byMember.delete(member);
     for (const replica of replicas.values()) {
       replica.sink.gone = dead;
-      this.sessions.remove(replica.session);
+      if (this.sessions.remove(replica.session)) this.ended(replica.session);
     }
   }
 
@@ -120,7 +129,7 @@ export class Replicas {
       replicas = new Map();
       this.byMember.set(member, replicas);
     }
-    if (existing) this.sessions.remove(existing.session);
+    if (existing && this.sessions.remove(existing.session)) this.ended(existing.session);
     replicas.set(jid, made);
     const previous = this.sessions.add(made.session);
     if (!previous) return;
@@ -138,7 +147,7 @@ export class Replicas {
     if (!replicas || !replica) return;
     replicas.delete(jid);
     if (replicas.size === 0) this.byMember.delete(member);
-    this.sessions.remove(replica.session);
+    if (this.sessions.remove(replica.session)) this.ended(replica.session);
   }
 
   private make(member: string, jid: string, record: string, known?: ReturnType<typeof decodeSession>): Replica | null {
@@ -148,7 +157,13 @@ export class Replicas {
       this.log.warn({ member }, 'cluster: dropping a session record that does not read or names no client host');
       return null;
     }
-    const sink = new RemoteSink(this.publish, this.keys.inbox(member), facts.id, jid, facts.transportKind);
+    const inbox = this.keys.inbox(member);
+    let batch = this.batches.get(member);
+    if (!batch) {
+      batch = { sendEach: (stanza, jids) => this.publish(inbox, eachFrame(jids, stanza)) };
+      this.batches.set(member, batch);
+    }
+    const sink = new RemoteSink(this.publish, inbox, facts.id, jid, facts.transportKind, batch);
     const session = new Session(facts.jid, host, sink);
     applyFacts(session, facts);
     return { session, sink, ownerId: facts.id };
@@ -156,6 +171,7 @@ export class Replicas {
 
   /** Another member's replica was replaced by a newer one under the same full JID. */
   private forgetReplaced(session: Session): void {
+    this.ended(session);
     for (const [member, replicas] of this.byMember) {
       const jid = session.jid.toString();
       if (replicas.get(jid)?.session !== session) continue;

@@ -1,7 +1,7 @@
 import type { Element } from '../xml/element.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
 import type { Session, StanzaSink } from '../core/session.js';
-import { parseElement } from './parse.js';
+import { parseElement } from '../xml/parse-element.js';
 
 /**
  * What other nodes know of a session: the facts features read on sessions they do not hold

@@ -34,6 +34,11 @@ export interface ServerEventMap {
   'session-bound': [session: Session];
   /** A session ended (stream closed, replaced, timed out); presence modules clean up. */
   'session-closed': [session: Session];
+  /**
+   * A session of another cluster node ended (or its node died). Only what this node keeps for
+   * other nodes' sessions listens (the rooms it serves); contacts hear of it from the owning node.
+   */
+  'remote-session-closed': [session: Session];
   /** A bound client sent a valid stanza (from stamped), just before routing; listeners must not change it. */
   'stanza-from-client': [session: Session, stanza: Element];
   /** The server is stopping; timers and sweepers stop. */

@@ -63,6 +63,11 @@ export class Host {
   readonly accountItems: ((user: Jid, requester: Jid) => DiscoItem[])[] = [];
   /** Disco nodes by name; a module that owns a node fills it in at load. */
   readonly discoNodes = new Map<string, DiscoNode>();
+  /**
+   * Set by a cluster on hosts whose entities one node serves at a time (rooms): true when it
+   * took the stanza to carry it to the node that serves its addressee, before any handler.
+   */
+  divert: ((ctx: StanzaContext, target: Target) => boolean) | null = null;
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly chains = new Map<string, Prioritised<StanzaHandler>[]>();
 

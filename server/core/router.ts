@@ -1,10 +1,11 @@
 import { xml, type Element } from '../xml/element.js';
 import { StanzaError, errorReply } from '../xml/errors.js';
+import { StanzaTemplate } from '../xml/stanza-template.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
 import type { Logger } from '../log.js';
 import { NO_REPLY, type IqHandler, type StanzaContext, type Target } from './host.js';
 import type { HostRegistry } from './hosts.js';
-import type { Session } from './session.js';
+import type { Session, StanzaBatch } from './session.js';
 import type { SessionRegistry } from './sessions.js';
 
 /** What a route guard returns to discard a stanza without an answer. */
@@ -67,6 +68,8 @@ export class Router {
     const target: Target = to.isDomain ? 'host' : to.isBare ? 'bare' : 'full';
     const ctx: StanzaContext = { stanza, from, to, origin, host };
     if (this.guards.length > 0 && this.stoppedByGuard(ctx)) return;
+    // On a cluster, a room served by another node gets its stanzas there.
+    if (host.divert?.(ctx, target)) return;
     if (stanza.name === 'iq') {
       this.routeIq(ctx, target);
     } else if (stanza.name === 'message' || stanza.name === 'presence') {
@@ -138,6 +141,36 @@ export class Router {
         : [];
     for (const session of recipients) session.send(stanza);
     return recipients.length;
+  }
+
+  /**
+   * The same stanza to many full JIDs (a room's broadcast), each copy addressed to its
+   * recipient: serialised once; the sessions another cluster node holds get one frame for all
+   * of that node's recipients instead of one per recipient. Returns how many it went to.
+   */
+  deliverToEach(stanza: Element, recipients: Iterable<Jid>): number {
+    let template: StanzaTemplate | undefined;
+    const batches = new Map<StanzaBatch, string[]>();
+    let count = 0;
+    for (const to of recipients) {
+      const session = to.resource === null ? undefined : this.sessions.get(to);
+      if (!session) continue;
+      count += 1;
+      const batch = session.batch;
+      if (batch) {
+        const group = batches.get(batch);
+        if (group) group.push(to.toString());
+        else batches.set(batch, [to.toString()]);
+        continue;
+      }
+      template ??= new StanzaTemplate(stanza);
+      session.send(template.copyFor(to.toString()));
+    }
+    for (const [batch, jids] of batches) {
+      template ??= new StanzaTemplate(stanza);
+      batch.sendEach(template.withoutTo, jids);
+    }
+    return count;
   }
 
   /**

@@ -14,6 +14,16 @@ export interface StanzaSink {
   readonly transportKind: 'tcp' | 'websocket' | 'bosh';
   /** Set by a cluster's sink for a session whose connection another node holds. */
   readonly remote?: boolean;
+  /** Shared by the sinks of one other node's sessions: one stanza for many of them travels once. */
+  readonly batch?: StanzaBatch;
+}
+
+/**
+ * Carries one stanza to many sessions at once (a cluster node's inbox): `stanza` is
+ * serialised without `to`, and each recipient's copy gets its full JID as `to`.
+ */
+export interface StanzaBatch {
+  sendEach(stanza: string, recipients: readonly string[]): void;
 }
 
 /** A typed key for per-session state that a module keeps (carbons on, CSI state, …). */
@@ -99,6 +109,11 @@ export class Session {
    */
   get isRemote(): boolean {
     return this.sink.remote === true;
+  }
+
+  /** Set for a session of another node: what carries a stanza to many of that node's sessions at once. */
+  get batch(): StanzaBatch | undefined {
+    return this.closed ? undefined : this.sink.batch;
   }
 
   get transportKind(): StanzaSink['transportKind'] {

@@ -1,7 +1,7 @@
 import { xml } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
-import { addressHash } from './address-ban.js';
+import { guestBanHash } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { expel } from './leave.js';
 import { sendPresenceToRoom, STATUS } from './outgoing-presence.js';
@@ -107,5 +107,5 @@ function evictFromReservedNick(muc: MucContext, room: Room, nick: string, holder
  */
 function guestAddressHash(muc: MucContext, room: Room, jid: string): Buffer | null {
   const session = muc.server.sessions.of(jid).find((candidate) => candidate.isGuest);
-  return session ? addressHash(muc.addressSecret, room.jid.toString(), session.remoteAddress) : null;
+  return session ? guestBanHash(muc.addressSecret, room, session) : null;
 }

@@ -18,6 +18,8 @@ export interface MucContext {
   readonly events: RoomEvents;
   /** The persisted key for hashing banned guests' addresses. */
   readonly addressSecret: Buffer;
+  /** The room's occupants or state changed (a cluster saves it for the node that may take it over). */
+  noteChange(room: Room): void;
   /** The room's public listing or persistence may have changed. */
   roomChanged(room: Room): void;
   /** The room is gone (destroyed, or temporary and empty): forget it. */

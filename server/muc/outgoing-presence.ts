@@ -108,6 +108,8 @@ function itemJids(occupant: Occupant, change: PresenceChange, variant: Variant, 
  * variant is built once and fanned out.
  */
 export function sendPresenceToRoom(muc: MucContext, room: Room, occupant: Occupant, change: PresenceChange): void {
+  // Every change of an occupant (join, leave, nick, role, presence) is announced here.
+  muc.noteChange(room);
   const withJid: Jid[] = [];
   const withoutJid: Jid[] = [];
   for (const { occupant: viewer, jid } of room.sessions()) {
@@ -127,7 +129,8 @@ export function sendSelfPresence(muc: MucContext, room: Room, occupant: Occupant
 
 function sendVariant(muc: MucContext, room: Room, occupant: Occupant, change: PresenceChange, variant: Variant, to: Jid[]): void {
   if (to.length === 0) return;
-  fanOut(occupantPresence(room, occupant, change, variant), to, (jid, stanza) => muc.deliver(jid, stanza));
+  // Occupants' JIDs are always full; on a cluster, one frame per node that holds some of them.
+  muc.server.router.deliverToEach(occupantPresence(room, occupant, change, variant), to);
 }
 
 /** The presence of every occupant (except `except`) as `viewer` sees it, for a joiner. */

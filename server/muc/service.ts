@@ -6,18 +6,23 @@ import type { Host } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { SessionKey, type Session } from '../core/session.js';
 import { serviceKey } from '../core/services.js';
-import type { RoomStore } from '../storage/rooms.js';
+import type { RoomHosting, RoomPlacement, SavedRoom } from '../core/room-hosting.js';
+import type { RoomStore, StoredRoom } from '../storage/rooms.js';
 import { keyedAddressHash } from '../access/address-hash.js';
-import { isBanned } from './address-ban.js';
+import { GUEST_NETWORK, isBanned, networkToken } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { isListed, listPublicRooms } from './disco.js';
-import { leave } from './leave.js';
+import { forgetIfEmpty, leave } from './leave.js';
 import { LIMITS } from './limits.js';
 import type { RoomFeature } from './features/feature.js';
 import { defaultRoomConfig, parseStoredConfig } from './room-config.js';
 import { RoomEvents } from './room-events.js';
 import { Room, type AffiliationEntry, type RoomPersistence } from './room.js';
 import { checkRoomName } from './validation.js';
+import { saveRoom, savedOccupants, savedRoomState, type SavedOccupant } from './saved-room.js';
+import { Occupant } from './occupant.js';
+import { occupantIdFor } from './occupant-id.js';
+import { sendPresenceToRoom, STATUS } from './outgoing-presence.js';
 
 /** The scope of the keyed address hash that counts the rooms a guest's address created (no '@': never a room's JID). */
 const CREATOR_SCOPE = 'rooms-created';
@@ -29,8 +34,12 @@ export const MUC = serviceKey<MucService>('muc');
  * The rooms of one MUC host: which exist, creating and forgetting them, keeping persistent
  * ones in the store, and the plumbing every room behaviour uses (MucContext).
  */
-export class MucService implements MucContext, RoomPersistence {
+export class MucService implements MucContext, RoomPersistence, RoomHosting {
   readonly rooms = new Map<string, Room>();
+  /** Set on a cluster: rooms are served by one node at a time, and saved for a takeover. */
+  placement: RoomPlacement | null = null;
+  /** Rooms whose state changed this turn, saved for a takeover once the turn ends. */
+  private readonly unsaved = new Set<Room>();
   readonly addressSecret: Buffer;
   readonly events = new RoomEvents();
   private readonly admins: ReadonlySet<string>;
@@ -117,9 +126,21 @@ export class MucService implements MucContext, RoomPersistence {
     return session.get(this.joined);
   }
 
+  /**
+   * A guest signed in on this node: the other nodes of a cluster learn their network token
+   * (never the address), so that the rooms they serve can hold a ban of the guest's network.
+   */
+  sessionBound(session: Session): void {
+    if (!session.isGuest || session.isRemote || session.remoteAddress === '') return;
+    const tokens = session.get(GUEST_NETWORK);
+    session.set(GUEST_NETWORK, { ...tokens, [this.host.name]: networkToken(this.addressSecret, session.remoteAddress) });
+  }
+
   /** A closed session leaves every room at once (XEP-0045 §7.14 on its behalf). */
   sessionClosed(session: Session): void {
     for (const room of [...session.get(this.joined)]) {
+      // A room this node no longer serves is another node's to update.
+      if (this.rooms.get(room.name) !== room) continue;
       const occupant = room.occupantByRealJid(session.jid);
       if (occupant?.sessions.get(session.jid.toString())?.session === session) leave(this, room, occupant, session.jid);
     }
@@ -137,9 +158,16 @@ export class MucService implements MucContext, RoomPersistence {
     this.server.router.route(stanza);
   }
 
+  noteChange(room: Room): void {
+    if (!this.placement || this.unsaved.has(room)) return;
+    if (this.unsaved.size === 0) setImmediate(() => this.saveChanged());
+    this.unsaved.add(room);
+  }
+
   /** A room made persistent is stored from then on; one made temporary leaves the store. */
   roomChanged(room: Room): void {
     if (!this.rooms.has(room.name)) return;
+    this.noteChange(room);
     const persistent = room.config.persistent;
     if (persistent && !this.stored.has(room.name)) {
       this.stored.add(room.name);
@@ -157,6 +185,8 @@ export class MucService implements MucContext, RoomPersistence {
   removeRoom(room: Room): void {
     if (this.rooms.get(room.name) !== room) return;
     this.rooms.delete(room.name);
+    this.unsaved.delete(room);
+    this.placement?.ended(this.host.name, room.name);
     listPublicRooms(this.host, this.rooms.values());
     this.events.emit('room-destroyed', { room, serverStopping: this.stopping });
     if (this.stopping) return;
@@ -171,6 +201,7 @@ export class MucService implements MucContext, RoomPersistence {
   // --- RoomPersistence ---------------------------------------------------------------------
 
   saveRoom(room: Room): void {
+    this.noteChange(room);
     if (!this.stored.has(room.name)) return;
     this.store.saveRoom(this.host.name, {
       name: room.name,
@@ -188,6 +219,7 @@ export class MucService implements MucContext, RoomPersistence {
    * this returns): a ban that lived in memory alone would vanish at the next restart.
    */
   saveAffiliation(room: Room, jid: string, entry: AffiliationEntry | null): void {
+    this.noteChange(room);
     if (!this.stored.has(room.name)) return;
     try {
       if (entry) this.store.setAffiliation(this.host.name, room.name, { jid, ...entry });
@@ -195,6 +227,90 @@ export class MucService implements MucContext, RoomPersistence {
     } catch (error) {
       this.server.log.error({ err: error, room: room.name }, 'an affiliation change could not be stored');
       throw new StanzaError('wait', 'internal-server-error', 'the change could not be saved; nothing was changed, try again later');
+    }
+  }
+
+  // --- RoomHosting (a cluster) --------------------------------------------------------------
+
+  /**
+   * This node serves the room from now on. What it kept in memory may be stale (the room was
+   * served elsewhere meanwhile): the state the previous node saved, else the store, is the
+   * truth. Occupants whose sessions are still there stay in without rejoining; the others
+   * (their node died or stopped) are announced as gone.
+   */
+  async claimed(name: string, saved: SavedRoom | null): Promise<void> {
+    this.forget(name);
+    const defaults = defaultRoomConfig(this.server.config.muc, this.features);
+    const state = saved && savedRoomState(saved, defaults);
+    let room: Room | undefined;
+    if (state) {
+      room = this.newRoom(name, state.config, state.secret, state.creator, state.createdAt);
+      room.subject = state.subject;
+      room.creatorAddress = state.creatorAddress;
+      for (const [jid, entry] of state.affiliations) room.affiliations.set(jid, entry);
+      if (state.config.persistent) this.stored.add(name);
+    } else {
+      const stored = this.store.rooms(this.host.name).find((candidate) => candidate.name === name);
+      if (stored) room = this.loadStored(stored, defaults);
+    }
+    listPublicRooms(this.host, this.rooms.values());
+    if (!room) return;
+    if (room.config.persistent) await this.server.storage.archive.loadRecent?.(room.jid.toString());
+    if (saved) this.restoreOccupants(room, savedOccupants(saved));
+  }
+
+  has(name: string): boolean {
+    return this.rooms.has(name);
+  }
+
+  lost(name: string): void {
+    this.forget(name);
+    listPublicRooms(this.host, this.rooms.values());
+  }
+
+  /** Drops the room from memory without a word to anyone: another node speaks for it. */
+  private forget(name: string): void {
+    const room = this.rooms.get(name);
+    if (!room) return;
+    this.rooms.delete(name);
+    this.unsaved.delete(room);
+    this.stored.delete(name);
+  }
+
+  private restoreOccupants(room: Room, saved: SavedOccupant[]): void {
+    const gone = new Map<string, SavedOccupant>();
+    for (const entry of saved) {
+      const session = this.server.sessions.get(entry.jid);
+      if (!session) {
+        gone.set(entry.nick, entry);
+        continue;
+      }
+      let occupant = room.occupantByNick(entry.nick);
+      if (!occupant) {
+        occupant = new Occupant(entry.nick, entry.jid.bare(), entry.role, occupantIdFor(room.secret, entry.jid));
+        occupant.putSession({ session, jid: entry.jid, presence: entry.presence });
+        room.addOccupant(occupant);
+      } else {
+        occupant.putSession({ session, jid: entry.jid, presence: entry.presence });
+        room.indexSession(occupant, entry.jid);
+      }
+      this.track(session, room, true);
+    }
+    // XEP-0045 333: they left for a technical reason (the node that held their connection went away).
+    for (const [nick, entry] of gone) {
+      if (room.occupantByNick(nick)) continue;
+      const occupant = new Occupant(nick, entry.jid.bare(), entry.role, occupantIdFor(room.secret, entry.jid));
+      sendPresenceToRoom(this, room, occupant, { type: 'unavailable', codes: [STATUS.error] });
+    }
+    this.noteChange(room);
+    forgetIfEmpty(this, room);
+  }
+
+  private saveChanged(): void {
+    const rooms = [...this.unsaved];
+    this.unsaved.clear();
+    for (const room of rooms) {
+      if (this.rooms.get(room.name) === room) this.placement?.save(this.host.name, room.name, saveRoom(room));
     }
   }
 
@@ -217,24 +333,27 @@ export class MucService implements MucContext, RoomPersistence {
   /** Persistent rooms come back with their configuration, subject and affiliations. */
   private load(): void {
     const defaults = defaultRoomConfig(this.server.config.muc, this.features);
-    for (const stored of this.store.rooms(this.host.name)) {
-      let name: string;
-      try {
-        name = Jid.of(stored.name, this.host.name).local!;
-      } catch {
-        this.server.log.warn({ room: stored.name }, 'skipping a stored room whose name is no longer valid');
-        continue;
-      }
-      const config = { ...parseStoredConfig(stored.config, defaults, this.features), persistent: true };
-      const room = this.newRoom(name, config, stored.secret, stored.creator, stored.createdAt);
-      room.subject = { text: stored.subject, nick: stored.subjectNick };
-      for (const entry of this.store.affiliations(this.host.name, stored.name)) {
-        room.affiliations.set(entry.jid, {
-          affiliation: entry.affiliation, nick: entry.nick, reason: entry.reason, addressHash: entry.addressHash,
-        });
-      }
-      this.stored.add(name);
-    }
+    for (const stored of this.store.rooms(this.host.name)) this.loadStored(stored, defaults);
     listPublicRooms(this.host, this.rooms.values());
+  }
+
+  private loadStored(stored: StoredRoom, defaults: Room['config']): Room | undefined {
+    let name: string;
+    try {
+      name = Jid.of(stored.name, this.host.name).local!;
+    } catch {
+      this.server.log.warn({ room: stored.name }, 'skipping a stored room whose name is no longer valid');
+      return undefined;
+    }
+    const config = { ...parseStoredConfig(stored.config, defaults, this.features), persistent: true };
+    const room = this.newRoom(name, config, stored.secret, stored.creator, stored.createdAt);
+    room.subject = { text: stored.subject, nick: stored.subjectNick };
+    for (const entry of this.store.affiliations(this.host.name, stored.name)) {
+      room.affiliations.set(entry.jid, {
+        affiliation: entry.affiliation, nick: entry.nick, reason: entry.reason, addressHash: entry.addressHash,
+      });
+    }
+    this.stored.add(name);
+    return room;
   }
 }

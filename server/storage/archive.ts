@@ -102,6 +102,11 @@ export interface ArchiveStore {
    * only then (muc/ordered-delivery.ts). A store that commits after delivery returns nothing.
    */
   append(room: string, entry: ArchiveEntry): void | Promise<void>;
+  /**
+   * Reads a room's recent messages again from the shared database (a cluster node that takes
+   * a room over); absent where this process is the only writer.
+   */
+  loadRecent?(room: string): Promise<void>;
   /** The last `max` messages (at most MAX_RECENT), oldest first (for history on join). */
   recent(room: string, max: number): ArchivedMessage[];
   /** One archived message, e.g. to check a retraction request names a real message. */

@@ -12,7 +12,7 @@ import { Replicas } from '../../server/cluster/replicas.js';
 import { Inbox } from '../../server/cluster/inbox.js';
 import { clusterKeys } from '../../server/cluster/keys.js';
 import { decodeSession, encodeSession } from '../../server/cluster/session-record.js';
-import { closeFrame, parseFrame, sendFrame } from '../../server/cluster/frames.js';
+import { closeFrame, eachFrame, forwardFrame, parseFrame, sendFrame } from '../../server/cluster/frames.js';
 import { parseDirectoryEvent } from '../../server/cluster/directory-events.js';
 import { RecordingSink } from './core-fixture.js';
 
@@ -81,6 +81,8 @@ describe('frames and directory events', () => {
     expect(parseFrame(sendFrame('id1', 'a@b/c d', '<message/>'))).toEqual({ kind: 'send', sessionId: 'id1', jid: 'a@b/c d', stanza: '<message/>' });
     expect(parseFrame(closeFrame('id1', 'a@b/c', 'conflict'))).toEqual({ kind: 'close', sessionId: 'id1', jid: 'a@b/c', condition: 'conflict' });
     expect(parseFrame(closeFrame('id1', 'a@b/c', null))).toMatchObject({ condition: null });
+    expect(parseFrame(eachFrame(['a@b/c d', 'e@f/g'], '<message/>'))).toEqual({ kind: 'each', jids: ['a@b/c d', 'e@f/g'], stanza: '<message/>' });
+    expect(parseFrame(forwardFrame('a@b/c', '<presence/>'))).toEqual({ kind: 'forward', from: 'a@b/c', stanza: '<presence/>' });
   });
 
   it('refuse anything else', () => {
@@ -106,6 +108,22 @@ describe('replicas of the other members\' sessions', () => {
 
     expect(router.deliverTo(parseJid('bob@example.org'), xml('message', { to: 'bob@example.org', type: 'chat' }, xml('body', {}, 'hi')))).toBe(1);
     expect(published).toEqual([{ channel: keys.inbox('other#1'), frame: sendFrame(id, 'bob@example.org/desk', '<message to="bob@example.org" type="chat"><body>hi</body></message>') }]);
+  });
+
+  it('share one frame per member for a stanza to many of them (a room\'s broadcast)', () => {
+    const { replicas, published, router } = fixture();
+    let sequence = 0;
+    for (const [member, jid] of [['other#1', 'bob@example.org/desk'], ['other#1', 'bob@example.org/phone'], ['other#2', 'cy@example.org/x']]) {
+      replicas.apply({ m: member!, q: ++sequence, op: 'put', j: jid!, r: recordOf(jid!).record });
+    }
+    published.length = 0;
+    const recipients = ['bob@example.org/desk', 'bob@example.org/phone', 'cy@example.org/x', 'nobody@example.org/y'].map(parseJid);
+    expect(router.deliverToEach(xml('message', { from: 'room@muc/n', type: 'groupchat' }, xml('body', {}, 'hi')), recipients)).toBe(3);
+    const body = '<message from="room@muc/n" type="groupchat"><body>hi</body></message>';
+    expect(published).toEqual([
+      { channel: keys.inbox('other#1'), frame: eachFrame(['bob@example.org/desk', 'bob@example.org/phone'], body) },
+      { channel: keys.inbox('other#2'), frame: eachFrame(['cy@example.org/x'], body) },
+    ]);
   });
 
   it('follow changes in order and ignore older ones', () => {

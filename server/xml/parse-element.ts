@@ -1,14 +1,14 @@
-import type { Element } from '../xml/element.js';
-import { NS } from '../xml/namespaces.js';
-import { DEFAULT_LIMITS, XmlStreamParser } from '../xml/stream-parser.js';
+import type { Element } from './element.js';
+import { NS } from './namespaces.js';
+import { DEFAULT_LIMITS, XmlStreamParser } from './stream-parser.js';
 
 /** A root like a client stream's, so that the stanza reads as one a client sent (jabber:client, implicit). */
 const OPEN = `<stream xmlns="${NS.client}">`;
 const CLOSE = '</stream>';
 
 /**
- * One stanza another node serialised, read with the strict parser and the same limits as a
- * client's stanza: a node's channel is an input like any other. Null when it is not exactly
+ * One stanza serialised elsewhere (another cluster node, a saved room), read with the strict parser and the same limits as a
+ * client's stanza: what another node wrote is an input like any other. Null when it is not exactly
  * one element.
  */
 export function parseElement(text: string): Element | null {

@@ -30,7 +30,7 @@ export function privacyStatement(config: Config): string {
     rooms(config),
     messages(config),
     uploads(config),
-    bans(),
+    bans(config),
     logs(config),
     statistics(config),
   ];
@@ -150,7 +150,7 @@ function uploads(config: Config): string[] {
   ])];
 }
 
-function bans(): string[] {
+function bans(config: Config): string[] {
   return ['## Banned guests',
     'Guests get a new address every time they connect, so a ban on a guest\'s address alone would end with a page reload. ' +
     'When a moderator bans a guest who is connected, the server therefore also keeps a **keyed hash of the guest\'s network address** ' +
@@ -159,6 +159,8 @@ function bans(): string[] {
       'the network address itself is never stored;',
       'the hash is an HMAC-SHA-256 under a random secret kept in the database, mixed with the room\'s address, so the same network ' +
         'address gives unrelated values in different rooms and cannot be recovered by trying all addresses without the secret;',
+      config.cluster.redis !== '' && 'on a cluster, the other nodes learn a guest\'s network only as a keyed hash under the same secret ' +
+        '(kept in Redis with the guest\'s session while it lasts, never the address), so that a ban holds whichever node the guest comes through;',
       'it is kept exactly as long as the ban: lifting the ban, or the end of a temporary room, deletes it;',
       'it applies to guests only: account holders are banned by their account, so that others sharing a network address can still join;',
       'it covers every way into the room: joining, reading its archive, private messages to its occupants, and the chat page\'s ' +

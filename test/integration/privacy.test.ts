@@ -201,6 +201,11 @@ describe('palaver privacy', () => {
     expect(statement).toContain('level "warn"');
     expect(statement).toContain('It is not written to the server log.');
     expect(statement).toContain('keyed hash of the guest\'s network address');
+    expect(statement).not.toContain('on a cluster');
+    const clustered = privacyStatement(configFromObject({
+      storage: { backend: 'postgres', url: 'postgres://db/palaver' }, cluster: { redis: 'redis://127.0.0.1:6379' },
+    }, dir));
+    expect(clustered).toContain('on a cluster, the other nodes learn a guest\'s network only as a keyed hash');
 
     const open = privacyStatement(configFromObject({
       muc: { archive: false, history_length: 50 },

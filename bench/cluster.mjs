@@ -16,8 +16,11 @@
  *               sender on a, the 49 others on b), `spread` (occupants alternate a/b, senders on
  *               both). Gives the extra CPU of a delivery to another node and the Redis
  *               commands, bytes and CPU per room message.
+ *   directory   the same two nodes; 5000 idle guests sign in on node a: what each costs node b
+ *               (which keeps a replica of every session of the cluster) in memory, and Redis
+ *               (the session directory) in memory and traffic.
  *
- *   node bench/cluster.mjs [--only throughput|placement] [--rounds N] [--rates 20000,40000,…]
+ *   node bench/cluster.mjs [--only throughput|placement|directory] [--rounds N] [--rates 20000,40000,…]
  *
  * Build first (`npm run build`). Nothing is pinned: two workers need both cores, and the load
  * generator (this process) shares them.
@@ -26,7 +29,8 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, stopOnSignals } from './lib/orchestrate.mjs';
 import { createBenchDatabase } from './lib/postgres-db.mjs';
-import { processTree, cpuTimes } from './lib/proc.mjs';
+import { processTree, cpuTimes, rssKb } from './lib/proc.mjs';
+import { closeAll, loginMany } from './scenarios/common.mjs';
 import { RedisCounters, startPrivateRedis } from './lib/redis-counters.mjs';
 import { sleep } from './lib/pool.mjs';
 import { round } from './lib/stats.mjs';
@@ -35,7 +39,7 @@ import { startPalaver } from './servers/palaver.mjs';
 
 const NODE_PORTS = { a: { c2s: 15222, http: 15280 }, b: { c2s: 16222, http: 16280 } };
 const FANOUT = { transport: 'tcp', rooms: 4, occupants: 50, concurrency: 50 };
-const THROUGHPUT = { ...FANOUT, senders: 8, rates: '20000,40000,60000,80000,100000,120000', duration_s: 4, drain_s: 3 };
+const THROUGHPUT = { ...FANOUT, senders: 8, rates: '10000,20000,40000,60000,80000,100000', duration_s: 4, drain_s: 3 };
 const VARIANTS = [
   { label: 'no-cluster', workers: 0 },
   { label: 'workers-1', workers: 1 },
@@ -47,7 +51,7 @@ const PLACEMENTS = {
   remote: { nodeOf: (k) => (k === 0 ? 0 : 1), senders: FANOUT.rooms },
   spread: { nodeOf: (k) => k % 2, senders: 2 * FANOUT.rooms },
 };
-const PLACEMENT_STEP = { ...FANOUT, rates: '20000', duration_s: 6, drain_s: 3 };
+const PLACEMENT_STEP = { ...FANOUT, rates: '10000', duration_s: 6, drain_s: 5 };
 
 function parseArgs(argv) {
   const options = { only: null, rounds: 2, rates: THROUGHPUT.rates };
@@ -106,7 +110,7 @@ async function startNode({ ports, workers, redisUrl, node }) {
 }
 
 /** The in-process context muc-fanout runs with (as bench/run.mjs builds it for a child). */
-function fanoutContext({ label, pids, ports, placement, probe }) {
+function fanoutContext({ label, pids, ports, placement, probe, counters }) {
   const client = (p) => ({ transport: 'tcp', host: '127.0.0.1', port: p.c2s, domain: 'anon.localhost' });
   return {
     server: label,
@@ -118,6 +122,8 @@ function fanoutContext({ label, pids, ports, placement, probe }) {
     client: client(ports[0]),
     placement: placement && { clients: ports.map(client), nodeOf: placement.nodeOf },
     probe,
+    // Sign-ins and joins (and an earlier case's departures) reach Redis late on a busy machine.
+    settle: counters && (() => counters.settle()),
   };
 }
 
@@ -159,7 +165,7 @@ async function throughputRun(variant, redis, rates) {
   const counters = variant.workers > 0 ? new RedisCounters(redis.url, redis.pid) : null;
   try {
     const processes = Object.fromEntries(node.pids.map((pid, i) => [i === 0 ? 'primary' : `worker${i}`, pid]));
-    const ctx = fanoutContext({ label: variant.label, pids: node.pids, ports: [NODE_PORTS.a], probe: probeOf(counters, processes) });
+    const ctx = fanoutContext({ label: variant.label, pids: node.pids, ports: [NODE_PORTS.a], probe: probeOf(counters, processes), counters });
     const result = await mucFanout.run(ctx, { ...THROUGHPUT, rates, room_prefix: variant.label });
     return { part: 'throughput', variant: variant.label, workers: variant.workers, processes: node.pids.length, ...result, steps: result.steps.map(perMessage) };
   } finally {
@@ -169,16 +175,10 @@ async function throughputRun(variant, redis, rates) {
 }
 
 async function placementRun(redis, round_) {
-  const database = await createBenchDatabase();
-  const nodes = [];
+  const { nodes, stop } = await startTwoNodes(redis);
   const counters = new RedisCounters(redis.url, redis.pid);
   const results = [];
   try {
-    for (const name of ['a', 'b']) {
-      // Both nodes share one database: the second start finds it migrated.
-      const server = await startPalaver({ ports: NODE_PORTS[name], extra: clusterToml({ database: database.url, redis: redis.url, node: name, workers: 1 }) });
-      nodes.push(server);
-    }
     const pids = nodes.map((n) => n.pid);
     const ports = [NODE_PORTS.a, NODE_PORTS.b];
     const probe = probeOf(counters, { a: pids[0], b: pids[1] });
@@ -188,20 +188,79 @@ async function placementRun(redis, round_) {
     if (round_ % 2 === 1) order.reverse();
     for (const name of order) {
       const placement = PLACEMENTS[name];
-      const ctx = fanoutContext({ label: name, pids, ports, placement, probe });
+      const ctx = fanoutContext({ label: name, pids, ports, placement, probe, counters });
       const result = await mucFanout.run(ctx, { ...PLACEMENT_STEP, senders: placement.senders, room_prefix: name });
       results.push({ part: 'placement', case: name, nodes: 2, ...result, steps: result.steps.map(perMessage) });
     }
     return results;
   } finally {
     counters.close();
+    await stop();
+  }
+}
+
+const DIRECTORY_CLIENTS = 5000;
+
+/** Starts nodes a and b (workers = 1 each) on one fresh database; resolves with { nodes, stop() }. */
+async function startTwoNodes(redis) {
+  const database = await createBenchDatabase();
+  const nodes = [];
+  const stop = async () => {
     for (const node of nodes) await node.stop();
     await database.drop();
+  };
+  try {
+    for (const name of ['a', 'b']) {
+      // Both nodes share one database: the second start finds it migrated.
+      nodes.push(await startPalaver({ ports: NODE_PORTS[name], extra: clusterToml({ database: database.url, redis: redis.url, node: name, workers: 1 }) }));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes, stop };
+}
+
+async function directoryRun(redis) {
+  const { nodes, stop } = await startTwoNodes(redis);
+  const counters = new RedisCounters(redis.url, redis.pid);
+  const clients = [];
+  try {
+    const ctx = fanoutContext({ label: 'directory', pids: nodes.map((n) => n.pid), ports: [NODE_PORTS.a] });
+    // Warm-up on both nodes, so that V8's one-time heap growth is not charged to the replicas.
+    await closeAll(await loginMany(ctx, 300, 50, 'warm-up clients'));
+    await counters.settle();
+    await sleep(5000); // the warm-up's garbage collected before the baseline
+    const before = { b: rssKb(nodes[1].pid), a: rssKb(nodes[0].pid), redisMemory: await counters.usedMemory(), reading: await counters.reading() };
+    clients.push(...await loginMany(ctx, DIRECTORY_CLIENTS, 50, 'idle guests'));
+    await counters.settle();
+    await sleep(2000);
+    const after = { b: rssKb(nodes[1].pid), a: rssKb(nodes[0].pid), redisMemory: await counters.usedMemory(), reading: await counters.reading() };
+    const traffic = counters.between(before.reading, after.reading);
+    return {
+      part: 'directory',
+      clients: DIRECTORY_CLIENTS,
+      rss_kb_before: { a: before.a, b: before.b },
+      redis_used_memory_before: before.redisMemory,
+      kb_per_local_session_node_a: round((after.a - before.a) / DIRECTORY_CLIENTS, 2),
+      kb_per_replica_node_b: round((after.b - before.b) / DIRECTORY_CLIENTS, 2),
+      redis_bytes_per_session: round((after.redisMemory - before.redisMemory) / DIRECTORY_CLIENTS, 0),
+      redis_commands_per_sign_in: round(traffic.commands / DIRECTORY_CLIENTS, 2),
+      redis_publish_per_sign_in: round((traffic.calls.publish ?? 0) / DIRECTORY_CLIENTS, 2),
+      redis_bytes_in_per_sign_in: round(traffic.input_bytes / DIRECTORY_CLIENTS, 0),
+      redis_bytes_out_per_sign_in: round(traffic.output_bytes / DIRECTORY_CLIENTS, 0),
+      redis: traffic,
+    };
+  } finally {
+    await closeAll(clients);
+    counters.close();
+    await stop();
   }
 }
 
 function summarise(result) {
-  if (result.error) return `${result.part} ${result.variant ?? result.case}: ERROR ${result.error}`;
+  if (result.error) return `${result.part} ${result.variant ?? result.case ?? ''}: ERROR ${result.error}`;
+  if (result.part === 'directory') return `directory: ${result.kb_per_replica_node_b} KB per replica on the other node, ${result.kb_per_local_session_node_a} KB per local session, Redis ${result.redis_bytes_per_session} B per session, ${result.redis_publish_per_sign_in} publish per sign-in`;
   const steps = result.steps.map((s) => `${s.deliveries_per_s}/s ${s.cpu_us_per_delivery}µs${s.redis ? ` pub/msg ${s.redis_publish_per_message} cmd/msg ${s.redis_commands_per_message} redis ${s.redis_cpu_us_per_delivery}µs` : ''}${s.kept_up ? '' : ' (saturated)'}`);
   return `${result.part} ${result.variant ?? result.case}: ${steps.join('; ')}`;
 }
@@ -232,12 +291,13 @@ async function main() {
   };
   try {
     for (let r = 0; r < options.rounds; r++) {
-      if (options.only !== 'placement') {
+      if (options.only === null || options.only === 'throughput') {
         // Rotating order, so that no variant always runs first on a cooler machine.
         const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
         for (const variant of order) await run(`throughput ${variant.label}`, () => throughputRun(variant, redis, options.rates));
       }
-      if (options.only !== 'throughput') await run('placement', () => placementRun(redis, r));
+      if (options.only === null || options.only === 'placement') await run('placement', () => placementRun(redis, r));
+      if (options.only === null || options.only === 'directory') await run('directory', () => directoryRun(redis));
     }
   } finally {
     await redis.stop();

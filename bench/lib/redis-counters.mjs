@@ -100,6 +100,27 @@ export class RedisCounters {
     };
   }
 
+  /** Bytes Redis holds for data (INFO memory used_memory). */
+  async usedMemory() {
+    if (this.client.status === 'wait') await this.client.connect();
+    return Number(infoFields(await this.client.info('memory')).get('used_memory'));
+  }
+
+  /**
+   * Waits until Redis is quiet (fewer than `idle` commands in half a second, at most `maxMs`):
+   * departures of an earlier case's clients must not be counted as a later case's traffic.
+   */
+  async settle({ idle = 20, maxMs = 20_000 } = {}) {
+    const until = performance.now() + maxMs;
+    let last = await this.reading();
+    while (performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const now = await this.reading();
+      if (this.between(last, now).commands < idle) return;
+      last = now;
+    }
+  }
+
   close() {
     this.client.disconnect();
   }

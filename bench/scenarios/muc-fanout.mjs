@@ -9,7 +9,8 @@
  * Run in-process by bench/cluster.mjs, two optional context fields reach further: `placement`
  * ({ clients: ClientOptions[], nodeOf(k) }) logs occupant k of every room in through
  * clients[nodeOf(k)] (a node of a cluster), and `probe()` is called as a step starts and
- * returns an async function whose figures (e.g. Redis counters) join the step's.
+ * returns an async function whose figures (e.g. Redis counters) join the step's; `settle()` is
+ * awaited once the rooms are full, before the first step.
  */
 import { runPool, sleep } from '../lib/pool.mjs';
 import { Samples } from '../lib/stats.mjs';
@@ -70,6 +71,7 @@ export async function run(ctx, params) {
     if (joins.failures > 0 || joins.timedOut) throw new Error(`joining rooms: ${joins.errors.join('; ') || 'time limit reached'}`);
     const joinSeconds = (performance.now() - joinStart) / 1000;
     await sleep(500); // let the join presences drain
+    await ctx.settle?.();
 
     let received = 0;
     let errors = 0;

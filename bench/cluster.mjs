@@ -67,6 +67,25 @@ function parseArgs(argv) {
 
 const log = (message) => process.stderr.write(`${message}\n`);
 
+/** What is running now (Palaver nodes, Redis), so that Ctrl-C stops all of it. */
+const running = new Set();
+async function stopAll() {
+  for (const item of [...running].reverse()) await item.stop().catch(() => {});
+}
+
+/** A fresh database, dropped by stop() (and by Ctrl-C). */
+const freshDatabase = () => tracked(async () => {
+  const database = await createBenchDatabase();
+  return { url: database.url, stop: database.drop };
+});
+
+/** Starts something with a stop(), remembered until it is stopped. */
+async function tracked(start) {
+  const item = await start();
+  running.add(item);
+  return { ...item, stop: async () => { running.delete(item); await item.stop(); } };
+}
+
 /** The [storage] and [cluster] tables of a cluster node. */
 function clusterToml({ database, redis, node, workers }) {
   return `
@@ -93,9 +112,9 @@ async function waitForWorkers(server, workers) {
 
 /** One Palaver start: no [cluster] when workers = 0. Resolves with { server, pids, stop() }. */
 async function startNode({ ports, workers, redisUrl, node }) {
-  const database = workers > 0 ? await createBenchDatabase() : null;
+  const database = workers > 0 ? await freshDatabase() : null;
   const extra = database ? clusterToml({ database: database.url, redis: redisUrl, node, workers }) : '';
-  const server = await startPalaver({ ports, extra, logLevel: workers > 1 ? 'info' : 'warn' });
+  const server = await tracked(() => startPalaver({ ports, extra, logLevel: workers > 1 ? 'info' : 'warn' }));
   await waitForWorkers(server, workers);
   const pids = processTree(server.pid);
   return {
@@ -104,7 +123,7 @@ async function startNode({ ports, workers, redisUrl, node }) {
     database,
     async stop() {
       await server.stop();
-      await database?.drop();
+      await database?.stop();
     },
   };
 }
@@ -203,16 +222,16 @@ const DIRECTORY_CLIENTS = 5000;
 
 /** Starts nodes a and b (workers = 1 each) on one fresh database; resolves with { nodes, stop() }. */
 async function startTwoNodes(redis) {
-  const database = await createBenchDatabase();
+  const database = await freshDatabase();
   const nodes = [];
   const stop = async () => {
     for (const node of nodes) await node.stop();
-    await database.drop();
+    await database.stop();
   };
   try {
     for (const name of ['a', 'b']) {
       // Both nodes share one database: the second start finds it migrated.
-      nodes.push(await startPalaver({ ports: NODE_PORTS[name], extra: clusterToml({ database: database.url, redis: redis.url, node: name, workers: 1 }) }));
+      nodes.push(await tracked(() => startPalaver({ ports: NODE_PORTS[name], extra: clusterToml({ database: database.url, redis: redis.url, node: name, workers: 1 }) })));
     }
   } catch (error) {
     await stop();
@@ -270,9 +289,8 @@ async function main() {
   const dir = path.join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });
   const out = path.join(dir, `cluster-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.jsonl`);
-  let redis = null;
-  stopOnSignals(log, () => redis);
-  redis = await startPrivateRedis();
+  stopOnSignals(log, () => ({ stop: stopAll }));
+  const redis = await tracked(() => startPrivateRedis());
   const summaries = [];
   const run = async (label, work) => {
     log(`${label} …`);

@@ -54,8 +54,8 @@ export function commOf(pid) {
   return statFields(pid).comm;
 }
 
-/** The first descendant of `pid` (or pid itself) whose command name is `comm`, or null. */
-export function findDescendant(pid, comm) {
+/** Parent PID → its children ({ pid, name }), from one pass over /proc. */
+function childrenByParent() {
   const children = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -68,6 +68,20 @@ export function findDescendant(pid, comm) {
       // the process ended while we looked
     }
   }
+  return children;
+}
+
+/** `pid` and every process below it (a primary and its workers). */
+export function processTree(pid) {
+  const children = childrenByParent();
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(String(tree[i])) ?? []).map((child) => child.pid));
+  return tree;
+}
+
+/** The first descendant of `pid` (or pid itself) whose command name is `comm`, or null. */
+export function findDescendant(pid, comm) {
+  const children = childrenByParent();
   const queue = [String(pid)];
   try {
     if (commOf(pid) === comm) return pid;

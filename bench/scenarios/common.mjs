@@ -8,6 +8,8 @@ import { round } from '../lib/stats.mjs';
  * @typedef {object} ScenarioContext
  * @property {string} server               label for the JSON line
  * @property {number | null} pid           server process to measure (null: no CPU/memory figures)
+ * @property {() => number[]} [pids]       instead of `pid`: every process of the server (a primary
+ *                                         and its workers, several nodes), read anew at each measurement
  * @property {import('../lib/client.mjs').ClientOptions} client
  * @property {string} muc                  MUC service domain
  * @property {number} deadline             performance.now() after which loops stop
@@ -16,9 +18,18 @@ import { round } from '../lib/stats.mjs';
 
 /** Server CPU/RSS right now, or nulls when there is no PID to read. */
 export function measure(ctx) {
-  if (ctx.pid === null) return { at: performance.now(), cpuMs: null, sysMs: null, rssKb: null };
-  const cpu = cpuTimes(ctx.pid);
-  return { at: performance.now(), cpuMs: cpu.total, sysMs: cpu.system, rssKb: rssKb(ctx.pid) };
+  const pids = ctx.pids ? ctx.pids() : ctx.pid === null ? [] : [ctx.pid];
+  if (pids.length === 0) return { at: performance.now(), cpuMs: null, sysMs: null, rssKb: null };
+  let cpuMs = 0;
+  let sysMs = 0;
+  let rss = 0;
+  for (const pid of pids) {
+    const cpu = cpuTimes(pid);
+    cpuMs += cpu.total;
+    sysMs += cpu.system;
+    rss += rssKb(pid);
+  }
+  return { at: performance.now(), cpuMs, sysMs, rssKb: rss };
 }
 
 /** The kernel's share (stime) of the server CPU between two measurements, or null. */

@@ -5,6 +5,12 @@
  * whether the server kept up. The saturation rate is the highest achieved rate of a step
  * that kept up (≥ 90 % of offered, p99 under 1 s, nothing lost); stepping stops at the
  * first step that did not.
+ *
+ * Run in-process by bench/cluster.mjs, two optional context fields reach further: `placement`
+ * ({ clients: ClientOptions[], nodeOf(k) }) logs occupant k of every room in through
+ * clients[nodeOf(k)] (a node of a cluster), and `probe()` is called as a step starts and
+ * returns an async function whose figures (e.g. Redis counters) join the step's; `settle()` is
+ * awaited once the rooms are full, before the first step.
  */
 import { runPool, sleep } from '../lib/pool.mjs';
 import { Samples } from '../lib/stats.mjs';
@@ -26,6 +32,24 @@ export const defaults = {
 /** How often the sender loop tops up to the target count. */
 const TICK_MS = 5;
 
+/**
+ * Every room's occupants, logged in (and pushed to `clients` for closing): occupant k of each
+ * room through ctx.client, or through ctx.placement.clients[ctx.placement.nodeOf(k)].
+ */
+async function loginOccupants(ctx, rooms, occupants, concurrency, clients) {
+  const nodeOf = ctx.placement ? ctx.placement.nodeOf : () => 0;
+  const nodeClients = ctx.placement ? ctx.placement.clients : [ctx.client];
+  const pools = [];
+  for (const [node, client] of nodeClients.entries()) {
+    let count = 0;
+    for (let k = 0; k < occupants; k++) if (nodeOf(k) === node) count += rooms;
+    const logged = count === 0 ? [] : await loginMany({ ...ctx, client }, count, concurrency, `occupants on node ${node}`);
+    clients.push(...logged);
+    pools.push(logged);
+  }
+  return Array.from({ length: rooms }, () => Array.from({ length: occupants }, (_, k) => pools[nodeOf(k)].pop()));
+}
+
 /** @param {import('./common.mjs').ScenarioContext} ctx */
 export async function run(ctx, params) {
   const { rooms, occupants, senders, duration_s, drain_s, concurrency } = params;
@@ -33,9 +57,8 @@ export async function run(ctx, params) {
   const roomJids = Array.from({ length: rooms }, (_, r) => `${params.room_prefix}${r}-${process.pid}-${Date.now().toString(36)}@${ctx.muc}`);
   const clients = [];
   try {
-    const all = await loginMany(ctx, rooms * occupants, concurrency, 'occupants');
-    clients.push(...all);
-    const members = roomJids.map((_, r) => all.slice(r * occupants, (r + 1) * occupants));
+    const members = await loginOccupants(ctx, rooms, occupants, concurrency, clients);
+    const all = members.flat();
 
     // The first occupant creates each room; the rest join in parallel.
     const joinStart = performance.now();
@@ -48,6 +71,7 @@ export async function run(ctx, params) {
     if (joins.failures > 0 || joins.timedOut) throw new Error(`joining rooms: ${joins.errors.join('; ') || 'time limit reached'}`);
     const joinSeconds = (performance.now() - joinStart) / 1000;
     await sleep(500); // let the join presences drain
+    await ctx.settle?.();
 
     let received = 0;
     let errors = 0;
@@ -75,6 +99,7 @@ export async function run(ctx, params) {
       errors = 0;
       latency = new Samples();
       const loadCpu = selfCpu();
+      const probed = ctx.probe?.();
       const before = measure(ctx);
       const start = performance.now();
       let sent = 0;
@@ -112,6 +137,7 @@ export async function run(ctx, params) {
         latency_ms: lat,
         kept_up: keptUp,
         loadgen_cpu: loadCpu(),
+        ...(probed ? await probed() : {}),
       });
       if (!keptUp) break;
       saturation = round(achieved, 0);

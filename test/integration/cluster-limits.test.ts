@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterConnectionLimit } from '../../server/access/cluster-connection-limit.js';
-import { ClusterLoginLimit } from '../../server/access/cluster-login-limit.js';
+import { ClusterNetworkRate } from '../../server/access/cluster-network-rate.js';
 import type { Admission } from '../../server/access/control.js';
 import { clearPrefix, REDIS_TEST_URL, requireRedis, testClusterPrefix } from '../helpers/redis.js';
 
@@ -99,8 +99,8 @@ describe('guest sign-ins per address across the cluster', () => {
   it('holds one limit per minute over both nodes, to within one sign-in per other node, and starts again the next minute', async () => {
     const prefix = newPrefix();
     let clock = 1_800_000_000_000;
-    const [a, b] = ['a', 'b'].map(() => new ClusterLoginLimit({ cluster: cluster(prefix), secret, limit: 3, now: () => clock }));
-    const take = async (node: ClusterLoginLimit) => {
+    const [a, b] = ['a', 'b'].map(() => new ClusterNetworkRate({ cluster: cluster(prefix), name: 'logins', secret, limit: 3, now: () => clock }));
+    const take = async (node: ClusterNetworkRate) => {
       const taken = node.take(GUEST);
       await node.settled();
       return taken;

@@ -138,4 +138,30 @@ describe('a guest flooding someone with messages', () => {
     expect(alice.inbox.take((s) => s.getChildText('body')?.startsWith('carol ')).length).toBe(PER_MINUTE);
     await innocentsStillChat();
   });
+
+  it('a reload with a new limit applies to the next messages, starting everyone afresh', async () => {
+    const { config, events } = server.server.context;
+    const reloadWith = (perMinute: number) => {
+      const previous = structuredClone(config);
+      config.limits.messages_per_minute = perMinute;
+      events.emit('config-reloaded', { previous, current: config, applied: ['limits.messages_per_minute'], needsRestart: [] });
+    };
+    const sender = await newGuest();
+    reloadWith(1);
+    try {
+      await sender.client.send(chat(alice.jid, 'allowed'));
+      const refused = sender.inbox.next((s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'second');
+      await sender.client.send(chat(alice.jid, 'refused', 'second'));
+      expect(isTooFast(await refused)).toBe(true);
+      reloadWith(0); // no limit
+      await Promise.all(Array.from({ length: 3 * PER_MINUTE }, (_, i) => sender.client.send(chat(alice.jid, `free ${i}`))));
+      await settle(sender);
+      expect(sender.inbox.has((s) => s.attrs.type === 'error')).toBe(false);
+    } finally {
+      reloadWith(PER_MINUTE);
+    }
+    await settle(alice);
+    alice.inbox.clear();
+    await innocentsStillChat();
+  });
 });

@@ -32,21 +32,34 @@ export interface AccessControl {
    */
   takeAnonymousLogin(address: string): boolean;
   /**
+   * Counts one nickname check (the landing page's GET /api/rooms/:room/nick-available) from
+   * this address; false when the address is over [access].nick_checks_per_minute.
+   */
+  takeNickCheck(address: string): boolean;
+  /**
    * Takes the [access] settings of a reloaded config. Connections already admitted stay;
    * the new allowlist and limits apply to what comes next.
    */
   reconfigure(config: Pick<Config, 'access'>): void;
   /**
    * On a cluster: the per-address limits count over every node from now on (the allowlist
-   * stays this node's config). Null goes back to this process's own counts.
+   * stays this node's config); the per-minute ones keep this process's count too, which
+   * holds when Redis cannot be reached. Null goes back to this process's own counts.
    */
   countAcrossCluster(limits: ClusterAccessLimits | null): void;
 }
 
-/** The cluster-wide counters (access/cluster-connection-limit.ts, cluster-login-limit.ts), as access control uses them. */
+/** A per-network count of events in a minute over the cluster (access/cluster-network-rate.ts). */
+export interface ClusterRate {
+  limit: number;
+  take(address: string): boolean;
+}
+
+/** The cluster-wide counters (access/cluster-connection-limit.ts, cluster-network-rate.ts), as access control uses them. */
 export interface ClusterAccessLimits {
   connections: { limit: number; admit(address: string): Admission | null };
-  guestLogins: { limit: number; take(address: string): boolean };
+  guestLogins: ClusterRate;
+  nickChecks: ClusterRate;
 }
 
 /** Why a client was turned away (the same names as core's RefusalReason; access sits below core). */
@@ -82,6 +95,46 @@ class ConnectionCounter {
 }
 
 /**
+ * Events per client network (addressLimitKey) in a sliding minute, counted in this process,
+ * and over the cluster too when there is one. The process's own count stands on a cluster:
+ * while Redis cannot be reached the cluster's count stops growing, and the limit must not
+ * lift with it (a node then holds each network to the limit alone).
+ */
+class NetworkRate {
+  private limit: number;
+  private local: FailureThrottle;
+  cluster: ClusterRate | null = null;
+
+  constructor(limit: number, private readonly now: () => number) {
+    this.limit = limit;
+    this.local = this.newWindow();
+  }
+
+  /** Counts one event; false (nothing counted) when the network is at the limit here or over the cluster. */
+  take(address: string): boolean {
+    const key = addressLimitKey(address);
+    if (this.local.isBlocked(key)) return false;
+    if (this.cluster && !this.cluster.take(address)) return false;
+    // FailureThrottle is exactly a sliding window per key (its "failures" are these events),
+    // with its sweep and key cap keeping memory bounded.
+    this.local.recordFailure(key);
+    return true;
+  }
+
+  setLimit(limit: number): void {
+    if (this.cluster) this.cluster.limit = limit;
+    if (limit === this.limit) return;
+    // A new limit starts a new window: the old counts were made against the old limit.
+    this.limit = limit;
+    this.local = this.newWindow();
+  }
+
+  private newWindow(): FailureThrottle {
+    return new FailureThrottle({ limit: this.limit, now: this.now });
+  }
+}
+
+/**
  * [access] as configured. An empty allowlist admits every address. Limits count per
  * addressLimitKey: an IPv6 client's whole /64 shares one count.
  */
@@ -93,11 +146,8 @@ export function createAccessControl(
   let allow = new NetworkList(config.access.allow);
   let trusted = new NetworkList(config.access.trusted_proxies);
   const connections = new ConnectionCounter(config.access.max_connections_per_address);
-  // A sliding one-minute window per address; FailureThrottle is exactly that counter (its
-  // "failures" here are sign-ins), with its sweep and key cap keeping memory bounded.
-  const guestLoginsThrottle = (limit: number) => new FailureThrottle({ limit, now });
-  let guestLoginLimit = config.access.anonymous_logins_per_minute;
-  let guestLogins = guestLoginsThrottle(guestLoginLimit);
+  const guestLogins = new NetworkRate(config.access.anonymous_logins_per_minute, now);
+  const nickChecks = new NetworkRate(config.access.nick_checks_per_minute, now);
   let cluster: ClusterAccessLimits | null = null;
 
   const allows = (address: string): boolean => allow.isEmpty || allow.contains(address);
@@ -129,29 +179,21 @@ export function createAccessControl(
     },
     isTrustedProxy: (address: string) => trusted.contains(address),
     resolveClient: (request: PeerRequest) => resolveClient(request, trusted),
-    takeAnonymousLogin(address: string): boolean {
-      if (cluster) return cluster.guestLogins.take(address) || refused('guest-sign-ins-per-minute');
-      const key = addressLimitKey(address);
-      if (guestLogins.isBlocked(key)) return refused('guest-sign-ins-per-minute');
-      guestLogins.recordFailure(key);
-      return true;
-    },
+    takeAnonymousLogin: (address: string) => guestLogins.take(address) || refused('guest-sign-ins-per-minute'),
+    // Not a refusal of the client (the page goes on and lets the room judge the nickname): not counted as one.
+    takeNickCheck: (address: string) => nickChecks.take(address),
     reconfigure(next: Pick<Config, 'access'>): void {
       allow = new NetworkList(next.access.allow);
       trusted = new NetworkList(next.access.trusted_proxies);
       connections.limit = next.access.max_connections_per_address;
-      if (cluster) {
-        cluster.connections.limit = next.access.max_connections_per_address;
-        cluster.guestLogins.limit = next.access.anonymous_logins_per_minute;
-      }
-      // A new limit starts a new window: the old counts were made against the old limit.
-      if (next.access.anonymous_logins_per_minute !== guestLoginLimit) {
-        guestLoginLimit = next.access.anonymous_logins_per_minute;
-        guestLogins = guestLoginsThrottle(guestLoginLimit);
-      }
+      if (cluster) cluster.connections.limit = next.access.max_connections_per_address;
+      guestLogins.setLimit(next.access.anonymous_logins_per_minute);
+      nickChecks.setLimit(next.access.nick_checks_per_minute);
     },
     countAcrossCluster(limits: ClusterAccessLimits | null): void {
       cluster = limits;
+      guestLogins.cluster = limits?.guestLogins ?? null;
+      nickChecks.cluster = limits?.nickChecks ?? null;
     },
   };
 }

@@ -44,7 +44,7 @@ function addresses(config: Config): string[] {
     'Your network (IP) address is used while you are connected, and never written to the database.',
     config.access.allow.length > 0 && `Only these networks may connect: ${config.access.allow.join(', ')}.`,
     `It is counted in memory only, while you are connected and for a minute after a sign-in, to limit each address's connections ` +
-      `(${config.access.max_connections_per_address} at once), guest sign-ins (${config.access.anonymous_logins_per_minute} a minute) ` +
+      `(${config.access.max_connections_per_address} at once), guest sign-ins (${config.access.anonymous_logins_per_minute} a minute), nickname checks on the web page (${config.access.nick_checks_per_minute} a minute) ` +
       `and failed sign-ins (${config.limits.sasl_failures_per_minute} a minute; for IPv6, per /64). Failed sign-ins are also counted per account named ` +
       `(${config.limits.sasl_failures_per_account_per_minute} a minute), in memory only.`,
     config.log.ip_addresses

@@ -22,6 +22,7 @@ export const LIVE_SETTINGS: readonly string[] = [
   'limits.preauth_max_stanza_size', 'limits.max_depth', 'limits.negotiation_timeout', 'limits.idle_timeout',
   'limits.max_outgoing_buffer', 'limits.read_rate', 'limits.read_burst',
   'limits.sasl_failures_per_minute', 'limits.sasl_failures_per_account_per_minute',
+  'limits.messages_per_minute',
 ];
 
 /** Not a setting: where the config came from. */

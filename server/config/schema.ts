@@ -320,6 +320,7 @@ export function configSchema(baseDir: string) {
           trusted_proxies: cidrList().default(['127.0.0.1', '::1']),
           max_connections_per_address: wholeNumber(1).default(100),
           anonymous_logins_per_minute: wholeNumber(1).default(60),
+          nick_checks_per_minute: wholeNumber(1).default(30),
         }),
         limits: section({
           max_stanza_size: size().prefault('256KiB'),
@@ -335,6 +336,7 @@ export function configSchema(baseDir: string) {
           resume_timeout: duration(0, 86_400_000).prefault('5m'),
           guest_resume_timeout: duration(0, 86_400_000).prefault('1m'),
           offline_messages: wholeNumber(0, 100_000).default(100),
+          messages_per_minute: wholeNumber(0, 600_000).default(120),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),

@@ -60,6 +60,8 @@ export interface Config {
     trusted_proxies: string[];
     max_connections_per_address: number;
     anonymous_logins_per_minute: number;
+    /** GET /api/rooms/:room/nick-available answers per client network and minute; past it, 429. */
+    nick_checks_per_minute: number;
   };
   limits: {
     max_stanza_size: number;
@@ -80,6 +82,8 @@ export interface Config {
     guest_resume_timeout: number;
     /** Messages held per account while it is offline (RFC 6121 §8.5.2); 0 = none held. */
     offline_messages: number;
+    /** One-to-one messages (to users, and private messages in rooms) a user may send per minute, all at once at most; 0 = no limit. */
+    messages_per_minute: number;
   };
   sasl: { scram_iterations: number };
   http: {

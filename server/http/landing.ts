@@ -19,12 +19,12 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Config } from '../config/types.js';
 import type { ServerContext } from '../core/context.js';
 import { publicUrls, renderLandingPage, type LandingQuery } from './landing-page.js';
-import { nickAvailableHandler } from './nick-available.js';
+import { nickAvailableHandler, type NickCheckCounter } from './nick-available.js';
 import { PrecompressedFiles } from './precompressed.js';
 import { roomAddress } from './room-address.js';
 import { staticAssets } from './static-assets.js';
 
-export function landingRoutes(ctx: ServerContext): Router {
+export function landingRoutes(ctx: ServerContext, access: NickCheckCounter): Router {
   const assets = landingDir();
   const converse = converseDistDir();
   const template = fs.readFileSync(path.join(assets, 'index.html'), 'utf8');
@@ -46,7 +46,7 @@ export function landingRoutes(ctx: ServerContext): Router {
     router.use(`${prefix}converse`, securityHeaders, staticAssets(converse, files, caching), notFound);
   }
 
-  router.get('/api/rooms/:room/nick-available', securityHeaders, nickAvailableHandler(ctx));
+  router.get('/api/rooms/:room/nick-available', securityHeaders, nickAvailableHandler(ctx, access));
   router.get('/api/room-address', securityHeaders, (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const name = typeof req.query.name === 'string' ? req.query.name.slice(0, 1024) : '';

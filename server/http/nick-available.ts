@@ -10,6 +10,10 @@
  * them from learning who is inside, and the room's refusal tells them why. With
  * [muc].reserve_account_names an account's username is "reserved" in every room: that tells
  * no more than joining any room under it would.
+ * Each answer tells whether a name is in use or belongs to an account, so the answers are
+ * counted per client network ([access].nick_checks_per_minute, over the cluster when there
+ * is one); past the limit the answer is 429 with Retry-After, which the page takes as "cannot
+ * ask" and lets the room judge the nickname.
  */
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
@@ -17,6 +21,7 @@ import { accountNameHolder } from '../muc/account-names.js';
 import { isAddressBanned } from '../muc/address-ban.js';
 import { MUC } from '../muc/service.js';
 import { admittedClient } from '../access/admission.js';
+import type { AccessControl } from '../access/control.js';
 import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
 
 /** A guest never signs in as an account holder, so an account's name is refused in every room. */
@@ -26,9 +31,21 @@ export type NickAvailability =
   | { available: true }
   | { available: false; reason: 'taken' | 'reserved' | 'invalid'; message?: string };
 
-export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
+/** The window is one minute; a client told to come back later gets the whole of it. */
+const RETRY_AFTER_SECONDS = 60;
+
+/** What the handler asks of access control. */
+export type NickCheckCounter = Pick<AccessControl, 'takeNickCheck'>;
+
+export function nickAvailableHandler(ctx: ServerContext, access: NickCheckCounter): RequestHandler {
   return (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
+    const { address } = admittedClient(res);
+    if (!access.takeNickCheck(address)) {
+      res.status(429).setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.type('text/plain').send('Too many nickname checks from your network; try again in a minute.\n');
+      return;
+    }
     const room = normaliseChannel(ctx.config, String(req.params.room ?? ''));
     const nickParam = typeof req.query.nick === 'string' ? req.query.nick : '';
     if (room === null) {
@@ -44,7 +61,7 @@ export function nickAvailableHandler(ctx: ServerContext): RequestHandler {
       res.json({ available: false, reason: 'reserved', message: RESERVED_MESSAGE } satisfies NickAvailability);
       return;
     }
-    const taken = isNickInUse(ctx, room, checked.nick, admittedClient(res).address);
+    const taken = isNickInUse(ctx, room, checked.nick, address);
     res.json((taken ? { available: false, reason: 'taken' } : { available: true }) satisfies NickAvailability);
   };
 }

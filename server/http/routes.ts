@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { ServerContext } from '../core/context.js';
+import type { StreamContext } from '../stream/context.js';
 import { landingRoutes } from './landing.js';
 import { uploadRoutes } from '../upload/http.js';
 import { metricsRoutes } from './metrics.js';
@@ -12,8 +12,12 @@ export interface HttpRoute {
   router: Router;
 }
 
-/** Builds a feature's routes at start; null leaves the feature off (e.g. disabled in the config). */
-export type HttpRouteFactory = (server: ServerContext) => HttpRoute | null;
+/**
+ * Builds a feature's routes at start; null leaves the feature off (e.g. disabled in the config).
+ * Given the listener's context: a route that counts requests per client (the landing page's
+ * nickname check) takes access control from it.
+ */
+export type HttpRouteFactory = (server: StreamContext) => HttpRoute | null;
 
 /**
  * Feature routes on the HTTP listener, mounted in this order after the transports
@@ -25,5 +29,5 @@ export const HTTP_ROUTES: readonly HttpRouteFactory[] = [
   (server) => ({ path: '/metrics', router: metricsRoutes(server) }),
   (server) => ({ path: '/api/statistics', router: statisticsRoutes(server) }),
   (server) => ({ path: '/invite', router: inviteRoutes(server) }),
-  (server) => ({ path: '/', router: landingRoutes(server) }),
+  (server) => ({ path: '/', router: landingRoutes(server, server.access) }),
 ];

@@ -27,6 +27,7 @@ import siteAvatar from './site-avatar.js';
 import contactAddresses from './contact-addresses.js';
 import serverCaps from './server-caps.js';
 import blocking from './blocking.js';
+import messageRate from './message-rate.js';
 import proxy65 from './proxy65.js';
 
 /** Every feature module, in load order. A new feature adds one line here. */
@@ -59,5 +60,7 @@ export const MODULES: readonly PalaverModule[] = [
   contactAddresses,
   serverCaps,
   blocking,
+  // After blocking: a message a block list drops never reaches anyone, so it costs no token.
+  messageRate,
   proxy65,
 ];

@@ -10,7 +10,8 @@
  * Buckets are kept per real bare JID, not per occupant, so that leaving and rejoining does
  * not refill them; an entry is dropped once its user is gone and its buckets are full again.
  */
-import { TokenBucket } from 'limiter';
+import type { TokenBucket } from 'limiter';
+import { fullTokenBucket, isRested } from '../util/token-buckets.js';
 import { StanzaError } from '../xml/errors.js';
 import { StateKey } from '../core/keyed-state.js';
 import type { Config } from '../config/types.js';
@@ -53,17 +54,9 @@ export function tryToken(muc: MucContext, room: Room, bare: string, occupant: Oc
 
 function newBuckets(config: Config['muc']): Buckets {
   return {
-    message: bucket(config.message_burst, config.messages_per_minute),
-    presence: bucket(config.presence_burst, config.presence_changes_per_minute),
+    message: fullTokenBucket(config.message_burst, config.messages_per_minute),
+    presence: fullTokenBucket(config.presence_burst, config.presence_changes_per_minute),
   };
-}
-
-function bucket(burst: number, perMinute: number): TokenBucket | null {
-  if (perMinute === 0) return null;
-  const tokens = new TokenBucket({ bucketSize: burst, tokensPerInterval: perMinute, interval: 'minute' });
-  // The library starts a bucket empty; a newcomer gets the whole burst.
-  tokens.content = burst;
-  return tokens;
 }
 
 /**
@@ -74,12 +67,6 @@ function bucket(burst: number, perMinute: number): TokenBucket | null {
 function forgetRestedUsers(room: Room, users: Map<string, Buckets>): void {
   if (users.size < 2 * room.occupants.size + 32) return;
   for (const [bare, user] of users) {
-    if (room.occupantsOf(bare).length === 0 && rested(user.message) && rested(user.presence)) users.delete(bare);
+    if (room.occupantsOf(bare).length === 0 && isRested(user.message) && isRested(user.presence)) users.delete(bare);
   }
-}
-
-function rested(tokens: TokenBucket | null): boolean {
-  if (!tokens) return true;
-  tokens.drip();
-  return tokens.content >= tokens.bucketSize;
 }

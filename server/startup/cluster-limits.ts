@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { StreamContext } from '../stream/context.js';
 import type { ClusterNode } from '../cluster/node.js';
 import { ClusterConnectionLimit } from '../access/cluster-connection-limit.js';
-import { ClusterLoginLimit } from '../access/cluster-login-limit.js';
+import { ClusterNetworkRate } from '../access/cluster-network-rate.js';
 import { ClusterAuthThrottle } from '../access/cluster-auth-throttle.js';
 
 /** The key of the hashes in Redis: in shared storage, so every node hashes alike. */
@@ -15,10 +15,11 @@ export interface ClusterLimits {
 }
 
 /**
- * On a cluster, [access].max_connections_per_address and anonymous_logins_per_minute and the
- * SASL failure throttle ([limits].sasl_failures_*) count over every node (through Redis)
- * instead of per process. The allowlist is config: each node reads its own file. Started
- * before the listeners, stopped after them.
+ * On a cluster, [access].max_connections_per_address, anonymous_logins_per_minute,
+ * nick_checks_per_minute and the SASL failure throttle ([limits].sasl_failures_*) count over
+ * every node (through Redis); each node keeps its own count beside, which holds alone while
+ * Redis cannot be reached (a limit never lifts with an outage). The allowlist is config: each
+ * node reads its own file. Started before the listeners, stopped after them.
  */
 export async function startClusterLimits(context: StreamContext, cluster: ClusterNode, log: Logger): Promise<ClusterLimits> {
   const { config, storage } = context;
@@ -27,7 +28,7 @@ export async function startClusterLimits(context: StreamContext, cluster: Cluste
   const onError = (error: unknown): void => {
     if (Date.now() - lastWarning < WARN_EVERY_MS) return;
     lastWarning = Date.now();
-    log.warn({ err: error }, 'cluster: the per-address limits could not reach Redis; this node goes on with the counts it knows');
+    log.warn({ err: error }, 'cluster: the per-address limits could not reach Redis; this node goes on with the counts it knows and holds each address to the limits alone');
   };
   const connections = new ClusterConnectionLimit({
     cluster: cluster.connection,
@@ -37,14 +38,11 @@ export async function startClusterLimits(context: StreamContext, cluster: Cluste
     onError,
   });
   await connections.start();
-  const guestLogins = new ClusterLoginLimit({
-    cluster: cluster.connection,
-    secret,
-    limit: config.access.anonymous_logins_per_minute,
-    now: context.now,
-    onError,
-  });
-  context.access.countAcrossCluster({ connections, guestLogins });
+  const rate = (name: string, limit: number): ClusterNetworkRate =>
+    new ClusterNetworkRate({ cluster: cluster.connection, name, secret, limit, now: context.now, onError });
+  const guestLogins = rate('logins', config.access.anonymous_logins_per_minute);
+  const nickChecks = rate('nick-checks', config.access.nick_checks_per_minute);
+  context.access.countAcrossCluster({ connections, guestLogins, nickChecks });
 
   let running = true;
   // A reload with new SASL limits puts a new local throttle in place (startup/reload.ts): wrap it again.
@@ -71,7 +69,7 @@ export async function startClusterLimits(context: StreamContext, cluster: Cluste
         context.authThrottle = throttle.local;
         await throttle.settled();
       }
-      await guestLogins.settled();
+      await Promise.all([guestLogins.settled(), nickChecks.settled()]);
       await connections.stop().catch(onError);
     },
   };

@@ -41,10 +41,10 @@ beforeAll(async () => {
       limits: { read_rate: `${READ_RATE / KiB}KiB`, read_burst: `${READ_BURST / KiB}KiB` },
       http: { header_timeout: `${HEADER_TIMEOUT_S}s`, body_timeout: `${BODY_TIMEOUT_S}s` },
     }),
-    // For what needs volume from one client: no read budget to speak of, a small output cap.
+    // For what needs volume from one client: no read budget to speak of, no message rate, a small output cap.
     startTestServer({
       access: { max_connections_per_address: 5000 },
-      limits: { read_rate: '100MiB', read_burst: '100MiB', max_outgoing_buffer: `${OUTGOING_BUFFER / KiB}KiB`, negotiation_timeout: '2s' },
+      limits: { read_rate: '100MiB', read_burst: '100MiB', messages_per_minute: 0, max_outgoing_buffer: `${OUTGOING_BUFFER / KiB}KiB`, negotiation_timeout: '2s' },
     }),
   ]);
 });

@@ -174,3 +174,41 @@ describe('per-address limits', () => {
     for (const guest of guests) await guest.stop();
   });
 });
+
+describe('nickname checks on the landing page', () => {
+  /** Asks whether `nick` is free in the lobby, as a client on `network` behind the trusted local proxy. */
+  const check = (s: TestServer, network: string, nick = 'alice') =>
+    httpRequest(`${s.httpUrl}/api/rooms/lobby/nick-available?nick=${nick}`, { headers: { 'x-forwarded-for': network } });
+
+  it('beyond the per-minute limit a network gets 429 with Retry-After, others are still answered, and a minute later it is answered again', async () => {
+    let clock = Date.now();
+    const s = await start({ access: { nick_checks_per_minute: 3 } }, { now: () => clock });
+    const answers = [];
+    for (const nick of ['alice', 'bob', 'carol']) answers.push(await check(s, '203.0.113.7', nick));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(JSON.parse(answers[0]!.text)).toEqual({ available: true });
+
+    const refused = await check(s, '203.0.113.7', 'dave');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('60');
+    expect(refused.text).not.toContain('available');
+    // An invalid nickname or room is no way around it: every request of the network counts.
+    expect((await check(s, '203.0.113.7', '%20')).status).toBe(429);
+    // Other networks are answered as before.
+    expect((await check(s, '2001:db8:5:6::1')).status).toBe(200);
+    expect((await check(s, '198.51.100.1')).status).toBe(200);
+
+    clock += 61_000;
+    expect((await check(s, '203.0.113.7')).status).toBe(200);
+  });
+
+  it('a reload with a new limit starts a new window with it', async () => {
+    const s = await start({ access: { nick_checks_per_minute: 1 } });
+    expect((await check(s, '203.0.113.8')).status).toBe(200);
+    expect((await check(s, '203.0.113.8')).status).toBe(429);
+    s.server.context.access.reconfigure({ access: { ...s.server.context.config.access, nick_checks_per_minute: 2 } });
+    expect((await check(s, '203.0.113.8')).status).toBe(200);
+    expect((await check(s, '203.0.113.8')).status).toBe(200);
+    expect((await check(s, '203.0.113.8')).status).toBe(429);
+  });
+});

@@ -2,12 +2,14 @@
  * Per-address connection and sign-in limits across a cluster (access/cluster-*-limit.ts),
  * against the machine's Redis: two instances stand for two nodes sharing one key prefix.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterConnectionLimit } from '../../server/access/cluster-connection-limit.js';
-import { ClusterLoginLimit } from '../../server/access/cluster-login-limit.js';
-import type { Admission } from '../../server/access/control.js';
+import { ClusterNetworkRate } from '../../server/access/cluster-network-rate.js';
+import { createAccessControl, type Admission } from '../../server/access/control.js';
 import { clearPrefix, REDIS_TEST_URL, requireRedis, testClusterPrefix } from '../helpers/redis.js';
 
 const GUEST = '203.0.113.5';
@@ -99,8 +101,8 @@ describe('guest sign-ins per address across the cluster', () => {
   it('holds one limit per minute over both nodes, to within one sign-in per other node, and starts again the next minute', async () => {
     const prefix = newPrefix();
     let clock = 1_800_000_000_000;
-    const [a, b] = ['a', 'b'].map(() => new ClusterLoginLimit({ cluster: cluster(prefix), secret, limit: 3, now: () => clock }));
-    const take = async (node: ClusterLoginLimit) => {
+    const [a, b] = ['a', 'b'].map(() => new ClusterNetworkRate({ cluster: cluster(prefix), name: 'logins', secret, limit: 3, now: () => clock }));
+    const take = async (node: ClusterNetworkRate) => {
       const taken = node.take(GUEST);
       await node.settled();
       return taken;
@@ -113,5 +115,62 @@ describe('guest sign-ins per address across the cluster', () => {
     clock += 60_000;
     expect(await take(b!)).toBe(true);
     for (const key of await keysUnder(prefix)) expect(key).not.toContain(GUEST);
+  });
+});
+
+/** A free loopback port (taken and given back at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+/** A Redis of this test's own, on loopback, without persistence: one the test can take away. */
+async function ownRedis(): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  return { url, process: child };
+}
+
+describe('when Redis goes away', () => {
+  it('guest sign-ins are still held to the limit on each node, counted by the node itself', async () => {
+    const redisServer = await ownRedis();
+    const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    redis.on('error', () => {});
+    const errors: unknown[] = [];
+    const guestLogins = new ClusterNetworkRate({ cluster: { redis, prefix: newPrefix() }, name: 'logins', secret, limit: 3, onError: (error) => errors.push(error) });
+    const nickChecks = new ClusterNetworkRate({ cluster: { redis, prefix: newPrefix() }, name: 'nick-checks', secret, limit: 3 });
+    const control = createAccessControl({ access: { allow: [], trusted_proxies: [], max_connections_per_address: 10, anonymous_logins_per_minute: 3, nick_checks_per_minute: 3 } });
+    control.countAcrossCluster({ connections: { limit: 10, admit: () => ({ release() {} }) }, guestLogins, nickChecks });
+    try {
+      expect(control.takeAnonymousLogin(GUEST)).toBe(true);
+      await guestLogins.settled();
+      expect(errors).toEqual([]); // counted in Redis while it was there
+
+      const exited = new Promise((resolve) => redisServer.process.once('exit', resolve));
+      redisServer.process.kill('SIGKILL');
+      await exited;
+      expect([control.takeAnonymousLogin(GUEST), control.takeAnonymousLogin(GUEST)]).toEqual([true, true]);
+      await guestLogins.settled();
+      expect(errors.length).toBeGreaterThan(0); // the cluster's count could not grow...
+      expect(guestLogins.take('198.51.100.1')).toBe(true); // ...and alone it would let anyone in
+      expect(control.takeAnonymousLogin(GUEST)).toBe(false); // but the node's own count holds the limit
+    } finally {
+      redisServer.process.kill('SIGKILL');
+      redis.disconnect();
+    }
   });
 });

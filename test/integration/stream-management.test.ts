@@ -9,7 +9,8 @@ const PASSWORD = 'sm test pw';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ limits: { resume_timeout: '5s', guest_resume_timeout: '2s', read_rate: '4MiB' } });
+  // No one-to-one message rate: a test fills a session's queue from one sender.
+  server = await startTestServer({ limits: { resume_timeout: '5s', guest_resume_timeout: '2s', read_rate: '4MiB', messages_per_minute: 0 } });
   await addAccount(server, 'alice', PASSWORD);
   await addAccount(server, 'bob', PASSWORD);
 });

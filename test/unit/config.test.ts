@@ -147,7 +147,7 @@ describe('defaults', () => {
       },
       listen: { c2s: '127.0.0.1:5222', c2s_direct_tls: '', http: '127.0.0.1:5280', public_url: 'http://localhost:5280' },
       tls: { cert: '', key: '', require_encryption: true },
-      access: { allow: [], trusted_proxies: ['127.0.0.1', '::1'], max_connections_per_address: 100, anonymous_logins_per_minute: 60 },
+      access: { allow: [], trusted_proxies: ['127.0.0.1', '::1'], max_connections_per_address: 100, anonymous_logins_per_minute: 60, nick_checks_per_minute: 30 },
       limits: {
         max_stanza_size: 256 * 1024,
         preauth_max_stanza_size: 16 * 1024,
@@ -162,6 +162,7 @@ describe('defaults', () => {
         resume_timeout: 300_000,
         guest_resume_timeout: 60_000,
         offline_messages: 100,
+        messages_per_minute: 120,
       },
       sasl: { scram_iterations: 10000 },
       http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2, header_timeout: 10_000, body_timeout: 10_000 },

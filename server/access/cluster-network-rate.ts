@@ -1,33 +1,38 @@
 /**
- * [access].anonymous_logins_per_minute across a cluster: guest sign-ins per client network
- * counted in Redis (access/cluster-window-counter.ts: fixed one-minute windows, unlike the
- * sliding window of one process; at most one sign-in per other node beyond the limit). Redis
- * holds keyed hashes of networks (access/address-hash.ts), never an address.
+ * A per-network rate over a cluster: [access].anonymous_logins_per_minute (guest sign-ins)
+ * and nick_checks_per_minute (the landing page's nickname checks), counted per client network
+ * in Redis (access/cluster-window-counter.ts: fixed one-minute windows, unlike the sliding
+ * window of one process; at most one event per other node beyond the limit). Redis holds
+ * keyed hashes of networks (access/address-hash.ts), never an address. Access control keeps
+ * its own count beside this one (access/control.ts), so a Redis that cannot be reached never
+ * lifts the limit.
  */
 import { keyedAddressHash, secretOf } from './address-hash.js';
 import type { ClusterRedis } from './cluster-redis.js';
 import { ClusterWindowCounter } from './cluster-window-counter.js';
 
-export interface ClusterLoginLimitOptions {
+export interface ClusterNetworkRateOptions {
   cluster: ClusterRedis;
+  /** What is counted, in the Redis keys and the hash's context: 'logins', 'nick-checks'. */
+  name: string;
   /**
    * The key of the keyed address hash (the same on every node: a server secret in shared
    * storage). A function is asked at each use: nodes that created the key at once agree on
    * the first one stored once storage tells them.
    */
   secret: Buffer | (() => Buffer);
-  /** Sign-ins per address and minute. */
+  /** Events per network and minute. */
   limit: number;
   now?: () => number;
   /** A Redis command failed; the node goes on with what it knows. */
   onError?: (error: unknown) => void;
 }
 
-export class ClusterLoginLimit {
+export class ClusterNetworkRate {
   private readonly counter: ClusterWindowCounter;
 
-  constructor(private readonly options: ClusterLoginLimitOptions) {
-    this.counter = new ClusterWindowCounter({ ...options, name: 'logins' });
+  constructor(private readonly options: ClusterNetworkRateOptions) {
+    this.counter = new ClusterWindowCounter(options);
   }
 
   /** The limit in force ([access] reloaded changes it; what is counted stays). */
@@ -39,9 +44,9 @@ export class ClusterLoginLimit {
     this.counter.limit = value;
   }
 
-  /** Counts one sign-in from `address`; false (nothing counted) when its network is at the limit. */
+  /** Counts one event from `address`; false (nothing counted) when its network is at the limit. */
   take(address: string): boolean {
-    const hash = keyedAddressHash(secretOf(this.options.secret), 'cluster-logins', address).toString('hex');
+    const hash = keyedAddressHash(secretOf(this.options.secret), `cluster-${this.options.name}`, address).toString('hex');
     if (this.counter.isBlocked(hash)) return false;
     this.counter.record(hash);
     return true;

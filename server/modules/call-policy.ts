@@ -1,4 +1,4 @@
-import type { Element } from '../xml/element.js';
+import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
@@ -45,7 +45,7 @@ export default defineModule({
     const check = (ctx: StanzaContext): boolean => {
       const refusal = refusalOf(server, limits, ctx, host.kind !== 'muc');
       if (!refusal) return false;
-      server.router.bounce(ctx.stanza, refusal, ctx.origin);
+      server.router.bounce(withoutPayload(ctx.stanza), refusal, ctx.origin);
       return true;
     };
     // Before every other handler (carbons, delivery, the MUC's forwarding): a refused call goes nowhere.
@@ -55,6 +55,15 @@ export default defineModule({
     host.on('iq', 'full', check, FIRST);
   },
 });
+
+/**
+ * The stanza's envelope alone, for a refusal that does not quote it (RFC 6120 §8.3.1 leaves
+ * that optional): slixmpp's XEP-0353 plugin takes a `propose` inside an error message for an
+ * incoming call, so a quoted one would ring the caller as if the callee had called back.
+ */
+function withoutPayload(stanza: Element): Element {
+  return xml(stanza.name, stanza.attrs);
+}
 
 /**
  * What the stanza is in a call, if it is part of one. Every XEP-0353 element counts, in a

@@ -203,6 +203,8 @@ describe('the call policy', () => {
     await stranger.client.send(propose(bob.bare, 'call-2'));
     const refused = await stranger.inbox.next(errorFor('call-2'));
     expect(errorCondition(refused)).toBe('forbidden');
+    // Not quoted: a client that reads a propose in an error message would ring the caller.
+    expect(refused.getChild('propose', JMI)).toBeUndefined();
     await bob.client.send(propose(stranger.jid, 'call-3'));
     expect(errorCondition(await bob.inbox.next(errorFor('call-3')))).toBe('forbidden');
     expect(await iqOutcome(stranger, 'set', bob.jid, xml('jingle', { xmlns: JINGLE, action: 'session-initiate', sid: 'x', initiator: stranger.jid }))).toBe('forbidden');
@@ -219,7 +221,7 @@ describe('the call policy', () => {
     const [bob, stranger] = [await newGuest(), await newGuest()];
     await join(bob, 'errorroom', 'bob');
     // An error message is never answered with an error: the refused one is dropped.
-    await stranger.client.send(xml('message', { to: bob.bare, type: 'error', id: 'm-err-1' },
+    await stranger.client.send(xml('message', { to: bob.jid, type: 'error', id: 'm-err-1' },
       xml('propose', { xmlns: JMI, id: 'err-1' }, xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' })),
       xml('error', { type: 'cancel' }, xml('undefined-condition', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }))));
     await stranger.client.send(xml('message', { to: bob.jid, type: 'error', id: 'm-err-2' },
@@ -275,7 +277,7 @@ describe('the call policy', () => {
     await alice.client.send(xml('message', { to: bob.bare, type: 'chat', id: 'm-flood-hidden' },
       xml('ringing', { xmlns: JMI, id: 'flood-hidden' }), xml('propose', { xmlns: JMI, id: 'flood-hidden' })));
     expect(errorCondition(await alice.inbox.next(errorFor('flood-hidden')))).toBe('policy-violation');
-    await alice.client.send(xml('message', { to: bob.bare, type: 'error', id: 'm-flood-error' }, xml('propose', { xmlns: JMI, id: 'flood-error' })));
+    await alice.client.send(xml('message', { to: bob.jid, type: 'error', id: 'm-flood-error' }, xml('propose', { xmlns: JMI, id: 'flood-error' })));
     // Other call messages (ringing, retract, …) are not invitations and still pass.
     await alice.client.send(xml('message', { to: bob.bare, type: 'chat' }, xml('retract', { xmlns: JMI, id: 'flood-0' })));
     await bob.inbox.next((stanza) => stanza.getChild('retract', JMI)?.attrs.id === 'flood-0');

@@ -390,7 +390,7 @@ export function configSchema(baseDir: string) {
           stun_uri: turnUri().default(''),
           turn_uri: turnUri().default(''),
           turn_secret: text().default(''),
-          credential_lifetime: duration(60_000, 7 * 86_400_000).prefault('24h'),
+          credential_lifetime: duration(60_000, 7 * 86_400_000).prefault('1h'),
           invitations_per_minute: wholeNumber(1, 600).default(10),
           relay_only: bool().default(false),
         }),

@@ -1,5 +1,4 @@
-import { TokenBucket } from 'limiter';
-import type { Element } from '../xml/element.js';
+import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import type { Jid } from '../jid/jid.js';
@@ -8,7 +7,8 @@ import { serviceKey } from '../core/services.js';
 import type { Session } from '../core/session.js';
 import type { StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
-import { MUC } from '../muc/service.js';
+import { InvitationLimits } from './calls/invitation-limits.js';
+import { sharesARoomWith } from './calls/rooms.js';
 
 /**
  * Who may call whom: the one place that decides it, for XEP-0353 call messages (propose,
@@ -26,9 +26,6 @@ import { MUC } from '../muc/service.js';
  * Everything allowed is routed like any message (carbons copy the chat-typed call messages
  * to the caller's and callee's other resources) or iq.
  */
-
-/** Users whose buckets are kept past their last session; beyond, rested buckets go first. */
-const MAX_RESTED_USERS = 10_000;
 
 const CALL_POLICY = serviceKey<InvitationLimits>('call policy');
 
@@ -48,7 +45,7 @@ export default defineModule({
     const check = (ctx: StanzaContext): boolean => {
       const refusal = refusalOf(server, limits, ctx, host.kind !== 'muc');
       if (!refusal) return false;
-      server.router.bounce(ctx.stanza, refusal, ctx.origin);
+      server.router.bounce(withoutPayload(ctx.stanza), refusal, ctx.origin);
       return true;
     };
     // Before every other handler (carbons, delivery, the MUC's forwarding): a refused call goes nowhere.
@@ -59,30 +56,47 @@ export default defineModule({
   },
 });
 
-/** What the stanza is in a call, if it is part of one. */
+/**
+ * The stanza's envelope alone, for a refusal that does not quote it (RFC 6120 §8.3.1 leaves
+ * that optional): slixmpp's XEP-0353 plugin takes a `propose` inside an error message for an
+ * incoming call, so a quoted one would ring the caller as if the callee had called back.
+ */
+function withoutPayload(stanza: Element): Element {
+  return xml(stanza.name, stanza.attrs);
+}
+
+/**
+ * What the stanza is in a call, if it is part of one. Every XEP-0353 element counts, in a
+ * message of any type and wherever among the children: an error message is no excuse (a
+ * client may act on the payload of a message whatever its type), and a harmless element first
+ * does not hide a `propose` after it.
+ */
 function callPart(stanza: Element): 'invitation' | 'signal' | null {
-  // An error may quote the call message it answers; it is no call of its own.
-  if (stanza.name === 'message' && stanza.attrs.type !== 'error') {
-    const jmi = stanza.getChildElements().find((child) => child.getNS() === NS.jingleMessage);
-    if (!jmi) return null;
-    return jmi.name === 'propose' ? 'invitation' : 'signal';
+  if (stanza.name === 'message') {
+    const jmi = stanza.getChildElements().filter((child) => child.getNS() === NS.jingleMessage);
+    if (jmi.length === 0) return null;
+    return jmi.some((child) => child.name === 'propose') ? 'invitation' : 'signal';
   }
   if (stanza.name === 'iq' && stanza.attrs.type === 'set') {
-    const jingle = stanza.getChild('jingle', NS.jingle);
-    if (!jingle) return null;
-    return jingle.attrs.action === 'session-initiate' ? 'invitation' : 'signal';
+    const jingle = stanza.getChildren('jingle', NS.jingle);
+    if (jingle.length === 0) return null;
+    return jingle.some((child) => child.attrs.action === 'session-initiate') ? 'invitation' : 'signal';
   }
   return null;
 }
 
-/** The error for a call stanza this sender may not send, or null. `direct`: to a user, not through a room. */
+/**
+ * The error for a call stanza this sender may not send, or null. `direct`: to a user, not
+ * through a room. A refused error message is dropped without an answer (the router never
+ * answers an error with an error).
+ */
 function refusalOf(server: ServerContext, limits: InvitationLimits, ctx: StanzaContext, direct: boolean): StanzaError | null {
   const sender = ctx.origin;
   // What the server or a room sends on someone's behalf was checked where it came in.
   if (!sender) return null;
   const part = callPart(ctx.stanza);
   if (!part) return null;
-  if (direct && involvesGuest(server, sender, ctx.to) && !shareARoom(server, sender, ctx.to)) {
+  if (direct && involvesGuest(server, sender, ctx.to) && !sharesARoomWith(server, sender, ctx.to.bare().toString())) {
     return new StanzaError('cancel', 'forbidden', 'guests can call only people in a room they share');
   }
   if (part === 'invitation' && !limits.take(sender.bare.toString())) {
@@ -93,46 +107,4 @@ function refusalOf(server: ServerContext, limits: InvitationLimits, ctx: StanzaC
 
 function involvesGuest(server: ServerContext, sender: Session, to: Jid): boolean {
   return sender.isGuest || server.hosts.get(to.domain)?.kind === 'anonymous';
-}
-
-/** Whether the recipient (any resource of that bare JID) is an occupant of a room the sender's session is in. */
-function shareARoom(server: ServerContext, sender: Session, to: Jid): boolean {
-  const recipient = to.bare().toString();
-  for (const host of server.hosts.all()) {
-    if (host.kind !== 'muc') continue;
-    for (const room of server.services.get(MUC, host).roomsOf(sender)) {
-      if (room.occupantsOf(recipient).length > 0) return true;
-    }
-  }
-  return false;
-}
-
-/** A token bucket of call invitations per user (bare JID), kept on the node of the user's session. */
-class InvitationLimits {
-  private readonly buckets = new Map<string, TokenBucket>();
-
-  constructor(private readonly perMinute: number) {}
-
-  take(user: string): boolean {
-    let bucket = this.buckets.get(user);
-    if (!bucket) {
-      if (this.buckets.size >= MAX_RESTED_USERS) this.forgetRested();
-      bucket = new TokenBucket({ bucketSize: this.perMinute, tokensPerInterval: this.perMinute, interval: 'minute' });
-      // The library starts a bucket empty; a newcomer gets the whole minute's worth.
-      bucket.content = this.perMinute;
-      this.buckets.set(user, bucket);
-    }
-    return bucket.tryRemoveTokens(1);
-  }
-
-  forget(user: string): void {
-    this.buckets.delete(user);
-  }
-
-  /** Drops the buckets that have filled up again (a new one would be the same). */
-  private forgetRested(): void {
-    for (const [user, bucket] of this.buckets) {
-      if (bucket.content >= this.perMinute) this.buckets.delete(user);
-    }
-  }
 }

@@ -2,24 +2,22 @@ import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
-import { SessionKey } from '../core/session.js';
+import type { Session } from '../core/session.js';
 import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
-import { randomId } from '../util/random-ids.js';
 import { serversOf, type StunTurnServer } from './calls/turn-uri.js';
-import { turnCredential } from './calls/turn-credentials.js';
-
-/**
- * Who this session is to the TURN server: random, the same for the whole session, so that
- * coturn's logs and quotas can tell sessions apart without learning who anyone is.
- */
-const TURN_USER = new SessionKey<string>('turn user', () => randomId(12));
+import { sessionTurnCredential } from './calls/session-credential.js';
+import { isInARoom } from './calls/rooms.js';
 
 /**
  * XEP-0215 external service discovery: the STUN and TURN servers of [calls] for calls
  * between a host's own users (account holders on the account domain, guests on the guest
  * domain), TURN with credentials coturn checks against its static-auth-secret. With neither
  * stun_uri nor turn_uri set the host offers nothing, and says so by not announcing the feature.
+ *
+ * A relay costs the admin bandwidth, and a guest costs nothing to make: a guest gets TURN
+ * only while it is an occupant of a room (the only place it can call from); account holders
+ * always. STUN needs no credential and is offered to every session of the host.
  */
 export default defineModule({
   name: 'external-services',
@@ -30,32 +28,44 @@ export default defineModule({
     if (servers.length === 0) return;
     host.features.add(NS.extdisco);
     host.onIq('get', NS.extdisco, 'services', 'host', (ctx, query) => {
+      const session = ownSession(host, ctx);
       const type = query.attrs.type;
-      const wanted = servers.filter((service) => type === undefined || service.type === type);
-      return xml('services', { xmlns: NS.extdisco }, ...wanted.map((service) => serviceElement(server, ownSession(host, ctx), service)));
+      const wanted = servers.filter((service) => (type === undefined || service.type === type)
+        && (!isRelay(service) || mayRelay(server, session)));
+      return xml('services', { xmlns: NS.extdisco }, ...wanted.map((service) => serviceElement(server, session, service)));
     });
     // §3.3: fresh credentials for one service (a client whose credentials expired mid-session).
     host.onIq('get', NS.extdisco, 'credentials', 'host', (ctx, query) => {
+      const session = ownSession(host, ctx);
       const asked = query.getChild('service');
       const service = servers.find((candidate) => candidate.host === asked?.attrs.host && candidate.type === asked?.attrs.type
         && (asked?.attrs.port === undefined || String(candidate.port) === asked.attrs.port));
       if (!service) throw new StanzaError('cancel', 'item-not-found', 'no such service here');
-      return xml('credentials', { xmlns: NS.extdisco }, serviceElement(server, ownSession(host, ctx), service));
+      if (isRelay(service) && !mayRelay(server, session)) throw new StanzaError('auth', 'forbidden', 'guests get TURN credentials while in a room');
+      return xml('credentials', { xmlns: NS.extdisco }, serviceElement(server, session, service));
     });
   },
 });
 
 /** Only the host's own clients get its services (a relay costs bandwidth; guests get theirs from the guest domain). */
-function ownSession(host: Host, ctx: StanzaContext): NonNullable<StanzaContext['origin']> {
+function ownSession(host: Host, ctx: StanzaContext): Session {
   if (!ctx.origin || ctx.origin.host !== host) throw new StanzaError('auth', 'forbidden', 'ask your own server');
   return ctx.origin;
 }
 
-function serviceElement(server: ServerContext, session: NonNullable<StanzaContext['origin']>, service: StunTurnServer): Element {
+function isRelay(service: StunTurnServer): boolean {
+  return service.type === 'turn' || service.type === 'turns';
+}
+
+function mayRelay(server: ServerContext, session: Session): boolean {
+  return !session.isGuest || isInARoom(server, session);
+}
+
+function serviceElement(server: ServerContext, session: Session, service: StunTurnServer): Element {
   const attrs: Record<string, string> = { type: service.type, host: service.host, port: String(service.port), transport: service.transport };
-  if (service.type === 'turn' || service.type === 'turns') {
+  if (isRelay(service)) {
     const { turn_secret: secret, credential_lifetime: lifetime } = server.config.calls;
-    const credential = turnCredential(secret, session.get(TURN_USER), lifetime, server.now());
+    const credential = sessionTurnCredential(session, secret, lifetime, server.now());
     Object.assign(attrs, {
       username: credential.username,
       password: credential.password,

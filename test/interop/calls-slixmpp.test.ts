@@ -13,6 +13,10 @@ interface Received { kind: string; from?: string; id?: string; condition?: strin
 interface CallsResult {
   error?: string;
   services?: Record<string, string>[];
+  services_outside_rooms?: Record<string, string>[];
+  services_again?: Record<string, string>[];
+  bob_after_error_propose?: { kind: string };
+  carol_left_over?: string[][];
   bob_received?: Received;
   alice_received?: Received;
   carol_received?: Received;
@@ -41,11 +45,16 @@ describe.skipIf(!python.available)(python.available ? 'slixmpp calls' : `slixmpp
     await coturn?.stop();
   });
 
-  it('a slixmpp guest gets a TURN service whose credentials coturn accepts', async () => {
+  it('a slixmpp guest in a room gets a TURN service whose credentials coturn accepts, the same when it asks again', async () => {
     expect(result.services).toHaveLength(1);
     const turn = result.services![0]!;
     expect(turn).toMatchObject({ type: 'turn', host: '127.0.0.1', port: String(coturn.port), transport: 'udp', restricted: '1' });
+    expect(result.services_again).toEqual(result.services);
     expect(await turnAllocate(coturn.port, turn.username!, turn.password!)).toMatchObject({ ok: true });
+  });
+
+  it('a slixmpp guest in no room gets no TURN service', () => {
+    expect(result.services_outside_rooms).toEqual([]);
   });
 
   it('guests who share a room call each other with slixmpp (XEP-0353 propose, proceed)', () => {
@@ -55,5 +64,13 @@ describe.skipIf(!python.available)(python.available ? 'slixmpp calls' : `slixmpp
 
   it('a guest who shares no room with the callee is refused', () => {
     expect(result.carol_received).toEqual({ kind: 'error', condition: 'forbidden' });
+  });
+
+  it('the same propose sent as an error message is dropped: the callee gets only the chat message after it', () => {
+    expect(result.bob_after_error_propose).toEqual({ kind: 'marker' });
+  });
+
+  it('the refusal does not quote the propose (slixmpp would ring the caller) and an error message gets no answer', () => {
+    expect(result.carol_left_over).toEqual([]);
   });
 });

@@ -175,7 +175,7 @@ describe('defaults', () => {
       storage: { backend: 'sqlite', url: '' },
       cluster: { redis: '', node: '', workers: 1 },
       proxy: { listen: '', domain: 'proxy.localhost', public_host: '' },
-      calls: { stun_uri: '', turn_uri: '', turn_secret: '', credential_lifetime: 86_400_000, invitations_per_minute: 10, relay_only: false },
+      calls: { stun_uri: '', turn_uri: '', turn_secret: '', credential_lifetime: 3_600_000, invitations_per_minute: 10, relay_only: false },
       source: null,
     });
   });
@@ -396,6 +396,14 @@ describe('cross-field checks', () => {
     expect(problems({ calls: { stun_uri: 'http://stun.example' } })[0]).toContain('[calls].stun_uri');
     expect(problems({ calls: { relay_only: true } })[0]).toContain('[calls].relay_only: expected a TURN server');
     expect(configFromObject({ calls: { relay_only: true, turn_uri: 'turn:turn.chat.example:3478', turn_secret: 's' } }, dir).calls.relay_only).toBe(true);
+  });
+
+  it('hands out TURN credentials for an hour by default, for as long as [calls].credential_lifetime says otherwise', () => {
+    expect(configFromObject({}, dir).calls.credential_lifetime).toBe(3_600_000);
+    expect(configFromObject({ calls: { credential_lifetime: '30m' } }, dir).calls.credential_lifetime).toBe(1_800_000);
+    expect(configFromObject({ calls: { credential_lifetime: '2d' } }, dir).calls.credential_lifetime).toBe(172_800_000);
+    expect(problems({ calls: { credential_lifetime: '30s' } })[0]).toContain('[calls].credential_lifetime');
+    expect(problems({ calls: { credential_lifetime: '8d' } })[0]).toContain('[calls].credential_lifetime');
   });
 
   it('refuses a channel listed twice', () => {

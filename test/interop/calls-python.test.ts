@@ -42,7 +42,7 @@ describe.skipIf(!enabled)(enabled ? 'calls between the page and a Python Jingle 
     guest = await Guest.open(browser);
     guest.page.on('console', (m) => { if (process.env.CALLS_DEBUG) console.log(GUEST, m.type(), m.text().slice(0, 400)); });
     await guest.joinByLink(roomLink(server, ROOM, GUEST));
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await guest?.close().catch(() => {});

@@ -36,6 +36,13 @@ async function tap(page: Page, control: Locator): Promise<void> {
   await control.tap();
 }
 
+/** Follows a room link until the room has let the page in (generous waits: two browsers share the machine). */
+async function enter(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await page.waitForSelector('body[data-mode="chat"]', { state: 'attached', timeout: 60_000 });
+  await page.locator('.chat-textarea').waitFor({ state: 'visible', timeout: 60_000 });
+}
+
 describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, () => {
   let browser: Browser;
   let server: TestServer;
@@ -48,14 +55,12 @@ describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, 
     browser = await launchBrowser(FAKE_MEDIA);
     server = await startWebServer();
     desktop = await Guest.open(browser);
-    await desktop.joinByLink(roomLink(server, 'pocket', 'grace'));
+    await enter(desktop.page, roomLink(server, 'pocket', 'grace'));
     phoneContext = await browser.newContext({ viewport: SCREEN, isMobile: true, hasTouch: true, deviceScaleFactor: 3 });
     phone = await phoneContext.newPage();
     phone.on('pageerror', (error) => phoneErrors.push(error.message));
-    await phone.goto(roomLink(server, 'pocket', 'frank'));
-    await phone.waitForSelector('body[data-mode="chat"]', { state: 'attached', timeout: 20_000 });
-    await phone.locator('.chat-textarea').waitFor({ state: 'visible', timeout: 20_000 });
-  }, 120_000);
+    await enter(phone, roomLink(server, 'pocket', 'frank'));
+  }, 150_000);
 
   afterAll(async () => {
     await phoneContext?.close().catch(() => {});
@@ -69,7 +74,7 @@ describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, 
     const entry = phone.locator('li.occupant', { hasText: nick });
     if (!(await entry.isVisible())) {
       await tap(phone, phone.locator('converse-muc-heading .dropdown-toggle').first());
-      await tap(phone, phone.getByRole('link', { name: 'Show participants' }));
+      await tap(phone, phone.locator('converse-muc-heading .dropdown-menu a', { hasText: 'Show participants' }));
     }
     await entry.waitFor({ state: 'visible', timeout: 15_000 });
     return entry;

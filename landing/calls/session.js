@@ -83,9 +83,17 @@ export class JingleSession {
     this.afterSignalling();
   }
 
-  /** What the peer sends, as one stream (live once the answer is in). */
+  /**
+   * What the peer sends, as one stream. Its tracks come as the offer and answer make them (the
+   * tile showing it exists before), so they are added as they arrive: a stream made of the
+   * receivers at the start stayed empty, and the picture black, although frames were decoded.
+   */
   receivedStream() {
-    return new MediaStream(this.pc.getReceivers().map((receiver) => receiver.track));
+    const stream = new MediaStream(this.pc.getReceivers().map((receiver) => receiver.track));
+    this.pc.addEventListener('track', ({ track }) => {
+      if (!stream.getTrackById(track.id)) stream.addTrack(track);
+    });
+    return stream;
   }
 
   /**

@@ -12,6 +12,10 @@ import { ARTIFACTS, browserAvailable, FAKE_MEDIA, Guest, launchBrowser, roomLink
 import { framesDecoded, watchersShown } from './webcam-steps.js';
 
 const enabled = browserAvailable();
+
+/** Whether this tile's video is playing a picture (a phone's autoplay rules may stop a video that has sound). */
+const playing = (page: Page, key: string) => page.locator(`.calls-tile[data-nick="${key}"] video`)
+  .evaluate((video: HTMLVideoElement) => ({ paused: video.paused, picture: video.videoWidth > 0 }));
 const SCREEN = { width: 390, height: 844 };
 
 /** Taps a control after checking that it is on the screen and that the tap would reach it. */
@@ -85,6 +89,7 @@ describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, 
     await desktop.page.getByRole('button', { name: 'Camera', exact: true }).click();
     await tap(phone, (await participant('grace')).locator('button.calls-watch'));
     await expect.poll(() => framesDecoded({ page: phone } as Guest, 'grace'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => playing(phone, 'grace')).toEqual({ paused: false, picture: true });
     await phone.screenshot({ path: `${ARTIFACTS}/calls-phone-watching.png` });
     await tap(phone, phone.locator('.calls-tile[data-nick="grace"]').getByRole('button', { name: 'Stop watching' }));
     await expect.poll(() => phone.locator('.calls-tile').count()).toBe(0);
@@ -112,6 +117,7 @@ describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, 
     await desktop.page.getByText('frank is calling you (video call).').waitFor({ timeout: 15_000 });
     await desktop.page.getByRole('button', { name: 'Answer' }).click();
     await expect.poll(() => framesDecoded({ page: phone } as Guest, 'grace (call)'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => playing(phone, 'grace (call)')).toEqual({ paused: false, picture: true });
     await tap(phone, phone.getByRole('button', { name: 'Mute', exact: true }));
     await phone.getByRole('button', { name: 'Unmute' }).waitFor();
     await phone.screenshot({ path: `${ARTIFACTS}/calls-phone-call.png` });

@@ -4,7 +4,7 @@
  * aiortc for WebRTC, with its own Jingle <-> SDP conversion (calls_python_jingle.py). The guest
  * calls the Python client, then the Python client calls the guest; each time frames go both
  * ways, and the Python side checks every Jingle stanza of the page against XEP-0166, -0167,
- * -0176, -0320 and -0353 (calls_python_checks.py).
+ * -0176, -0320 and -0353 (calls_python_checks.py), and a signal for an unknown session is refused.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,13 +22,14 @@ interface ContentSummary {
 }
 interface Received { action: string; media?: string[]; contents?: ContentSummary[]; group?: string | null }
 interface CallReport { sid: string; frames: number; received: Received[]; problems: string[]; ice: string }
-interface Result { error?: string; answered?: CallReport; called?: CallReport }
+interface Result { error?: string; answered?: CallReport; called?: CallReport; unknown_session?: { type: string; condition?: string; jingle?: string[] } }
 
 const ROOM = 'talk';
 const GUEST = 'gina';
 const ACCOUNT = 'pia';
-// Frames the page must decode from the Python client before it hangs up: about a second of video.
-const ENOUGH_FRAMES = 30;
+// Frames the page decodes from the Python client before it hangs up (about two seconds of video):
+// time for the Python side, slower to decode, to count its own.
+const ENOUGH_FRAMES = 60;
 
 describe.skipIf(!enabled)(enabled ? 'calls between the page and a Python Jingle client' : `calls with Python (skipped: ${python.reason})`, { timeout: 200_000 }, () => {
   let browser: Browser;
@@ -84,6 +85,7 @@ describe.skipIf(!enabled)(enabled ? 'calls between the page and a Python Jingle 
     const result = scriptResult<Result>(output);
     if (result.error) throw new Error(`the Python client failed: ${result.error}\n${JSON.stringify(result)}\n${output.stderr.slice(-4000)}`);
     const { answered, called } = result as Required<Result>;
+    if (process.env.CALLS_DEBUG) console.log(`Python decoded ${answered.frames} frames answering, ${called.frames} calling`);
 
     // What the Python client decoded from the guest's fake camera.
     expect(answered.frames).toBeGreaterThan(10);
@@ -108,6 +110,8 @@ describe.skipIf(!enabled)(enabled ? 'calls between the page and a Python Jingle 
     const accept = called.received.find((r) => r.action === 'session-accept')!;
     expect(accept.contents!.map((c) => [c.media, c.senders])).toEqual([['audio', 'both'], ['video', 'both']]);
     for (const content of accept.contents!) expect(['active', 'passive']).toContain(content.setup);
+    // A signal for a session the page does not know is refused as XEP-0166 §7.2 says.
+    expect(result.unknown_session).toEqual({ type: 'cancel', condition: 'item-not-found', jingle: ['{urn:xmpp:jingle:errors:1}unknown-session'] });
     expect(guest.errors).toEqual([]);
   });
 });

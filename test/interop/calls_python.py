@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
 from aiortc.sdp import candidate_from_sdp
+from slixmpp.exceptions import IqError
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -210,6 +211,22 @@ async def scenario(result, clients):
     own_room_jid, peer = f'{room}/{nick}', f'{room}/{guest_nick}'
     result['answered'] = (await answer_the_guest(client, peer, own_room_jid)).report()
     result['called'] = (await call_the_guest(client, peer, own_room_jid)).report()
+    result['unknown_session'] = await signal_unknown_session(client, peer)
+
+
+async def signal_unknown_session(client, peer):
+    """A transport-info for a session the page does not have: XEP-0166 §7.2 says item-not-found with unknown-session."""
+    iq = client.Iq()
+    iq['type'] = 'set'
+    iq['to'] = peer
+    ET.SubElement(iq.xml, q(JINGLE, 'jingle'), {'action': 'transport-info', 'sid': 'no-such-session'})
+    try:
+        await iq.send(timeout=STEP_TIMEOUT)
+    except IqError as error:
+        stanza_error = error.iq.xml.find('{jabber:client}error')
+        return {'type': error.iq['error']['type'], 'condition': error.iq['error']['condition'],
+                'jingle': [child.tag for child in stanza_error if child.tag.startswith('{urn:xmpp:jingle:errors:1}')]}
+    return {'type': 'result'}
 
 
 if __name__ == '__main__':

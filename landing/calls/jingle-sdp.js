@@ -32,7 +32,8 @@ export function candidateToJingle(line) {
   const parts = line.replace(/^a=/, '').replace(/^candidate:/, '').trim().split(/\s+/);
   const [foundation, component, protocol, priority, ip, port] = parts;
   const attrs = { foundation, component, protocol: protocol.toLowerCase(), priority, ip, port, generation: '0', network: '0',
-    id: Math.random().toString(36).slice(2, 12) };
+    // XEP-0176's schema types the id as an NCName, which must not start with a digit.
+    id: `c${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}` };
   for (let i = 6; i + 1 < parts.length; i += 2) {
     const [key, value] = [parts[i], parts[i + 1]];
     if (key === 'typ') attrs.type = value;
@@ -68,8 +69,15 @@ function sections(sdp) {
 const attribute = (lines, name) => lines.find((line) => line.startsWith(`a=${name}:`))?.slice(name.length + 3);
 const attributes = (lines, name) => lines.filter((line) => line.startsWith(`a=${name}:`)).map((line) => line.slice(name.length + 3));
 
+/** Whether an `a=candidate:` value is a UDP one: an ICE-UDP transport (XEP-0176) carries nothing else. */
+export const isUdpCandidate = (line) => line.replace(/^a=/, '').replace(/^candidate:/, '').trim().split(/\s+/)[2]?.toLowerCase() === 'udp';
+
 function payloadTypes(lines, formats) {
-  const byId = new Map(formats.map((id) => [id, el('payload-type', { id })]));
+  // XEP-0167 gives every format parameter a name and a value; a payload type whose fmtp has a
+  // bare value (Chromium's audio `red`, "111/111") cannot be described, so it is not offered.
+  const unnamed = new Set(attributes(lines, 'fmtp').filter((value) => value.slice(value.indexOf(' ') + 1).split(';')
+    .some((pair) => pair.trim() && !pair.includes('='))).map((value) => value.slice(0, value.indexOf(' '))));
+  const byId = new Map(formats.filter((id) => !unnamed.has(id)).map((id) => [id, el('payload-type', { id })]));
   for (const value of attributes(lines, 'rtpmap')) {
     const [id, codec] = value.split(' ');
     const [name, clockrate, channels] = codec.split('/');
@@ -80,7 +88,7 @@ function payloadTypes(lines, formats) {
     const type = byId.get(value.slice(0, space));
     for (const pair of value.slice(space + 1).split(';').map((item) => item.trim()).filter(Boolean)) {
       const equals = pair.indexOf('=');
-      type?.children.push(el('parameter', equals < 0 ? { value: pair } : { name: pair.slice(0, equals), value: pair.slice(equals + 1) }));
+      type?.children.push(el('parameter', { name: pair.slice(0, equals), value: pair.slice(equals + 1) }));
     }
   }
   const feedback = [];
@@ -116,7 +124,7 @@ function transport(lines, session) {
     const [hash, value] = fingerprint.split(' ');
     children.push(el('fingerprint', { xmlns: NS.dtls, hash, setup: pick('setup') ?? 'actpass' }, [], value));
   }
-  for (const candidate of attributes(lines, 'candidate')) children.push(el('candidate', candidateToJingle(candidate)));
+  for (const candidate of attributes(lines, 'candidate').filter(isUdpCandidate)) children.push(el('candidate', candidateToJingle(candidate)));
   return el('transport', { xmlns: NS.iceUdp, ufrag: pick('ice-ufrag'), pwd: pick('ice-pwd') }, children);
 }
 
@@ -162,7 +170,13 @@ function payloadLines(type) {
   return lines;
 }
 
-function mediaLines(content, role) {
+/**
+ * `extensionUris`: header extension id -> URI over the bundled contents so far. A peer may give
+ * one id to different extensions in different contents (aiortc does: audio-level in audio,
+ * abs-send-time in video); browsers refuse such an offer when the contents share a transport,
+ * so a later extension that collides is left out (the call works without it).
+ */
+function mediaLines(content, role, extensionUris) {
   const description = childNamed(content, 'description', NS.rtp);
   const ice = childNamed(content, 'transport', NS.iceUdp);
   const types = childrenNamed(description, 'payload-type');
@@ -178,6 +192,8 @@ function mediaLines(content, role) {
   if (fingerprint) lines.push(`a=fingerprint:${fingerprint.attrs.hash} ${fingerprint.text}`, `a=setup:${fingerprint.attrs.setup}`);
   lines.push(`a=mid:${content.attrs.name}`);
   for (const ext of childrenNamed(description, 'rtp-hdrext')) {
+    if ((extensionUris.get(ext.attrs.id) ?? ext.attrs.uri) !== ext.attrs.uri) continue;
+    extensionUris.set(ext.attrs.id, ext.attrs.uri);
     lines.push(`a=extmap:${ext.attrs.id}${ext.attrs.senders ? `/${ext.attrs.senders}` : ''} ${ext.attrs.uri}`);
   }
   if (childNamed(description, 'extmap-allow-mixed')) lines.push('a=extmap-allow-mixed');
@@ -206,6 +222,7 @@ export function jingleToSdp(nodes, role) {
   const lines = ['v=0', `o=- ${Date.now()} 2 IN IP4 127.0.0.1`, 's=-', 't=0 0'];
   if (group) lines.push(`a=group:${group.attrs.semantics} ${childrenNamed(group, 'content').map((content) => content.attrs.name).join(' ')}`);
   lines.push('a=msid-semantic: WMS *');
-  for (const content of nodes.filter((node) => node.name === 'content')) lines.push(...mediaLines(content, role));
+  const extensionUris = new Map();
+  for (const content of nodes.filter((node) => node.name === 'content')) lines.push(...mediaLines(content, role, extensionUris));
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -61,6 +61,12 @@ export class CallsPanel {
     const tile = make('figure', { className: 'calls-tile' }, video, make('figcaption', {}, label, ' ', make('span', {}, ...buttons)));
     tile.dataset.nick = key;
     this.tiles.append(tile);
+    // `autoplay` alone may not start a video with sound (phones' autoplay rules): start it now,
+    // while the tap that asked for it counts, and if the browser still says no, let a tap do it.
+    video.play().catch(() => {
+      const play = make('button', { type: 'button', textContent: 'Play', onclick: () => video.play().then(() => play.remove(), () => {}) });
+      buttons.at(-1).before(play);
+    });
     return video;
   }
 

@@ -2,7 +2,7 @@
 // session-initiate / session-accept, ICE candidates trickle as transport-info (XEP-0176),
 // either side ends it with session-terminate. Received signals are handled one at a time.
 
-import { candidateFromJingle, candidateToJingle, jingleToSdp, NS, sdpToJingle } from './jingle-sdp.js';
+import { candidateFromJingle, candidateToJingle, isUdpCandidate, jingleToSdp, NS, sdpToJingle } from './jingle-sdp.js';
 import { jingleIq, reason } from './stanzas.js';
 
 // A peer that has not connected by then is not going to.
@@ -23,7 +23,8 @@ export class JingleSession {
     this.queue = Promise.resolve();
     this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnly ? 'relay' : 'all' });
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
-      if (!candidate?.candidate) return;
+      // ICE-TCP candidates have no place in an ICE-UDP transport (XEP-0176).
+      if (!candidate?.candidate || !isUdpCandidate(candidate.candidate)) return;
       if (this.signalled) this.sendCandidate(candidate);
       else this.pendingCandidates.push(candidate);
     });
@@ -82,9 +83,17 @@ export class JingleSession {
     this.afterSignalling();
   }
 
-  /** What the peer sends, as one stream (live once the answer is in). */
+  /**
+   * What the peer sends, as one stream. Its tracks come as the offer and answer make them (the
+   * tile showing it exists before), so they are added as they arrive: a stream made of the
+   * receivers at the start stayed empty, and the picture black, although frames were decoded.
+   */
   receivedStream() {
-    return new MediaStream(this.pc.getReceivers().map((receiver) => receiver.track));
+    const stream = new MediaStream(this.pc.getReceivers().map((receiver) => receiver.track));
+    this.pc.addEventListener('track', ({ track }) => {
+      if (!stream.getTrackById(track.id)) stream.addTrack(track);
+    });
+    return stream;
   }
 
   /**

@@ -335,6 +335,7 @@ export function configSchema(baseDir: string) {
           resume_timeout: duration(0, 86_400_000).prefault('5m'),
           guest_resume_timeout: duration(0, 86_400_000).prefault('1m'),
           offline_messages: wholeNumber(0, 100_000).default(100),
+          archive_messages_per_account: wholeNumber(1, 10_000_000).default(10_000),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),

@@ -80,6 +80,8 @@ export interface Config {
     guest_resume_timeout: number;
     /** Messages held per account while it is offline (RFC 6121 §8.5.2); 0 = none held. */
     offline_messages: number;
+    /** Messages kept in each account's one-to-one archive; past it the oldest are deleted. */
+    archive_messages_per_account: number;
   };
   sasl: { scram_iterations: number };
   http: {

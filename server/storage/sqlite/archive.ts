@@ -241,6 +241,10 @@ export class SqliteArchiveStore implements ArchiveStore {
       where.push('nick = @nick');
       params.nick = filter.nick;
     }
+    if (filter.occupantId !== undefined) {
+      where.push('occupant_id = @occupantId');
+      params.occupantId = filter.occupantId;
+    }
     if (filter.afterId !== undefined) {
       where.push('seq > @afterId');
       params.afterId = this.seqOf(room, filter.afterId);

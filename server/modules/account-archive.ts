@@ -99,5 +99,5 @@ function archiveBothCopies(server: ServerContext, host: Host, ctx: StanzaContext
  * handlers after this one decide is not known yet; this is their rule, read in advance.
  */
 function reachesRecipient(server: ServerContext, owner: Jid): boolean {
-  return server.sessions.of(owner).length > 0 || offlineHasRoom(server, owner.toString());
+  return server.sessions.of(owner).length > 0 || offlineHasRoom(server, owner);
 }

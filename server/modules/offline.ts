@@ -8,7 +8,7 @@ import { isKeptMessage } from '../mam/kept.js';
 import { tryParseJid, type Jid } from '../jid/jid.js';
 import { ArchiveRetention } from '../mam/retention.js';
 import { HELD_MESSAGES } from './presence/held-messages.js';
-import { deliverOffline, holdOffline, withoutOwnDelay } from './offline-messages/store.js';
+import { deliverOffline, holdOffline, isAccount, withoutOwnDelay } from './offline-messages/store.js';
 import { mayBeGuest } from './account-archive/archiving.js';
 
 /**
@@ -71,10 +71,6 @@ function takes(server: ServerContext, owner: Jid, stanza: Element): boolean {
 
 function hold(server: ServerContext, owner: Jid, stanza: Element, timestamp?: number): boolean {
   return holdOffline(server, owner.toString(), stanza, server.config.limits.offline_messages, timestamp);
-}
-
-function isAccount(server: ServerContext, jid: Jid): boolean {
-  return jid.local !== null && server.storage.accounts.exists(jid.local, jid.domain);
 }
 
 function keepIfOffline(server: ServerContext, ctx: StanzaContext): boolean {

@@ -4,6 +4,7 @@ import { clone, xml, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
 import type { ServerContext } from '../../core/context.js';
 import type { Session } from '../../core/session.js';
+import type { Jid } from '../../jid/jid.js';
 import { randomId } from '../../util/random-ids.js';
 
 /**
@@ -14,10 +15,14 @@ export function holdOffline(server: ServerContext, owner: string, stanza: Elemen
   return server.storage.offline.add(owner, { id: randomId(12), stanza: stanza.toString(), timestamp }, cap);
 }
 
-/** Whether offline storage would take one more message for `owner` (on, and under its cap). */
-export function offlineHasRoom(server: ServerContext, owner: string): boolean {
+export function isAccount(server: ServerContext, jid: Jid): boolean {
+  return jid.local !== null && server.storage.accounts.exists(jid.local, jid.domain);
+}
+
+/** Whether offline storage would take one more message for `owner` (on, an account, under its cap). */
+export function offlineHasRoom(server: ServerContext, owner: Jid): boolean {
   const cap = server.config.limits.offline_messages;
-  return cap > 0 && server.storage.offline.count(owner) < cap;
+  return cap > 0 && isAccount(server, owner) && server.storage.offline.count(owner.toString()) < cap;
 }
 
 /**

@@ -194,4 +194,17 @@ describe('offline messages', () => {
     expect(kept.map((message) => message.stanza.includes('held, then kept'))).toEqual([true]);
     await stop(alice);
   });
+
+  it('does not keep what a guest wrote that was held for a session that left: it bounces', async () => {
+    await signedOut('bob@localhost');
+    const guest = await signIn();
+    const bob = await signIn('bob', false);
+    await guest.send(xml('message', { to: 'bob@localhost', type: 'chat', id: 'held-guest' }, xml('body', {}, 'from a guest, held')));
+    await guest.iqCaller.get(xml('ping', { xmlns: 'urn:xmpp:ping' }), 'anon.localhost');
+    const bounced = nextStanza(guest, (s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'held-guest');
+    await stop(bob);
+    expect((await bounced).getChild('error').getChild('service-unavailable')).toBeDefined();
+    expect(storage().offline.count('bob@localhost')).toBe(0);
+    await stop(guest);
+  });
 });

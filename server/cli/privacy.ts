@@ -120,14 +120,15 @@ function oneToOne(config: Config): string[] {
   return [
     'An account holder\'s one-to-one messages, sent and received, are stored in the database in an archive of their own, ' +
       'with the other person\'s address, which only the account holder can read; they are deleted after ' +
-      `${plainDuration(config.server.archive_expires_after)}, or at once with the account. The account holder can ask for ` +
+      `${plainDuration(config.server.archive_expires_after)}, or at once with the account; past ` +
+      `${config.limits.archive_messages_per_account} messages in an account's archive the oldest go first. The account holder can ask for ` +
       'none to be kept, or only those with their contacts (archiving preferences).',
     cap > 0
       ? `A message to an account holder who is not connected is stored until they next come online (at most ${cap} per ` +
         `account; further ones are refused back to the sender), then delivered and deleted; unread after ` +
         `${plainDuration(config.server.archive_expires_after)}, they are deleted.`
       : 'A message to an account holder who is not connected is refused back to the sender, never stored.',
-    'Guests have no archive: their private messages are passed on, never stored, except in the archive of an account ' +
+    'Guests have no archive: their private messages are passed on, never stored, not even in the archive of an account ' +
       'holder they write to.',
   ];
 }

@@ -337,6 +337,7 @@ export function configSchema(baseDir: string) {
           guest_resume_timeout: duration(0, 86_400_000).prefault('1m'),
           offline_messages: wholeNumber(0, 100_000).default(100),
           messages_per_minute: wholeNumber(0, 600_000).default(120),
+          archive_messages_per_account: wholeNumber(1, 10_000_000).default(10_000),
         }),
         sasl: section({
           scram_iterations: wholeNumber(4096).default(10000),

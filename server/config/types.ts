@@ -84,6 +84,8 @@ export interface Config {
     offline_messages: number;
     /** One-to-one messages (to users, and private messages in rooms) a user may send per minute, all at once at most; 0 = no limit. */
     messages_per_minute: number;
+    /** Messages kept in each account's one-to-one archive; past it the oldest are deleted. */
+    archive_messages_per_account: number;
   };
   sasl: { scram_iterations: number };
   http: {

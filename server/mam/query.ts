@@ -30,10 +30,11 @@ export interface MamQuery {
 }
 
 /**
- * What the archive's 'with' filter means: the store's `nick` to match (a room's sender nick,
- * an account's peer), undefined for every message, or null when nothing can match.
+ * What the archive's 'with' filter means: the store's `nick` (a room's sender nick, an
+ * account's peer) and perhaps `occupantId` (an account's peer's full JID) to match, undefined
+ * for every message, or null when nothing can match.
  */
-export type WithFilter = (jid: Jid) => string | undefined | null;
+export type WithFilter = (jid: Jid) => Pick<ArchiveFilter, 'nick' | 'occupantId'> | undefined | null;
 
 /** Parses <query xmlns='urn:xmpp:mam:2'/> for an archive whose 'with' filter is `readWith`. */
 export function parseMamQuery(query: Element, readWith: WithFilter): MamQuery {
@@ -97,9 +98,9 @@ function readForm(form: Element, readWith: WithFilter, into: MamQuery): void {
 function applyWith(value: string, readWith: WithFilter, into: MamQuery): void {
   const jid = tryParseJid(value);
   if (!jid) throw badRequest('with is not a valid JID');
-  const nick = readWith(jid);
-  if (nick === null) into.matchesNothing = true;
-  else if (nick !== undefined) into.filter.nick = nick;
+  const match = readWith(jid);
+  if (match === null) into.matchesNothing = true;
+  else if (match !== undefined) Object.assign(into.filter, match);
 }
 
 /**
@@ -107,7 +108,7 @@ function applyWith(value: string, readWith: WithFilter, into: MamQuery): void {
  * JID is every sender; any other JID sent nothing here.
  */
 export function roomWith(room: Jid): WithFilter {
-  return (jid) => (!jid.bare().equals(room) ? null : jid.resource ?? undefined);
+  return (jid) => (!jid.bare().equals(room) ? null : jid.resource === null ? undefined : { nick: jid.resource });
 }
 
 function parsePage(set: Element | undefined): PageRequest {

@@ -1,6 +1,6 @@
 import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
-import { tryParseJid } from '../jid/jid.js';
+import type { Jid } from '../jid/jid.js';
 import { defineModule } from '../core/module.js';
 import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
@@ -9,6 +9,8 @@ import { queryForm, type WithFilter } from '../mam/query.js';
 import { metadata, runQuery, type QueriedArchive } from '../mam/serve.js';
 import { ArchiveRetention } from '../mam/retention.js';
 import { archiveFor, stampStanzaId, stripForgedStanzaIds } from './account-archive/archiving.js';
+import { stripClientStanzaIds } from './account-archive/client-stanza-ids.js';
+import { offlineHasRoom } from './offline-messages/store.js';
 import { loadPrefs, parsePrefs, prefsElement, savePrefs } from './account-archive/prefs.js';
 
 /**
@@ -16,6 +18,11 @@ import { loadPrefs, parsePrefs, prefsElement, savePrefs } from './account-archiv
  * in storage.accountArchive with queries, paging, filters and full-text search as the rooms'
  * (server/mam/), XEP-0313 §6 preferences, and [server].archive_expires_after retention.
  * Guests (the anonymous host) get none: nothing of theirs is kept, and their disco says no MAM.
+ *
+ * Both copies of a message (the sender's and the recipient's, each account that keeps it)
+ * are written as it reaches the recipient's host, and only when it will be delivered or
+ * kept: a message that bounces (no such account, blocked, the recipient offline with
+ * offline storage full or off) is in nobody's archive, as the sender was told it failed.
  */
 export default defineModule({
   name: 'account-archive',
@@ -26,7 +33,11 @@ export default defineModule({
     });
     retention.start();
     server.events.on('shutdown', () => retention.stop());
-    return () => retention.stop();
+    const removeGuard = server.router.addGuard(stripClientStanzaIds(server));
+    return () => {
+      retention.stop();
+      removeGuard();
+    };
   },
   load(host, server) {
     host.accountFeatures.add(NS.mam);
@@ -51,16 +62,9 @@ export default defineModule({
       return prefsElement(prefs);
     });
 
-    // Received: before carbons (5), held (1) and offline messages (2) copy or keep it, so they carry the stanza-id.
-    host.on('message', 'bare', (ctx) => archiveReceived(server, host, ctx), 20);
-    host.on('message', 'full', (ctx) => archiveReceived(server, host, ctx), 20);
-    // Sent: as it leaves the client, whatever its destination.
-    server.events.on('stanza-from-client', (session, stanza) => {
-      if (session.host !== host || stanza.name !== 'message' || !isKeptMessage(stanza, 'no-permanent-store')) return;
-      const to = tryParseJid(stanza.attrs.to);
-      // To oneself: kept once, as received.
-      if (to && !to.bare().equals(session.bare)) archiveFor(server, host, session.bare, to, stanza);
-    });
+    // Before carbons (5), held (1) and offline messages (2) copy or keep it, so they carry the stanza-id.
+    host.on('message', 'bare', (ctx) => archiveBothCopies(server, host, ctx), 20);
+    host.on('message', 'full', (ctx) => archiveBothCopies(server, host, ctx), 20);
   },
 });
 
@@ -71,15 +75,29 @@ function ownArchive(server: ServerContext, ctx: StanzaContext): QueriedArchive {
   return { jid, key: jid, store: server.storage.accountArchive, readWith: peerWith };
 }
 
-/** In an account's archive 'with' names the peer; its bare JID matches every resource. */
-const peerWith: WithFilter = (jid) => jid.bare().toString();
+/** In an account's archive 'with' names the peer: a bare JID matches every resource, a full JID only that one. */
+const peerWith: WithFilter = (jid) => (jid.isBare ? { nick: jid.toString() } : { nick: jid.bare().toString(), occupantId: jid.toString() });
 
-function archiveReceived(server: ServerContext, host: Host, ctx: StanzaContext): false {
+function archiveBothCopies(server: ServerContext, host: Host, ctx: StanzaContext): false {
   const owner = ctx.to.bare();
   const user = owner.toString();
   stripForgedStanzaIds(ctx.stanza, user);
-  if (!isKeptMessage(ctx.stanza, 'no-permanent-store')) return false;
+  if (!isKeptMessage(ctx.stanza, 'no-permanent-store') || !reachesRecipient(server, owner)) return false;
+  // The sender's copy first: it must not carry the recipient's stanza-id. To oneself: kept once, as received.
+  const senderHost = server.hosts.get(ctx.from.domain);
+  if (senderHost?.kind === 'account' && !ctx.from.bare().equals(owner)) {
+    archiveFor(server, senderHost, ctx.from.bare(), ctx.to, ctx.stanza);
+  }
   const id = archiveFor(server, host, owner, ctx.from, ctx.stanza);
   if (id !== undefined) stampStanzaId(ctx.stanza, user, id);
   return false;
+}
+
+/**
+ * Whether a message to `owner` will be delivered or kept: someone is signed in (it goes to
+ * them, or waits for their initial presence), or offline storage takes one more. What the
+ * handlers after this one decide is not known yet; this is their rule, read in advance.
+ */
+function reachesRecipient(server: ServerContext, owner: Jid): boolean {
+  return server.sessions.of(owner).length > 0 || offlineHasRoom(server, owner);
 }

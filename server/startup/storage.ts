@@ -20,6 +20,7 @@ export async function openConfiguredStorage(config: Config, options: OpenStorage
   const { archive_commit_delay: commitDelayMs, archive_fsync: fsync, archive_max_messages: archiveMaxMessagesPerRoom } = config.muc;
   const archiveOptions = {
     archiveMaxMessagesPerRoom,
+    accountArchiveMaxMessages: config.limits.archive_messages_per_account,
     ...(options.onArchiveWriteError ? { onArchiveWriteError: options.onArchiveWriteError } : {}),
   };
   if (config.storage.backend === 'postgres') {

@@ -49,6 +49,8 @@ export interface ArchiveFilter {
   end?: number;
   /** Only messages sent under this nick. */
   nick?: string;
+  /** Only messages with this occupant id (in an account's archive: the peer's full JID). */
+  occupantId?: string;
   /** Only messages after / before this one (MAM #extended after-id / before-id). */
   afterId?: string;
   beforeId?: string;

@@ -157,6 +157,8 @@ describe('XEP-0198 stream management', () => {
   });
 
   it('cuts off a client that never acknowledges, past the queue cap, and bounces what it never acknowledged', async () => {
+    // What earlier tests' sessions left unacknowledged is offline now: start from none.
+    server.server.context.storage.offline.take('alice@localhost');
     const alice = await enabledClient('alice', 'silent');
     const bob = await signIn({ port: server.c2sPort, username: 'bob', password: PASSWORD });
     const body = 'x'.repeat(200);
@@ -166,9 +168,14 @@ describe('XEP-0198 stream management', () => {
     const error = await alice.raw.expectStreamError(10_000);
     expect(error.condition).toBe('policy-violation');
     await waitUntil(() => !server.server.context.sessions.of('alice@localhost').some((s) => s.jid.resource === 'silent'));
-    // The first (queued, never acknowledged) and the last (past the cap) come back to bob.
-    await bob.raw.waitFor(/<message[^>]*type="error"[^>]*id="m0"[\s\S]*?recipient-unavailable/, { timeoutMs: 10_000 });
+    // Alice has no other session: the first ones are kept offline (up to [limits].offline_messages,
+    // 100 by default), the rest (queued, never acknowledged, or past the queue cap) come back to bob.
+    await bob.raw.waitFor(/<message[^>]*type="error"[^>]*id="m100"[\s\S]*?recipient-unavailable/, { timeoutMs: 10_000 });
     await bob.raw.waitFor(/<message[^>]*type="error"[^>]*id="m1004"[\s\S]*?recipient-unavailable/, { timeoutMs: 10_000 });
+    expect(bob.raw.received).not.toMatch(/<message[^>]*type="error"[^>]*id="m0"/);
+    const kept = server.server.context.storage.offline.take('alice@localhost');
+    expect(kept).toHaveLength(100);
+    expect(kept[0]!.stanza).toContain('id="m0"');
     bob.raw.destroy();
   });
 });

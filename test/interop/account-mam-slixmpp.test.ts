@@ -113,9 +113,9 @@ describe.skipIf(!python.available)(python.available ? 'account archive and offli
       expect(message.delay?.from).toBe('localhost');
       expect(Date.parse(message.delay!.stamp)).toBeGreaterThanOrEqual(startedAt - 1000);
     }
-    // They are in bob's archive too, under the stanza-ids they arrive with.
+    // They are in bob's archive too, under the stanza-ids they arrive with; the fourth bounced, so it is not.
     const archived = back.bob_archive.filter((found) => found.body.startsWith('while you were away'));
-    expect(archived.map((found) => found.body)).toEqual(back.offline.map((message) => message.body).concat('while you were away 4'));
-    expect(archived.slice(0, 3).map((found) => found.id)).toEqual(back.offline.map((message) => message.stanza_id));
+    expect(archived.map((found) => found.body)).toEqual(back.offline.map((message) => message.body));
+    expect(archived.map((found) => found.id)).toEqual(back.offline.map((message) => message.stanza_id));
   });
 });

@@ -163,6 +163,7 @@ describe('defaults', () => {
         guest_resume_timeout: 60_000,
         offline_messages: 100,
         messages_per_minute: 120,
+        archive_messages_per_account: 10_000,
       },
       sasl: { scram_iterations: 10000 },
       http: { cors_origins: [], bosh_max_wait: 60_000, bosh_max_inactivity: 60_000, bosh_max_requests: 2, header_timeout: 10_000, body_timeout: 10_000 },

@@ -187,6 +187,50 @@ describe.each([
       expect(await s.accountArchive.expire(T0 + 5_000, 100)).toBe(1);
       expect((await s.accountArchive.query(ALICE, {}, { max: 10 })).messages.map((m) => m.id)).toEqual(['new']);
     });
+
+    it('filters by the peer\'s full JID (occupantId) apart from its bare JID', async () => {
+      const s = await backend().open();
+      const entry = (id: string, peer: string) => ({ id, stanza: chat(peer, ALICE, id), nick: BOB, occupantId: peer, timestamp: T0 });
+      s.accountArchive.append(ALICE, entry('phone', `${BOB}/phone`));
+      s.accountArchive.append(ALICE, entry('desk', `${BOB}/desk`));
+      s.accountArchive.append(ALICE, entry('bare', BOB));
+      await settle(s);
+      const ids = async (filter: { nick?: string; occupantId?: string }) =>
+        (await s.accountArchive.query(ALICE, filter, { max: 10 })).messages.map((m) => m.id);
+      expect(await ids({ nick: BOB })).toEqual(['phone', 'desk', 'bare']);
+      expect(await ids({ nick: BOB, occupantId: `${BOB}/desk` })).toEqual(['desk']);
+      expect(await ids({ nick: BOB, occupantId: `${BOB}/gone` })).toEqual([]);
+    });
+  });
+});
+
+describe.each([
+  ['sqlite', async (cap: number): Promise<Storage> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-offline-'));
+    dirs.push(dir);
+    return openSqliteStorage(dir, { accountArchiveMaxMessages: cap });
+  }],
+  ['postgres', async (cap: number): Promise<Storage> => {
+    database ??= await createTestDatabase();
+    await emptyPostgresTables(database.url);
+    return openPostgresStorage(database.url, { log: postgresErrors.log, accountArchiveMaxMessages: cap });
+  }],
+] as const)('%s account archive with [limits].archive_messages_per_account', (_name, openCapped) => {
+  it('keeps the newest messages of each account past the cap, deleting the oldest', async () => {
+    const s = await openCapped(3);
+    opened.push(s);
+    for (let n = 1; n <= 5; n++) {
+      s.accountArchive.append(ALICE, { id: `a${n}`, stanza: chat(BOB, ALICE, `hi ${n}`), nick: BOB, occupantId: '', timestamp: T0 + n });
+      await s.accountArchive.flush();
+    }
+    s.accountArchive.append(BOB, { id: 'b1', stanza: chat(ALICE, BOB, 'only one'), nick: ALICE, occupantId: '', timestamp: T0 });
+    await settle(s);
+    const kept = await s.accountArchive.query(ALICE, {}, { max: 10 });
+    expect(kept.messages.map((m) => m.id)).toEqual(['a3', 'a4', 'a5']);
+    expect(kept.count).toBe(3);
+    // Search forgets the deleted ones too.
+    expect((await s.accountArchive.query(ALICE, { search: 'hi' }, { max: 10 })).count).toBe(3);
+    expect((await s.accountArchive.query(BOB, {}, { max: 10 })).messages.map((m) => m.id)).toEqual(['b1']);
   });
 });
 

@@ -1,8 +1,11 @@
 /**
  * Appending one-to-one messages to the accounts' archive: each account that keeps a message
  * (both sender and recipient, when both are accounts here) stores its own copy under its own
- * id, with the peer's bare JID as 'with'. The recipient's id is also the XEP-0359 stanza-id
- * by its bare JID on the live message, so a client can ask MAM for what came after it.
+ * id, with the peer's bare JID as `nick` and the peer's address as it was on the message
+ * (the sender's full JID; the recipient as addressed) as `occupantId`, so that a MAM 'with'
+ * of a bare JID matches every resource and a full JID exactly that one (XEP-0313 §4.1.1).
+ * The recipient's id is also the XEP-0359 stanza-id by its bare JID on the live message, so
+ * a client can ask MAM for what came after it.
  */
 import { clone, xml, type Element } from '../../xml/element.js';
 import { NS } from '../../xml/namespaces.js';
@@ -18,11 +21,6 @@ export function stripForgedStanzaIds(stanza: Element, owner: string): void {
 }
 
 /**
- * Keeps `stanza` in `owner`'s archive if the account exists and its preferences keep
- * messages with `peer`; returns the archive id, or undefined when not kept. A store that
- * fails is logged: the message still goes out (the archive is a copy, not the delivery).
- */
-/**
  * Guests' words are never written to disk: a peer on the guests' host, or an occupant writing
  * privately through a room (who may be a guest), is neither archived nor held offline.
  */
@@ -31,6 +29,11 @@ export function mayBeGuest(server: ServerContext, peer: Jid): boolean {
   return kind === 'anonymous' || kind === 'muc';
 }
 
+/**
+ * Keeps `stanza` in `owner`'s archive if the account exists and its preferences keep
+ * messages with `peer`; returns the archive id, or undefined when not kept. A store that
+ * fails is logged: the message still goes out (the archive is a copy, not the delivery).
+ */
 export function archiveFor(server: ServerContext, host: Host, owner: Jid, peer: Jid, stanza: Element): string | undefined {
   if (mayBeGuest(server, peer)) return undefined;
   if (owner.local === null || !server.storage.accounts.exists(owner.local, owner.domain)) return undefined;
@@ -42,7 +45,8 @@ export function archiveFor(server: ServerContext, host: Host, owner: Jid, peer: 
   const copy = clone(stanza);
   delete copy.attrs.xmlns;
   try {
-    const committed = server.storage.accountArchive.append(user, { id, stanza: copy, nick: with_, occupantId: '', timestamp: server.now() });
+    const entry = { id, stanza: copy, nick: with_, occupantId: peer.toString(), timestamp: server.now() };
+    const committed = server.storage.accountArchive.append(user, entry);
     if (committed) committed.catch((err: unknown) => server.log.error({ err }, 'an account archive write failed'));
   } catch (err) {
     server.log.error({ err }, 'an account archive write failed');

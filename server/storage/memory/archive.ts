@@ -71,6 +71,7 @@ export class MemoryArchiveStore implements ArchiveStore {
     const filtered = rows.filter((row) => (filter.start === undefined || row.timestamp >= filter.start)
       && (filter.end === undefined || row.timestamp <= filter.end)
       && (filter.nick === undefined || row.nick === filter.nick)
+      && (filter.occupantId === undefined || row.occupantId === filter.occupantId)
       && (afterId === undefined || row.seq > afterId)
       && (beforeId === undefined || row.seq < beforeId)
       && (ids === undefined || ids.has(row.seq))

@@ -43,6 +43,7 @@ export async function queryArchive(
   if (filter.start !== undefined) filtered.add((p) => `timestamp >= ${p}`, filter.start);
   if (filter.end !== undefined) filtered.add((p) => `timestamp <= ${p}`, filter.end);
   if (filter.nick !== undefined) filtered.add((p) => `nick = ${p}`, filter.nick);
+  if (filter.occupantId !== undefined) filtered.add((p) => `occupant_id = ${p}`, filter.occupantId);
   if (filter.afterId !== undefined) filtered.add((p) => `seq > ${p}`, seqs.get(filter.afterId));
   if (filter.beforeId !== undefined) filtered.add((p) => `seq < ${p}`, seqs.get(filter.beforeId));
   if (filter.ids !== undefined) filtered.add((p) => `seq = ANY(${p}::bigint[])`, filter.ids.map((id) => seqs.get(id)));

@@ -80,6 +80,8 @@ export interface PostgresStorageOptions {
   migrations?: readonly PostgresMigration[];
   onArchiveWriteError?: ArchiveWriteFailure;
   archiveMaxMessagesPerRoom?: number;
+  /** [limits].archive_messages_per_account: messages kept per account in the one-to-one archive (default: no cap). */
+  accountArchiveMaxMessages?: number;
   /** The size cap of the temporary rooms' archive in memory (default 64 MiB). */
   temporaryArchiveBytes?: number;
   /** The lasting room archive's settings (start-up derives them from [muc]); default: history of 20, no cap. */
@@ -136,7 +138,9 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     await sync.loadAll();
 
     // No history on join to serve from memory: the one-to-one archive is only queried.
-    const accountArchive = await openPostgresArchive(pool, { table: 'account_archive', recentPerRoom: 0, onWriteError: options.onArchiveWriteError });
+    const accountArchive = await openPostgresArchive(pool, {
+      table: 'account_archive', recentPerRoom: 0, maxMessagesPerRoom: options.accountArchiveMaxMessages, onWriteError: options.onArchiveWriteError,
+    });
     const deleteUser = (user: string): void => {
       rosters.deleteUser(user);
       userData.deleteUser(user);

@@ -47,6 +47,8 @@ export interface SqliteStorageOptions extends OpenDatabaseOptions {
   archiveMaxMessagesPerRoom?: number;
   /** The size cap of the temporary rooms' archive in memory, over all rooms (default 64 MiB; the oldest messages go first). */
   temporaryArchiveBytes?: number;
+  /** [limits].archive_messages_per_account: messages kept per account in the one-to-one archive (default: no cap). */
+  accountArchiveMaxMessages?: number;
 }
 
 const DEFAULT_TEMPORARY_ARCHIVE_BYTES = 64 * 1024 * 1024;
@@ -65,7 +67,9 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
       onLost: options.onArchiveWriteError ?? ((error) => { throw error; }),
     });
     // One-to-one messages commit at once: there is no busy room whose commits to share.
-    const accountArchive = new SqliteArchiveStore(db, options.onArchiveWriteError, { table: 'account_archive' });
+    const accountArchive = new SqliteArchiveStore(db, options.onArchiveWriteError, {
+      table: 'account_archive', maxMessagesPerRoom: options.accountArchiveMaxMessages,
+    });
     const offline = new SqliteOfflineStore(db);
     const deleteUser = (user: string): void => {
       rosters.deleteUser(user);

@@ -26,6 +26,11 @@ export interface KeyedTokenBucketsOptions {
   perMinute: number;
   /** Keys kept at most; beyond, rested buckets go first, then the oldest. Default 100 000. */
   maxKeys?: number;
+  /**
+   * Never drop a bucket that has not filled up again, even past maxKeys: for limits whose
+   * keys are bounded elsewhere (sessions), where a fresh bucket would be a free refill.
+   */
+  keepUnrested?: boolean;
 }
 
 /**
@@ -64,6 +69,7 @@ export class KeyedTokenBuckets {
 
   private makeRoom(): void {
     for (const [key, tokens] of this.buckets) if (isRested(tokens)) this.buckets.delete(key);
+    if (this.options.keepUnrested) return;
     for (const key of this.buckets.keys()) {
       if (this.buckets.size < this.maxKeys) break;
       this.buckets.delete(key);

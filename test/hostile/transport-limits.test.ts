@@ -38,7 +38,8 @@ beforeAll(async () => {
     startTestServer({
       // Loopback peers count as clients here, so that per-address limits apply to them.
       access: { trusted_proxies: [], max_connections_per_address: MAX_CONNECTIONS_PER_ADDRESS },
-      limits: { read_rate: `${READ_RATE / KiB}KiB`, read_burst: `${READ_BURST / KiB}KiB` },
+      // No message rate: the flood tests count delivered messages to measure the read budget.
+      limits: { read_rate: `${READ_RATE / KiB}KiB`, read_burst: `${READ_BURST / KiB}KiB`, messages_per_minute: 0 },
       http: { header_timeout: `${HEADER_TIMEOUT_S}s`, body_timeout: `${BODY_TIMEOUT_S}s` },
     }),
     // For what needs volume from one client: no read budget to speak of, no message rate, a small output cap.

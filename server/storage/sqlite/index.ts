@@ -4,6 +4,7 @@
  * A new store adds its table in migrations/ and its class here.
  */
 import type { Storage } from '../types.js';
+import { deleteUserWithAccount } from '../delete-user.js';
 import { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
 import { SqliteAccountStore } from './accounts.js';
 import { SqliteRosterStore } from './rosters.js';
@@ -67,13 +68,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
     // One-to-one messages commit at once: there is no busy room whose commits to share.
     const accountArchive = new SqliteArchiveStore(db, options.onArchiveWriteError, { table: 'account_archive' });
     const offline = new SqliteOfflineStore(db);
-    const deleteUser = (user: string): void => {
-      rosters.deleteUser(user);
-      userData.deleteUser(user);
-      accountArchive.deleteRoom(user);
-      offline.deleteUser(user);
-    };
-    accounts.onDelete(({ jid }) => deleteUser(jid));
+    const deleteUser = deleteUserWithAccount({ accounts, rosters, userData, accountArchive, offline });
     return {
       db, accounts, rosters, userData, deleteUser, archive, temporaryArchive, accountArchive, offline,
       secrets: new SqliteSecretStore(db),

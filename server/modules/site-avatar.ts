@@ -7,12 +7,14 @@ import { SessionKey, type Session } from '../core/session.js';
 import { SITE_IDENTITY } from '../core/site-identity.js';
 import { serialize } from './user-data.js';
 import { fetchAvatarImage, type AvatarImage } from './site-avatar/fetch-image.js';
+import { AvatarCache } from './site-avatar/cache.js';
+import { siteAvatarLock } from './site-avatar/lock.js';
+import { MAX_AVATAR_IMAGE_BYTES, vcardFits } from './vcard-limits.js';
 
 const NS_VCARD_UPDATE = 'vcard-temp:x:update';
-const LIMITS = { maxBytes: 64 * 1024, timeoutMs: 5000 };
-// One fetch per image URL for a while, however many guests sign in with it.
-const CACHE_ENTRIES = 512;
-const CACHE_MS = 15 * 60_000;
+const LIMITS = { maxBytes: MAX_AVATAR_IMAGE_BYTES, timeoutMs: 5000 };
+// One fetch per image URL for a while, however many guests sign in with it (site-avatar/cache.ts).
+const CACHE = { maxEntries: 512, successMs: 15 * 60_000, firstFailureMs: 30_000 };
 // Above the MUC's own presence handler (priority 0), which it then lets through.
 const BEFORE_MUC = 10;
 
@@ -32,32 +34,25 @@ const AVATAR = new SessionKey<AvatarState>('site avatar', () => ({}));
  * and as the photo hash in their room presence (XEP-0153). So the other guests' browsers get
  * the picture from Palaver and never contact the site, and the picture is the one the site
  * signed, not one the guest chose. The join presence waits for the fetch (at most its
- * timeout) so that the first presence already carries the hash.
+ * timeout) so that the first presence already carries the hash. The guest's client may not
+ * replace that picture (site-avatar/lock.ts).
  */
 export default defineModule({
   name: 'site-avatar',
   hostKinds: ['muc'],
   setup(server) {
-    const cache = new Map<string, { at: number; image: Promise<AvatarImage | null> }>();
-    const fetchCached = (url: string): Promise<AvatarImage | null> => {
-      const now = server.now();
-      const cached = cache.get(url);
-      if (cached && now - cached.at < CACHE_MS) return cached.image;
-      if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-      const image = fetchAvatarImage(url, LIMITS);
-      cache.set(url, { at: now, image });
-      return image;
-    };
+    const cache = new AvatarCache({ ...CACHE, now: server.now, fetch: (url) => fetchAvatarImage(url, LIMITS) });
     const onBound = (session: Session) => {
       const url = session.get(SITE_IDENTITY)?.avatar;
       if (!url) return;
       const state = session.get(AVATAR);
-      state.pending = fetchCached(url).then((image) => {
+      state.pending = cache.get(url).then((image) => {
         state.pending = undefined;
         if (image && !session.closed) publish(server, session, state, image);
       });
     };
     server.events.on('session-bound', onBound);
+    return server.router.addGuard(siteAvatarLock);
   },
   load(host, server) {
     host.on('presence', 'full', (ctx) => {
@@ -85,7 +80,10 @@ function publish(server: ServerContext, session: Session, state: AvatarState, im
   const vcard = xml('vCard', { xmlns: NS.vcard },
     xml('NICKNAME', {}, session.get(SITE_IDENTITY)?.nick ?? ''),
     xml('PHOTO', {}, xml('TYPE', {}, image.type), xml('BINVAL', {}, image.data.toString('base64'))));
-  host.users.userData.set(session.bare.toString(), 'vcard-temp', serialize(vcard));
+  const text = serialize(vcard);
+  // Cannot happen with the image cap (vcard-limits.ts), but a vCard never goes over the one rule.
+  if (!vcardFits(text)) return;
+  host.users.userData.set(session.bare.toString(), 'vcard-temp', text);
   state.hash = createHash('sha1').update(image.data).digest('hex');
 }
 

@@ -3,9 +3,8 @@ import { StanzaError } from '../xml/errors.js';
 import { NS } from '../xml/namespaces.js';
 import { defineModule } from '../core/module.js';
 import { detached, isOwnAccount, parseStored, serialize, userExists } from './user-data.js';
+import { MAX_VCARD_BYTES, vcardFits } from './vcard-limits.js';
 
-/** A vCard with an avatar photo fits; anything larger is refused rather than stored. */
-const MAX_VCARD_BYTES = 64 * 1024;
 const KEY = 'vcard-temp';
 
 /**
@@ -32,8 +31,9 @@ export default defineModule({
         return null;
       }
       const text = serialize(detached(vcard));
-      if (Buffer.byteLength(text) > MAX_VCARD_BYTES) {
-        throw new StanzaError('modify', 'policy-violation', `a vCard may be at most ${MAX_VCARD_BYTES / 1024} KiB`);
+      // A vCard with a full-size avatar photo fits (vcard-limits.ts); anything larger is refused rather than stored.
+      if (!vcardFits(text)) {
+        throw new StanzaError('modify', 'policy-violation', `a vCard may be at most ${MAX_VCARD_BYTES} bytes`);
       }
       store.set(ctx.to.toString(), KEY, text);
       return null;

@@ -9,6 +9,7 @@ import { parseHistoryRequest, sendHistory } from './history.js';
 import { LIMITS } from './limits.js';
 import { Occupant, type OccupantSession } from './occupant.js';
 import { occupantIdFor } from './occupant-id.js';
+import { reservedInRoom } from './nick-refusal.js';
 import { sendPresenceToRoom, clientPayload, sendOccupantList, STATUS } from './outgoing-presence.js';
 import type { Room } from './room.js';
 import { subjectMessage } from './subject.js';
@@ -94,7 +95,7 @@ function checkEntry(muc: MucContext, attempt: JoinAttempt, mucX: Element | undef
   }
   const holder = room.nickHolder(nick);
   if (holder !== undefined && holder !== from.bare().toString()) {
-    throw new StanzaError('cancel', 'conflict', 'this nickname is reserved');
+    throw reservedInRoom();
   }
   if (existing) {
     if (existing.sessions.size >= LIMITS.sessionsPerOccupant) {

@@ -1,5 +1,6 @@
 import type { Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
+import { reservedInRoom } from './nick-refusal.js';
 import type { Jid } from '../jid/jid.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
@@ -17,7 +18,7 @@ export function changeNick(muc: MucContext, room: Room, occupant: Occupant, from
   const other = room.occupantWithNickLike(nick);
   if (other && other !== occupant) throw new StanzaError('cancel', 'conflict', 'someone in this room already uses this nickname, or one that looks the same');
   const holder = room.nickHolder(nick);
-  if (holder !== undefined && holder !== occupant.bare.toString()) throw new StanzaError('cancel', 'conflict', 'this nickname is reserved');
+  if (holder !== undefined && holder !== occupant.bare.toString()) throw reservedInRoom();
   if (entry) {
     entry.presence = clientPayload(stanza);
     occupant.putSession(entry);

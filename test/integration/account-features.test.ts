@@ -5,6 +5,7 @@ import { connectClient, nextStanza, xml, type XmppClient } from '../helpers/clie
 import { iqError } from '../helpers/clients.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { CLIENT_STATE } from '../../server/modules/csi.js';
+import { MAX_VCARD_BYTES } from '../../server/modules/vcard-limits.js';
 
 let server: TestServer;
 const open: XmppClient[] = [];
@@ -63,7 +64,7 @@ describe('vCards (XEP-0054)', () => {
 
   it('an oversized vCard is refused', async () => {
     const alice = await signIn('alice');
-    const photo = xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, 'A'.repeat(70 * 1024)));
+    const photo = xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, 'A'.repeat(MAX_VCARD_BYTES)));
     expect(await iqError(alice, xml('iq', { type: 'set' }, vcard('Big', photo)))).toBe('policy-violation');
   });
 

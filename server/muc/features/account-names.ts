@@ -1,10 +1,10 @@
-import { StanzaError } from '../../xml/errors.js';
 import type { Jid } from '../../jid/jid.js';
 import { accountNameHolder } from '../account-names.js';
+import { accountName } from '../nick-refusal.js';
 import type { MucService } from '../service.js';
 import type { RoomFeature } from './feature.js';
 
-/** The text of the refusal; the guest page shows it inline (landing/nick-clash.js). */
+/** The text of the refusal (the guest page words its own, from the condition: landing/nick-clash.js). */
 export const ACCOUNT_NAME_TEXT = 'this nickname belongs to a registered user of this server';
 
 /**
@@ -24,6 +24,6 @@ export const accountNames: RoomFeature = {
 function checkAccountName(service: MucService, from: Jid, nick: string): void {
   const holder = accountNameHolder(service.server, nick);
   if (holder !== undefined && holder !== from.bare().toString()) {
-    throw new StanzaError('cancel', 'conflict', ACCOUNT_NAME_TEXT);
+    throw accountName(ACCOUNT_NAME_TEXT);
   }
 }

@@ -4,6 +4,7 @@
  * touches the disk.
  */
 import type { Storage, UserStorage } from '../types.js';
+import { deleteUserWithAccount } from '../delete-user.js';
 import { MemoryAccountStore } from './accounts.js';
 import { MemoryArchiveStore } from './archive.js';
 import { MemoryRoomStore } from './rooms.js';
@@ -48,13 +49,7 @@ export function createMemoryStorage(): MemoryStorage {
   const userData = new MemoryUserDataStore();
   const accountArchive = new MemoryArchiveStore();
   const offline = new MemoryOfflineStore();
-  const deleteUser = (user: string): void => {
-    rosters.deleteUser(user);
-    userData.deleteUser(user);
-    accountArchive.deleteRoom(user);
-    offline.deleteUser(user);
-  };
-  accounts.onDelete(({ jid }) => deleteUser(jid));
+  const deleteUser = deleteUserWithAccount({ accounts, rosters, userData, accountArchive, offline });
   return {
     accounts, rosters, userData, deleteUser, accountArchive, offline,
     rooms: new MemoryRoomStore(),

@@ -36,6 +36,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from '../../log.js';
 import type { Storage } from '../types.js';
+import { deleteUserWithAccount } from '../delete-user.js';
 import type { ArchiveWriteFailure } from '../sqlite/archive.js';
 import { openMemoryArchive } from '../sqlite/memory-archive.js';
 import { openPostgresArchive, type PostgresArchiveOptions } from './archive.js';
@@ -141,13 +142,7 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     const accountArchive = await openPostgresArchive(pool, {
       table: 'account_archive', recentPerRoom: 0, maxMessagesPerRoom: options.accountArchiveMaxMessages, onWriteError: options.onArchiveWriteError,
     });
-    const deleteUser = (user: string): void => {
-      rosters.deleteUser(user);
-      userData.deleteUser(user);
-      accountArchive.deleteRoom(user);
-      offline.deleteUser(user);
-    };
-    accounts.onDelete(({ jid }) => deleteUser(jid));
+    const deleteUser = deleteUserWithAccount({ accounts, rosters, userData, accountArchive, offline });
     const maxMessagesPerRoom = options.archiveMaxMessagesPerRoom ?? Number.MAX_SAFE_INTEGER;
     const onLost = options.onArchiveWriteError ?? ((error) => { throw error; });
     const temporaryArchiveBytes = options.temporaryArchiveBytes ?? DEFAULT_TEMPORARY_ARCHIVE_BYTES;

@@ -4,6 +4,7 @@
  * A new store adds its table in migrations/ and its class here.
  */
 import type { Storage } from '../types.js';
+import { deleteUserWithAccount } from '../delete-user.js';
 import { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
 import { SqliteAccountStore } from './accounts.js';
 import { SqliteRosterStore } from './rosters.js';
@@ -71,13 +72,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteStorageOptions
       table: 'account_archive', maxMessagesPerRoom: options.accountArchiveMaxMessages,
     });
     const offline = new SqliteOfflineStore(db);
-    const deleteUser = (user: string): void => {
-      rosters.deleteUser(user);
-      userData.deleteUser(user);
-      accountArchive.deleteRoom(user);
-      offline.deleteUser(user);
-    };
-    accounts.onDelete(({ jid }) => deleteUser(jid));
+    const deleteUser = deleteUserWithAccount({ accounts, rosters, userData, accountArchive, offline });
     return {
       db, accounts, rosters, userData, deleteUser, archive, temporaryArchive, accountArchive, offline,
       secrets: new SqliteSecretStore(db),

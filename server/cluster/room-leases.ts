@@ -4,12 +4,13 @@ import { tryParseJid } from '../jid/jid.js';
 import type { Host, StanzaContext, Target } from '../core/host.js';
 import type { Router } from '../core/router.js';
 import type { SessionRegistry } from '../core/sessions.js';
-import type { RoomHosting, RoomPlacement, SavedRoom } from '../core/room-hosting.js';
+import type { RoomHosting, RoomListing, RoomPlacement, SavedRoom } from '../core/room-hosting.js';
 import type { Logger } from '../log.js';
 import type { ClusterConnection } from './connection.js';
 import type { ClusterKeys } from './keys.js';
 import { forwardFrame } from './frames.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './membership.js';
+import { RoomList } from './room-list.js';
 
 /** As long as a heartbeat: a dead node's rooms are free when the others notice its death. */
 export const LEASE_TTL_MS = HEARTBEAT_TTL_MS;
@@ -60,6 +61,8 @@ export class RoomLeases implements RoomPlacement {
   private readonly written = new Map<string, SavedRoom>();
   private readonly hostings = new Map<string, RoomHosting>();
   private readonly takingOver = new Set<string>();
+  /** What every node reads of the rooms served here (the room list, creators' counts). */
+  private readonly list: RoomList;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -71,7 +74,9 @@ export class RoomLeases implements RoomPlacement {
     private readonly log: Logger,
     /** Its heartbeat is gone: its sessions are forgotten before its rooms are rebuilt without them. */
     private readonly memberIsDead: (member: string) => void,
-  ) {}
+  ) {
+    this.list = new RoomList(connection, keys, log);
+  }
 
   /** Rooms of this host are served by one node at a time from now on. */
   install(host: Host, hosting: RoomHosting): void {
@@ -97,7 +102,10 @@ export class RoomLeases implements RoomPlacement {
   // --- Stanzas -----------------------------------------------------------------------------
 
   private divert(ctx: StanzaContext, target: Target): boolean {
-    if (target === 'host' || ctx.to.local === null || this.stopped) return false;
+    if (this.stopped) return false;
+    // The service itself answers on every node, from what all of them listed.
+    if (target === 'host') return this.hostings.get(ctx.host.name)?.serviceStanza(ctx) ?? false;
+    if (ctx.to.local === null) return false;
     const key = roomKey(ctx.host.name, ctx.to.local);
     const queue = this.waiting.get(key);
     if (queue) {
@@ -157,6 +165,17 @@ export class RoomLeases implements RoomPlacement {
     } catch (error) {
       this.log.error({ err: error }, 'cluster: could not find out which node serves a room');
     }
+    const { domain, local } = splitRoomKey(key);
+    const hosting = this.hostings.get(domain);
+    // A stanza that waited may create the room here: the cluster's part of its checks first.
+    const creating = this.served.has(key) && hosting?.has(local) === false;
+    if (creating) {
+      try {
+        await hosting!.beforeCreation(local, [...this.waiting.get(key) ?? []]);
+      } catch (error) {
+        this.log.warn({ err: error }, 'cluster: could not read what creating a room depends on; this node\'s view decides');
+      }
+    }
     const queue = this.waiting.get(key) ?? [];
     this.waiting.delete(key);
     const known = this.served.has(key) || this.owners.has(key);
@@ -164,9 +183,9 @@ export class RoomLeases implements RoomPlacement {
       if (known) this.router.route(ctx.stanza, ctx.origin);
       else this.router.bounce(ctx.stanza, new StanzaError('wait', 'internal-server-error', 'the room cannot be reached now; try again'), ctx.origin);
     }
+    if (creating) hosting!.settled(local);
     // Claimed for a stanza to a room that does not exist (and was not created by it): let it go.
-    const { domain, local } = splitRoomKey(key);
-    if (this.served.has(key) && this.hostings.get(domain)?.has(local) === false) this.ended(domain, local);
+    if (this.served.has(key) && hosting?.has(local) === false) this.ended(domain, local);
   }
 
   private async claim(key: string): Promise<void> {
@@ -247,9 +266,10 @@ export class RoomLeases implements RoomPlacement {
 
   // --- RoomPlacement -----------------------------------------------------------------------
 
-  save(domain: string, local: string, next: SavedRoom): void {
+  save(domain: string, local: string, next: SavedRoom, listing: RoomListing): void {
     const key = roomKey(domain, local);
     if (!this.served.has(key)) return;
+    this.list.write(domain, local, listing);
     const previous = this.written.get(key) ?? {};
     this.written.set(key, next);
     const transaction = this.connection.redis.multi();
@@ -274,6 +294,7 @@ export class RoomLeases implements RoomPlacement {
     const key = roomKey(domain, local);
     if (!this.served.delete(key)) return;
     this.written.delete(key);
+    this.list.remove(domain, local);
     const { redis, member } = this.connection;
     redis.multi()
       .eval(RELEASE, 1, this.keys.lease(key), member)
@@ -282,6 +303,14 @@ export class RoomLeases implements RoomPlacement {
       .publish(this.keys.released, `${member}\n${key}`)
       .exec()
       .catch((error: unknown) => this.log.error({ err: error }, 'cluster: could not give up the lease of a room that ended'));
+  }
+
+  servedRooms(domain: string): Promise<Map<string, RoomListing>> {
+    return this.list.served(domain);
+  }
+
+  roomsCreatedBy(domain: string, creator: string): Promise<Set<string>> {
+    return this.list.createdBy(domain, creator);
   }
 
   // --- Other nodes -------------------------------------------------------------------------
@@ -337,6 +366,7 @@ export class RoomLeases implements RoomPlacement {
         this.served.delete(key);
         this.written.delete(key);
         const { domain, local } = splitRoomKey(key);
+        this.list.forget(domain, local);
         this.hostings.get(domain)?.lost(local);
         this.log.warn({ room: key }, 'cluster: this node lost the lease of a room');
       });
@@ -363,7 +393,7 @@ export class RoomLeases implements RoomPlacement {
     transaction.del(this.keys.roomsOf(member));
     this.served.clear();
     try {
-      await transaction.exec();
+      await Promise.all([transaction.exec(), this.list.stop()]);
     } catch (error) {
       this.log.warn({ err: error }, 'cluster: could not give up the leases of rooms; they expire by themselves');
     }

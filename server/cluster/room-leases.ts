@@ -11,6 +11,7 @@ import type { ClusterKeys } from './keys.js';
 import { forwardFrame } from './frames.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './membership.js';
 import { RoomList } from './room-list.js';
+import { UnreflectedMessages } from './room-unreflected.js';
 
 /** As long as a heartbeat: a dead node's rooms are free when the others notice its death. */
 export const LEASE_TTL_MS = HEARTBEAT_TTL_MS;
@@ -63,6 +64,8 @@ export class RoomLeases implements RoomPlacement {
   private readonly takingOver = new Set<string>();
   /** What every node reads of the rooms served here (the room list, creators' counts). */
   private readonly list: RoomList;
+  /** Room messages forwarded to another member, until the room reflects them to their sender. */
+  readonly unreflected = new UnreflectedMessages();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -130,19 +133,28 @@ export class RoomLeases implements RoomPlacement {
    * rather than being lost.
    */
   private forward(key: string, owner: string, ctx: StanzaContext): void {
+    this.unreflected.keep(owner, ctx);
     this.connection.redis.publish(this.keys.inbox(owner), forwardFrame(ctx.from.toString(), ctx.stanza.toString())).then((receivers) => {
       if (receivers > 0) return;
       if (this.owners.get(key) === owner) this.owners.delete(key);
+      // What it took just before it died and never reflected goes first, to the room's next server.
+      const earlier = this.unreflected.take(owner, ctx);
+      const again = [...earlier.filter((other) => this.keyOf(other) === key), ctx];
+      for (const other of earlier) if (this.keyOf(other) !== key) this.router.route(other.stanza, other.origin);
       const queue = this.waiting.get(key);
       if (queue) {
-        queue.push(ctx);
+        queue.push(...again);
         return;
       }
-      this.waiting.set(key, [ctx]);
+      this.waiting.set(key, again);
       void this.settle(key, () => this.claimFrom(key, owner));
     }, (error: unknown) => {
       this.log.warn({ err: error }, 'cluster: a stanza for a room served by another node was lost');
     });
+  }
+
+  private keyOf(ctx: StanzaContext): string {
+    return roomKey(ctx.host.name, ctx.to.local ?? '');
   }
 
   /** A stanza another node forwarded to a room it believes this node serves. */
@@ -325,6 +337,8 @@ export class RoomLeases implements RoomPlacement {
   /** A member left or was cleaned up as dead: whoever serves its rooms now is asked again. */
   memberGone(gone: string): void {
     for (const [key, owner] of this.owners) if (owner === gone) this.owners.delete(key);
+    // Sent again, in order, to whichever node serves each room next.
+    for (const ctx of this.unreflected.take(gone)) this.router.route(ctx.stanza, ctx.origin);
   }
 
   /**

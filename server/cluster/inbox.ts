@@ -24,6 +24,8 @@ export class Inbox {
     private readonly log: Logger,
     /** A stanza for a room this node serves, from a client of another node (or a component). */
     private readonly forwarded: (from: string, stanza: Element) => void = () => {},
+    /** Every stanza for this node's sessions, with their full JIDs, before it goes to them (rooms' reflections end a wait). */
+    private readonly arriving: (stanza: Element, recipients: readonly string[]) => void = () => {},
   ) {}
 
   receive(text: string): void {
@@ -31,8 +33,12 @@ export class Inbox {
     if (frame?.kind === 'each' || frame?.kind === 'forward') {
       const stanza = this.stanza(frame.stanza, text);
       if (!stanza) return;
-      if (frame.kind === 'forward') this.forwarded(frame.from, stanza);
-      else this.deliverEach(frame.jids, stanza);
+      if (frame.kind === 'forward') {
+        this.forwarded(frame.from, stanza);
+        return;
+      }
+      this.arriving(stanza, frame.jids);
+      this.deliverEach(frame.jids, stanza);
       return;
     }
     const jid = frame && tryParseJid(frame.jid);
@@ -48,6 +54,7 @@ export class Inbox {
     }
     const stanza = this.stanza(frame.stanza, text);
     if (!stanza) return;
+    this.arriving(stanza, [frame.jid]);
     if (local) local.send(stanza);
     else this.undeliverable(stanza);
   }

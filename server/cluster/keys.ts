@@ -18,6 +18,10 @@ export interface ClusterKeys {
   savedRoom(room: string): string;
   /** Set: the rooms a member serves, which the others claim when it dies. */
   roomsOf(member: string): string;
+  /** Hash: the rooms of a MUC domain served now, localpart → the serving node's listing (cluster/room-list.ts). */
+  roomList(domain: string): string;
+  /** Set: the localparts of a MUC domain's rooms one creator made (a bare JID or a guest's keyed network). */
+  roomsCreatedBy(domain: string, creator: string): string;
   /** Channel of rooms whose lease was given up (`<member>\n<room>`), so that nobody forwards to it any more. */
   released: string;
 }
@@ -37,5 +41,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     savedRoom: (room) => `${prefix}room-saved:${room}`,
     roomsOf: (member) => `${prefix}rooms-of:${member}`,
     released: `${prefix}room-released`,
+    roomList: (domain) => `${prefix}room-list:${domain}`,
+    roomsCreatedBy: (domain, creator) => `${prefix}rooms-created:${domain}:${creator}`,
   };
 }

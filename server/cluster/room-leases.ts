@@ -4,12 +4,14 @@ import { tryParseJid } from '../jid/jid.js';
 import type { Host, StanzaContext, Target } from '../core/host.js';
 import type { Router } from '../core/router.js';
 import type { SessionRegistry } from '../core/sessions.js';
-import type { RoomHosting, RoomPlacement, SavedRoom } from '../core/room-hosting.js';
+import type { RoomHosting, RoomListing, RoomPlacement, SavedRoom } from '../core/room-hosting.js';
 import type { Logger } from '../log.js';
 import type { ClusterConnection } from './connection.js';
 import type { ClusterKeys } from './keys.js';
 import { forwardFrame } from './frames.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from './membership.js';
+import { RoomList } from './room-list.js';
+import { UnreflectedMessages } from './room-unreflected.js';
 
 /** As long as a heartbeat: a dead node's rooms are free when the others notice its death. */
 export const LEASE_TTL_MS = HEARTBEAT_TTL_MS;
@@ -60,6 +62,10 @@ export class RoomLeases implements RoomPlacement {
   private readonly written = new Map<string, SavedRoom>();
   private readonly hostings = new Map<string, RoomHosting>();
   private readonly takingOver = new Set<string>();
+  /** What every node reads of the rooms served here (the room list, creators' counts). */
+  private readonly list: RoomList;
+  /** Room messages forwarded to another member, until the room reflects them to their sender. */
+  readonly unreflected = new UnreflectedMessages();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -71,7 +77,9 @@ export class RoomLeases implements RoomPlacement {
     private readonly log: Logger,
     /** Its heartbeat is gone: its sessions are forgotten before its rooms are rebuilt without them. */
     private readonly memberIsDead: (member: string) => void,
-  ) {}
+  ) {
+    this.list = new RoomList(connection, keys, log);
+  }
 
   /** Rooms of this host are served by one node at a time from now on. */
   install(host: Host, hosting: RoomHosting): void {
@@ -97,7 +105,10 @@ export class RoomLeases implements RoomPlacement {
   // --- Stanzas -----------------------------------------------------------------------------
 
   private divert(ctx: StanzaContext, target: Target): boolean {
-    if (target === 'host' || ctx.to.local === null || this.stopped) return false;
+    if (this.stopped) return false;
+    // The service itself answers on every node, from what all of them listed.
+    if (target === 'host') return this.hostings.get(ctx.host.name)?.serviceStanza(ctx) ?? false;
+    if (ctx.to.local === null) return false;
     const key = roomKey(ctx.host.name, ctx.to.local);
     const queue = this.waiting.get(key);
     if (queue) {
@@ -122,19 +133,28 @@ export class RoomLeases implements RoomPlacement {
    * rather than being lost.
    */
   private forward(key: string, owner: string, ctx: StanzaContext): void {
+    this.unreflected.keep(owner, ctx);
     this.connection.redis.publish(this.keys.inbox(owner), forwardFrame(ctx.from.toString(), ctx.stanza.toString())).then((receivers) => {
       if (receivers > 0) return;
       if (this.owners.get(key) === owner) this.owners.delete(key);
+      // What it took just before it died and never reflected goes first, to the room's next server.
+      const earlier = this.unreflected.take(owner, ctx);
+      const again = [...earlier.filter((other) => this.keyOf(other) === key), ctx];
+      for (const other of earlier) if (this.keyOf(other) !== key) this.router.route(other.stanza, other.origin);
       const queue = this.waiting.get(key);
       if (queue) {
-        queue.push(ctx);
+        queue.push(...again);
         return;
       }
-      this.waiting.set(key, [ctx]);
+      this.waiting.set(key, again);
       void this.settle(key, () => this.claimFrom(key, owner));
     }, (error: unknown) => {
       this.log.warn({ err: error }, 'cluster: a stanza for a room served by another node was lost');
     });
+  }
+
+  private keyOf(ctx: StanzaContext): string {
+    return roomKey(ctx.host.name, ctx.to.local ?? '');
   }
 
   /** A stanza another node forwarded to a room it believes this node serves. */
@@ -157,6 +177,17 @@ export class RoomLeases implements RoomPlacement {
     } catch (error) {
       this.log.error({ err: error }, 'cluster: could not find out which node serves a room');
     }
+    const { domain, local } = splitRoomKey(key);
+    const hosting = this.hostings.get(domain);
+    // A stanza that waited may create the room here: the cluster's part of its checks first.
+    const creating = this.served.has(key) && hosting?.has(local) === false;
+    if (creating) {
+      try {
+        await hosting!.beforeCreation(local, [...this.waiting.get(key) ?? []]);
+      } catch (error) {
+        this.log.warn({ err: error }, 'cluster: could not read what creating a room depends on; this node\'s view decides');
+      }
+    }
     const queue = this.waiting.get(key) ?? [];
     this.waiting.delete(key);
     const known = this.served.has(key) || this.owners.has(key);
@@ -164,9 +195,9 @@ export class RoomLeases implements RoomPlacement {
       if (known) this.router.route(ctx.stanza, ctx.origin);
       else this.router.bounce(ctx.stanza, new StanzaError('wait', 'internal-server-error', 'the room cannot be reached now; try again'), ctx.origin);
     }
+    if (creating) hosting!.settled(local);
     // Claimed for a stanza to a room that does not exist (and was not created by it): let it go.
-    const { domain, local } = splitRoomKey(key);
-    if (this.served.has(key) && this.hostings.get(domain)?.has(local) === false) this.ended(domain, local);
+    if (this.served.has(key) && hosting?.has(local) === false) this.ended(domain, local);
   }
 
   private async claim(key: string): Promise<void> {
@@ -247,9 +278,10 @@ export class RoomLeases implements RoomPlacement {
 
   // --- RoomPlacement -----------------------------------------------------------------------
 
-  save(domain: string, local: string, next: SavedRoom): void {
+  save(domain: string, local: string, next: SavedRoom, listing: RoomListing): void {
     const key = roomKey(domain, local);
     if (!this.served.has(key)) return;
+    this.list.write(domain, local, listing);
     const previous = this.written.get(key) ?? {};
     this.written.set(key, next);
     const transaction = this.connection.redis.multi();
@@ -274,6 +306,7 @@ export class RoomLeases implements RoomPlacement {
     const key = roomKey(domain, local);
     if (!this.served.delete(key)) return;
     this.written.delete(key);
+    this.list.remove(domain, local);
     const { redis, member } = this.connection;
     redis.multi()
       .eval(RELEASE, 1, this.keys.lease(key), member)
@@ -282,6 +315,14 @@ export class RoomLeases implements RoomPlacement {
       .publish(this.keys.released, `${member}\n${key}`)
       .exec()
       .catch((error: unknown) => this.log.error({ err: error }, 'cluster: could not give up the lease of a room that ended'));
+  }
+
+  servedRooms(domain: string): Promise<Map<string, RoomListing>> {
+    return this.list.served(domain);
+  }
+
+  roomsCreatedBy(domain: string, creator: string): Promise<Set<string>> {
+    return this.list.createdBy(domain, creator);
   }
 
   // --- Other nodes -------------------------------------------------------------------------
@@ -296,6 +337,8 @@ export class RoomLeases implements RoomPlacement {
   /** A member left or was cleaned up as dead: whoever serves its rooms now is asked again. */
   memberGone(gone: string): void {
     for (const [key, owner] of this.owners) if (owner === gone) this.owners.delete(key);
+    // Sent again, in order, to whichever node serves each room next.
+    for (const ctx of this.unreflected.take(gone)) this.router.route(ctx.stanza, ctx.origin);
   }
 
   /**
@@ -337,6 +380,7 @@ export class RoomLeases implements RoomPlacement {
         this.served.delete(key);
         this.written.delete(key);
         const { domain, local } = splitRoomKey(key);
+        this.list.forget(domain, local);
         this.hostings.get(domain)?.lost(local);
         this.log.warn({ room: key }, 'cluster: this node lost the lease of a room');
       });
@@ -363,7 +407,7 @@ export class RoomLeases implements RoomPlacement {
     transaction.del(this.keys.roomsOf(member));
     this.served.clear();
     try {
-      await transaction.exec();
+      await Promise.all([transaction.exec(), this.list.stop()]);
     } catch (error) {
       this.log.warn({ err: error }, 'cluster: could not give up the leases of rooms; they expire by themselves');
     }

@@ -35,7 +35,10 @@ export function statisticsRoutes(server: ServerContext): Router {
       return;
     }
     res.setHeader('Cache-Control', 'no-store');
-    res.json(collectStatistics(server, started));
+    collectStatistics(server, started).then((statistics) => res.json(statistics), (error: unknown) => {
+      server.log.error({ err: error }, 'could not count the rooms for the statistics');
+      res.status(503).type('text/plain').send('The statistics cannot be read now.\n');
+    });
   });
   return router;
 }

@@ -38,3 +38,22 @@ export function countRooms(server: ServerContext, withNicks: boolean): RoomCount
   }
   return counts;
 }
+
+/**
+ * The same counts for /api/statistics: on a cluster, every node's rooms (each MUC service asks
+ * the cluster's room list), so that any node behind a balancer gives the same answer.
+ */
+export async function countRoomsAcrossCluster(server: ServerContext, withNicks: boolean): Promise<RoomCounts> {
+  const counts: RoomCounts = { rooms: 0, occupants: 0, publicRooms: [] };
+  for (const service of mucServices(server)) {
+    const census = await service.census();
+    counts.rooms += census.rooms;
+    counts.occupants += census.occupants;
+    for (const room of census.listed) {
+      const entry: PublicRoomCount = { room: `${room.name}@${service.host.name}`, title: room.title, occupants: room.occupants };
+      if (withNicks) entry.nicks = room.nicks ?? [];
+      counts.publicRooms.push(entry);
+    }
+  }
+  return counts;
+}

@@ -1,7 +1,7 @@
 import type { ServerContext } from '../core/context.js';
 import type { TransportKind } from '../core/events.js';
 import { countOnline } from './online.js';
-import { countRooms, type PublicRoomCount } from './rooms.js';
+import { countRoomsAcrossCluster, type PublicRoomCount } from './rooms.js';
 
 /**
  * GET /api/statistics (DESIGN.md "Operations and site sign-in"): counts only, so that a site
@@ -18,9 +18,9 @@ export interface Statistics {
   public_rooms: PublicRoomCount[];
 }
 
-export function collectStatistics(server: ServerContext, started: { at: number; version: string }): Statistics {
+export async function collectStatistics(server: ServerContext, started: { at: number; version: string }): Promise<Statistics> {
   const online = countOnline(server.sessions);
-  const rooms = countRooms(server, server.config.api.statistics_list_nicks);
+  const rooms = await countRoomsAcrossCluster(server, server.config.api.statistics_list_nicks);
   return {
     version: started.version,
     uptime: Math.max(0, Math.floor((server.now() - started.at) / 1000)),

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Element } from '../xml/element.js';
+import { xml, type Element } from '../xml/element.js';
 import { StanzaError } from '../xml/errors.js';
+import { NS } from '../xml/namespaces.js';
 import { Jid } from '../jid/jid.js';
-import type { Host } from '../core/host.js';
+import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { SessionKey, type Session } from '../core/session.js';
 import { serviceKey } from '../core/services.js';
 import type { RoomHosting, RoomPlacement, SavedRoom } from '../core/room-hosting.js';
 import type { RoomStore, StoredRoom } from '../storage/rooms.js';
-import { keyedAddressHash } from '../access/address-hash.js';
 import { GUEST_NETWORK, isBanned, networkToken } from './address-ban.js';
 import type { MucContext } from './context.js';
 import { isListed, listPublicRooms } from './disco.js';
@@ -23,9 +23,10 @@ import { saveRoom, savedOccupants, savedRoomState, type SavedOccupant } from './
 import { Occupant } from './occupant.js';
 import { occupantIdFor } from './occupant-id.js';
 import { sendPresenceToRoom, STATUS } from './outgoing-presence.js';
+import { censusAcrossCluster, censusOf, creatorName, guestCreatorKey, roomListing, type RoomCensus } from './room-listing.js';
 
-/** The scope of the keyed address hash that counts the rooms a guest's address created (no '@': never a room's JID). */
-const CREATOR_SCOPE = 'rooms-created';
+/** Creators whose rooms one claim counts across the cluster (a crowd of joiners waiting for one new room). */
+const MAX_CREATORS_COUNTED = 16;
 
 /** The MUC service of each MUC host, for what is built on it (MAM on rooms, the landing page). */
 export const MUC = serviceKey<MucService>('muc');
@@ -45,6 +46,8 @@ export class MucService implements MucContext, RoomPersistence, RoomHosting {
   private readonly admins: ReadonlySet<string>;
   private readonly stored = new Set<string>();
   private readonly joined = new SessionKey<Set<Room>>('muc rooms', () => new Set());
+  /** On a cluster, while a room's first stanzas are handled: the rooms each of their creators has, cluster-wide. */
+  private readonly createdAcrossCluster = new Map<string, Map<string, Set<string>>>();
   private stopping = false;
 
   constructor(
@@ -83,8 +86,8 @@ export class MucService implements MucContext, RoomPersistence, RoomHosting {
       throw new StanzaError('cancel', 'not-allowed', 'guests cannot create rooms here; join an existing one');
     }
     if (this.rooms.size >= LIMITS.rooms) throw new StanzaError('wait', 'resource-constraint', 'no more rooms can be created now');
-    const creatorAddress = session.isGuest ? keyedAddressHash(this.addressSecret, CREATOR_SCOPE, session.remoteAddress) : null;
-    if (!exempt && this.roomsCreatedBy(bare, creatorAddress) >= policy.max_rooms_per_user) {
+    const creatorAddress = session.isGuest ? guestCreatorKey(this.addressSecret, this.host.name, session) : null;
+    if (!exempt && this.roomsCreatedBy(name, bare, creatorAddress) >= policy.max_rooms_per_user) {
       throw new StanzaError('cancel', 'not-allowed', `you may create at most ${policy.max_rooms_per_user} rooms`);
     }
     const room = this.newRoom(name, defaultRoomConfig(policy, this.features), randomBytes(32), bare, this.server.now());
@@ -156,6 +159,14 @@ export class MucService implements MucContext, RoomPersistence, RoomHosting {
 
   route(stanza: Element): void {
     this.server.router.route(stanza);
+  }
+
+  /** Rooms, occupants and the public rooms with their head counts: this node's, or on a cluster every node's. */
+  async census(): Promise<RoomCensus> {
+    if (!this.placement) return censusOf(this.rooms.values());
+    const served = await this.placement.servedRooms(this.host.name);
+    const defaults = defaultRoomConfig(this.server.config.muc, this.features);
+    return censusAcrossCluster(served, this.store.rooms(this.host.name), (stored) => parseStoredConfig(stored.config, defaults, this.features));
   }
 
   noteChange(room: Room): void {
@@ -257,6 +268,51 @@ export class MucService implements MucContext, RoomPersistence, RoomHosting {
     if (!room) return;
     if (room.config.persistent) await this.server.storage.archive.loadRecent?.(room.jid.toString());
     if (saved) this.restoreOccupants(room, savedOccupants(saved));
+    // Listed for the other nodes from now on.
+    else this.noteChange(room);
+  }
+
+  /**
+   * Joins that may create the room: each joiner's rooms across the cluster are counted now, so
+   * that [muc].max_rooms_per_user holds for the whole cluster when the join is handled.
+   */
+  async beforeCreation(name: string, waiting: readonly StanzaContext[]): Promise<void> {
+    const placement = this.placement;
+    if (!placement) return;
+    const creators = new Set<string>();
+    for (const ctx of waiting) {
+      if (creators.size >= MAX_CREATORS_COUNTED) break;
+      if (ctx.stanza.name !== 'presence' || ctx.stanza.attrs.type !== undefined || ctx.to.resource === null || !ctx.origin) continue;
+      const creator = this.creatorOf(ctx.from.bare().toString(), ctx.origin);
+      if (creator !== null) creators.add(creator);
+    }
+    if (creators.size === 0) return;
+    const counted = new Map<string, Set<string>>();
+    await Promise.all([...creators].map(async (creator) => {
+      counted.set(creator, await placement.roomsCreatedBy(this.host.name, creator));
+    }));
+    this.createdAcrossCluster.set(name, counted);
+  }
+
+  settled(name: string): void {
+    this.createdAcrossCluster.delete(name);
+  }
+
+  /** On a cluster, disco#items of the service lists every node's public rooms (XEP-0045 §6.3). */
+  serviceStanza(ctx: StanzaContext): boolean {
+    const { stanza } = ctx;
+    const query = stanza.name === 'iq' && stanza.attrs.type === 'get' ? stanza.getChild('query', NS.discoItems) : undefined;
+    if (!query || query.attrs.node || stanza.getChildElements().length !== 1) return false;
+    const answer = (rooms: { name: string; title: string }[]): void => {
+      this.server.router.reply(ctx.origin, xml('iq', { type: 'result', id: stanza.attrs.id, from: ctx.to.toString(), to: ctx.from.toString() },
+        xml('query', { xmlns: NS.discoItems },
+          ...rooms.map((room) => xml('item', { jid: `${room.name}@${this.host.name}`, name: room.title })))));
+    };
+    this.census().then((census) => answer(census.listed), (error: unknown) => {
+      this.server.log.warn({ err: error }, 'the rooms of the other nodes could not be read; this node lists its own');
+      answer(this.publicRooms());
+    }).catch((error: unknown) => this.server.log.error({ err: error }, 'could not answer disco#items of the rooms'));
+    return true;
   }
 
   has(name: string): boolean {
@@ -309,8 +365,9 @@ export class MucService implements MucContext, RoomPersistence, RoomHosting {
   private saveChanged(): void {
     const rooms = [...this.unsaved];
     this.unsaved.clear();
+    const withNicks = this.server.config.api.statistics_list_nicks;
     for (const room of rooms) {
-      if (this.rooms.get(room.name) === room) this.placement?.save(this.host.name, room.name, saveRoom(room));
+      if (this.rooms.get(room.name) === room) this.placement?.save(this.host.name, room.name, saveRoom(room), roomListing(room, withNicks));
     }
   }
 
@@ -322,7 +379,22 @@ export class MucService implements MucContext, RoomPersistence, RoomHosting {
     return room;
   }
 
-  private roomsCreatedBy(bare: string, address: Buffer | null): number {
+  /** Whom a room this session creates counts against (creatorName). */
+  private creatorOf(bare: string, session: Session): string | null {
+    return creatorName(bare, session.isGuest ? guestCreatorKey(this.addressSecret, this.host.name, session) : null);
+  }
+
+  /**
+   * The rooms this creator has: on a cluster, those served anywhere (counted before the join
+   * was handled) and the kept ones in the shared store; else those of this node.
+   */
+  private roomsCreatedBy(name: string, bare: string, address: Buffer | null): number {
+    const across = this.createdAcrossCluster.get(name)?.get(creatorName(bare, address) ?? '');
+    if (across) {
+      const names = new Set(across);
+      for (const stored of this.store.rooms(this.host.name)) if (stored.creator === bare) names.add(stored.name);
+      return names.size;
+    }
     let count = 0;
     for (const room of this.rooms.values()) {
       if (room.creator === bare || (address !== null && room.creatorAddress?.equals(address))) count++;

@@ -78,6 +78,10 @@ export function guestResumePlugin(converse, { roomJid, channel, resumeJid }) {
         api.listen.once('beforeResourceBinding', () => {
           api.connection.get().jid = resumeJid;
         });
+        // Too late (the session has ended): bind as a new guest, with a resource the server picks.
+        api.listen.once('streamResumptionFailed', () => {
+          api.connection.get().jid = converse.env.Strophe.getDomainFromJid(resumeJid);
+        });
       }
       window.addEventListener('pagehide', () => {
         const session = _converse.session;

@@ -4,7 +4,6 @@
  * during the reload is shown after it. Past [limits].guest_resume_timeout the page signs in
  * anew, as on a first visit. The other occupant is a raw TCP guest, which sees every presence.
  */
-import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
@@ -61,10 +60,6 @@ describe.skipIf(!enabled)('a guest reloading the page', { timeout: 120_000 }, ()
     servers.push(server);
     const alice = await Guest.open(browser);
     guests.push(alice);
-    if (process.env.DEBUG_PAGE) alice.page.on('framenavigated', (f) => fs.appendFileSync('/tmp/resume-page.log', `NAV ${f.url()}\n`));
-    if (process.env.DEBUG_PAGE) alice.page.on('websocket', (ws) => { ws.on('framesent', (f) => fs.appendFileSync('/tmp/resume-page.log', `>> ${String(f.payload).slice(0, 300)}\n`)); ws.on('framereceived', (f) => fs.appendFileSync('/tmp/resume-page.log', `<< ${String(f.payload).slice(0, 300)}\n`)); });
-    if (process.env.DEBUG_PAGE) alice.page.on('pageerror', (e) => fs.appendFileSync('/tmp/resume-page.log', `ERR ${e.stack}\n`));
-    if (process.env.DEBUG_PAGE) alice.page.on('console', (m) => fs.appendFileSync('/tmp/resume-page.log', `${Date.now()} ${m.text().slice(0, 600)}\n`));
     await alice.joinByLink(roomLink(server, channel, 'alice'));
     // Alice first: a room made by a raw client stays locked until configured.
     const watcher = await RoomGuest.join(server.c2sPort, `${channel}@${MUC}`, 'watcher');

@@ -5,6 +5,7 @@ import { backToForm } from './form.js';
 import { SITE_SIGN_IN_REFUSED, siteConverseOptions, siteSignIn } from './jwt.js';
 import { alertsPlugin } from './alerts.js';
 import { nickClashPlugin } from './nick-clash.js';
+import { guestResumePlugin, resumingAnonymousMechanism, takeResumableJid } from './guest-resume.js';
 import { occupantCountPlugin } from './occupant-count.js';
 import { roomMenuPlugin } from './room-menu.js';
 import { searchPlugin } from './search.js';
@@ -24,7 +25,7 @@ const JOIN_TIMEOUT_MS = 30000;
 // configuration has changed" (Converse's own default form, submitted as the room is made;
 // what matters to a guest, as a room becoming non-anonymous, has codes of its own).
 const HIDDEN_INFO_CODES = ['104', '170', '171', '201'];
-const PALAVER_PLUGINS = ['palaver-landing', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
+const PALAVER_PLUGINS = ['palaver-landing', 'palaver-guest-resume', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
   'palaver-room-menu', 'palaver-alerts', 'palaver-search', 'palaver-webcam'];
 
 export function showJoinProblem(text, againLabel = 'Try again') {
@@ -68,10 +69,17 @@ function loadStylesheet(href) {
   document.head.append(link);
 }
 
-/** Converse's settings for one guest in one room. */
-function converseOptions(converse, { assetsPath, roomJid, nick }) {
+/**
+ * Converse's settings for one guest in one room. `resumeJid` is the guest's previous address
+ * when this tab left a resumable session behind (guest-resume.js): Converse resumes it.
+ * `resumable` is false for a site sign-in, whose session Converse would not find on a reload
+ * (its JID is unknown before sign-in too): kept for the server's resume time, it would only
+ * be a ghost in the room.
+ */
+function converseOptions(converse, { assetsPath, roomJid, nick, resumeJid, resumable }) {
   const boshUrl = endpointUrl(settings.boshUrl);
   const media = settings.mediaHosts;
+  const { Strophe } = converse.env;
   return {
     ...(settings.transport === 'bosh'
       ? { bosh_service_url: boshUrl }
@@ -80,13 +88,15 @@ function converseOptions(converse, { assetsPath, roomJid, nick }) {
     discover_connection_methods: false,
     assets_path: assetsPath,
     authentication: 'anonymous',
-    jid: settings.anonymousDomain,
+    jid: resumeJid ?? settings.anonymousDomain,
     // When sites may sign users in, the server offers OAUTHBEARER too, which Strophe prefers
     // even without a token: a plain guest asks for ANONYMOUS alone (jwt.js lifts this).
-    connection_options: { mechanisms: [converse.env.Strophe.SASLAnonymous] },
+    connection_options: { mechanisms: [resumeJid ? resumingAnonymousMechanism(Strophe) : Strophe.SASLAnonymous] },
     auto_login: true,
     auto_reconnect: true,
-    enable_smacks: false, // Converse 14 never resumes a guest (it signs in anew on reload or reconnect), so XEP-0198 would only leave a ghost in the room
+    // XEP-0198 on the WebSocket, so that a reload resumes the guest's session (guest-resume.js).
+    // Converse does not use it over BOSH.
+    enable_smacks: resumable,
     view_mode: 'fullscreen',
     singleton: true,
     // A room this guest creates is titled with the name as the link gave it (`Café Zürich`,
@@ -282,7 +292,10 @@ export async function startChat() {
     fail('Joining the room is taking too long. Please check your connection and try again.');
   }, JOIN_TIMEOUT_MS);
 
+  // Only a plain guest resumes: a site sign-in has an account's address, not a guest's.
+  const resumeJid = site ? null : takeResumableJid(channel, nick);
   converse.plugins.add('palaver-landing', landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }));
+  converse.plugins.add('palaver-guest-resume', guestResumePlugin(converse, { roomJid, channel, resumeJid }));
   converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
   converse.plugins.add('palaver-occupant-count', occupantCountPlugin(converse));
   converse.plugins.add('palaver-wording', wordingPlugin(converse));
@@ -294,6 +307,7 @@ export async function startChat() {
   converse.plugins.add('palaver-alerts', alertsPlugin(converse, { roomJid }));
   converse.plugins.add('palaver-search', searchPlugin(converse, { roomJid }));
   converse.plugins.add('palaver-webcam', webcamPlugin(converse, roomJid));
-  await converse.initialize({ ...converseOptions(converse, { assetsPath, roomJid, nick }), ...(site && siteConverseOptions(site)) });
+  const options = converseOptions(converse, { assetsPath, roomJid, nick, resumeJid, resumable: !site });
+  await converse.initialize({ ...options, ...(site && siteConverseOptions(site)) });
 }
 

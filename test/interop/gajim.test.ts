@@ -132,6 +132,11 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
     expect(log).not.toMatch(/SSLErrorDialog|Certificate Verification Failed|certificate-error/i);
   });
 
+  it('Gajim reads its bookmarks as XEP-0402 items (it finds #compat-pep and #config-node-max)', () => {
+    expect(log).toMatch(/nbxmpp\.m\.nativebookmarks *\| *\(palaver\) request_bookmarks\(\)/);
+    expect(log).not.toMatch(/nbxmpp\.m\.privatebookmarks *\| *\(palaver\) request_bookmarks\(\)/);
+  });
+
   it('Gajim auto-joins the bookmarked room, and the other occupant sees it arrive', () => {
     expect(room.error).toBeUndefined();
     expect(room.gajim).toEqual({ from: `${ROOM}/${GAJIM_NICK}`, role: 'participant', caps_node: 'https://gajim.org' });

@@ -51,6 +51,8 @@ export default defineModule({
     const pep = server.services.get(PEP);
     host.accountFeatures.add(`${NS.bookmarks}#compat`);
     host.accountFeatures.add(`${NS.bookmarks}#compat-pep`);
+    // XEP-0411 §4: private XML and XEP-0048 on PEP are kept the same (through the XEP-0402 node).
+    host.accountFeatures.add('urn:xmpp:bookmarks-conversion:0');
     server.services.get(PRIVATE_XML, host).onStored(NS.legacyBookmarks, (user, storage) => {
       const owner = parseJid(user);
       mirrorSafely(server, 'PEP', () => mirrorToPep(pep, owner, storage));

@@ -76,7 +76,8 @@ describe('PEP (XEP-0163)', () => {
     const features = info.getChildren('feature').map((f: any) => f.attrs.var);
     expect(info.getChildren('identity').map((i: any) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(expect.arrayContaining(['account/registered', 'pubsub/pep']));
     expect(features).toEqual(expect.arrayContaining([`${PUBSUB}#publish-options`, `${PUBSUB}#auto-create`, `${PUBSUB}#filtered-notifications`,
-      `${PUBSUB}#access-presence`, `${PUBSUB}#access-whitelist`, `${PUBSUB}#config-node-max`, 'urn:xmpp:bookmarks:1#compat', 'urn:xmpp:bookmarks:1#compat-pep']));
+      `${PUBSUB}#access-presence`, `${PUBSUB}#access-whitelist`, `${PUBSUB}#config-node-max`, 'urn:xmpp:bookmarks:1#compat', 'urn:xmpp:bookmarks:1#compat-pep',
+      'urn:xmpp:bookmarks-conversion:0']));
   });
 
   it('a publish on one resource reaches the other resource and a contact with +notify, not a resource without it', async () => {

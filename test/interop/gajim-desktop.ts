@@ -14,8 +14,8 @@ import { SYSTEM_PYTHON } from '../helpers/python.js';
 const INTEROP_DIR = path.dirname(new URL(import.meta.url).pathname);
 /** Debian's `nobody` user and `nogroup` group. */
 const NOBODY = { uid: 65534, gid: 65534 };
-const COMMANDS = ['gajim', 'Xvfb', 'dbus-run-session', 'gdbus'] as const;
-const PACKAGES = 'gajim xvfb dbus libglib2.0-bin';
+const COMMANDS = ['gajim', 'Xvfb', 'dbus-run-session', 'gdbus', 'xdotool'] as const;
+const PACKAGES = 'gajim xvfb dbus libglib2.0-bin xdotool';
 
 export interface DesktopAvailability {
   available: boolean;
@@ -119,6 +119,8 @@ export interface Gajim {
   activate(action: string, parameter?: string): Promise<void>;
   /** Asks Gajim to quit (its own quit action) and waits for it; kills it if it does not go within `timeoutMs`. */
   quit(timeoutMs: number): Promise<number | null>;
+  /** Types keys into Gajim's window of this title (xdotool key names), as a user would. */
+  typeInto(title: string, keys: readonly string[]): Promise<void>;
   /** Saves the whole display as a PNG. */
   screenshot(file: string): Promise<void>;
 }
@@ -159,6 +161,11 @@ export function startGajim(desktop: Desktop, profile: string): Gajim {
         try { process.kill(-child.pid, 'SIGTERM'); } catch { /* the group is already gone */ }
       }
       return code;
+    },
+    async typeInto(title, keys) {
+      const args = ['search', '--sync', '--name', title, 'windowfocus', '--sync', 'key', '--delay', '100', ...keys];
+      const run = await runAsDesktopUser('xdotool', args, desktop.env, 10_000);
+      if (run.code !== 0) throw new Error(`typing into ${title} failed: ${run.stderr}`);
     },
     async screenshot(file) {
       const run = await runAsDesktopUser(SYSTEM_PYTHON, [path.join(INTEROP_DIR, 'gajim_screenshot.py'), file], desktop.env, 20_000);

@@ -13,6 +13,7 @@ import accountArchive from './account-archive.js';
 import offline from './offline.js';
 import csi from './csi.js';
 import version from './version.js';
+import uptime from './uptime.js';
 import upload from './upload.js';
 import muc from './muc.js';
 import mucArchive from './muc-archive.js';
@@ -46,6 +47,7 @@ export const MODULES: readonly PalaverModule[] = [
   offline,
   csi,
   version,
+  uptime,
   upload,
   muc,
   mucArchive,

@@ -23,6 +23,7 @@ export const NS = {
   delay: 'urn:xmpp:delay',
   dataForms: 'jabber:x:data',
   version: 'jabber:iq:version',
+  lastActivity: 'jabber:iq:last',
   sm: 'urn:xmpp:sm:3',
   csi: 'urn:xmpp:csi:0',
   muc: 'http://jabber.org/protocol/muc',

@@ -211,11 +211,18 @@ describe('other account services', () => {
     expect(query.getChild('os')).toBeUndefined();
   });
 
+  it('a client asks the server its uptime (XEP-0012 last activity of the server)', async () => {
+    const guest = await signIn();
+    const query = await guest.iqCaller.get(xml('query', { xmlns: 'jabber:iq:last' }), 'anon.localhost');
+    const seconds = Number(query.attrs.seconds);
+    expect(Number.isInteger(seconds) && seconds >= 0).toBe(true);
+  });
+
   it('the server lists vcard-temp, carbons and version in its disco#info', async () => {
     const alice = await signIn('alice');
     const info = await alice.iqCaller.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }), 'localhost');
     const features = info.getChildren('feature').map((feature: { attrs: { var: string } }) => feature.attrs.var);
-    expect(features).toEqual(expect.arrayContaining(['vcard-temp', 'urn:xmpp:carbons:2', 'jabber:iq:version']));
+    expect(features).toEqual(expect.arrayContaining(['vcard-temp', 'urn:xmpp:carbons:2', 'jabber:iq:version', 'jabber:iq:last']));
   });
 
   it('a mobile client tells the server it went to the background (CSI)', async () => {

@@ -76,7 +76,8 @@ describe('PEP (XEP-0163)', () => {
     const features = info.getChildren('feature').map((f: any) => f.attrs.var);
     expect(info.getChildren('identity').map((i: any) => `${i.attrs.category}/${i.attrs.type}`)).toEqual(expect.arrayContaining(['account/registered', 'pubsub/pep']));
     expect(features).toEqual(expect.arrayContaining([`${PUBSUB}#publish-options`, `${PUBSUB}#auto-create`, `${PUBSUB}#filtered-notifications`,
-      `${PUBSUB}#access-presence`, `${PUBSUB}#access-whitelist`, `${PUBSUB}#config-node-max`, 'urn:xmpp:bookmarks:1#compat']));
+      `${PUBSUB}#access-presence`, `${PUBSUB}#access-whitelist`, `${PUBSUB}#config-node-max`, 'urn:xmpp:bookmarks:1#compat', 'urn:xmpp:bookmarks:1#compat-pep',
+      'urn:xmpp:bookmarks-conversion:0']));
   });
 
   it('a publish on one resource reaches the other resource and a contact with +notify, not a resource without it', async () => {
@@ -219,6 +220,45 @@ describe('bookmarks (XEP-0402 with XEP-0411)', () => {
     const list = items.getChild('pubsub', PUBSUB).getChild('items').getChildren('item');
     expect(list.map((i: any) => i.attrs.id)).toEqual(['other@conference.localhost']);
     expect(list[0].getChild('conference', 'urn:xmpp:bookmarks:1').attrs).toMatchObject({ name: 'Other', autojoin: 'true' });
+  });
+});
+
+describe('bookmarks (XEP-0402 with XEP-0048 on PEP, #compat-pep)', () => {
+  const legacyItem = async (client: XmppClient) => {
+    const items = await client.iqCaller.request(itemsIq('dave@localhost', 'storage:bookmarks'));
+    return items.getChild('pubsub', PUBSUB).getChild('items').getChildren('item');
+  };
+
+  it('a XEP-0402 bookmark shows in the storage:bookmarks PEP node, and a list published there in XEP-0402 and private XML', async () => {
+    const dave = await signIn('dave', 'bookmarks');
+    await dave.iqCaller.request(publishIq('urn:xmpp:bookmarks:1', 'native@conference.localhost',
+      xml('conference', { xmlns: 'urn:xmpp:bookmarks:1', name: 'Native', autojoin: 'true' }, xml('nick', {}, 'dave')),
+      { 'pubsub#access_model': 'whitelist', 'pubsub#max_items': 'max', 'pubsub#persist_items': 'true' }));
+    const [current] = await legacyItem(dave);
+    expect(current.attrs.id).toBe('current');
+    const conference = current.getChild('storage', 'storage:bookmarks').getChild('conference');
+    expect(conference.attrs).toMatchObject({ jid: 'native@conference.localhost', name: 'Native', autojoin: 'true' });
+    expect(conference.getChildText('nick')).toBe('dave');
+
+    await dave.iqCaller.request(publishIq('storage:bookmarks', 'current', xml('storage', { xmlns: 'storage:bookmarks' },
+      xml('conference', { jid: 'legacy@conference.localhost', name: 'Legacy', autojoin: 'false' }, xml('nick', {}, 'dv'))),
+    { 'pubsub#access_model': 'whitelist', 'pubsub#persist_items': 'true' }));
+    const items = await dave.iqCaller.request(itemsIq('dave@localhost', 'urn:xmpp:bookmarks:1'));
+    const list = items.getChild('pubsub', PUBSUB).getChild('items').getChildren('item');
+    expect(list.map((i: any) => i.attrs.id)).toEqual(['legacy@conference.localhost']);
+    expect(list[0].getChild('conference', 'urn:xmpp:bookmarks:1').attrs).toMatchObject({ name: 'Legacy', autojoin: 'false' });
+    const privately = await dave.iqCaller.get(xml('query', { xmlns: 'jabber:iq:private' }, xml('storage', { xmlns: 'storage:bookmarks' })));
+    const rooms = privately.getChild('storage', 'storage:bookmarks').getChildren('conference');
+    expect(rooms.map((room: any) => room.attrs.jid)).toEqual(['legacy@conference.localhost']);
+  });
+
+  it('a list stored in private XML reaches the storage:bookmarks PEP node too', async () => {
+    const dave = await signIn('dave', 'private');
+    await dave.iqCaller.set(xml('query', { xmlns: 'jabber:iq:private' }, xml('storage', { xmlns: 'storage:bookmarks' },
+      xml('conference', { jid: 'private@conference.localhost', name: 'Private', autojoin: '1' }))));
+    const [current] = await legacyItem(dave);
+    const rooms = current.getChild('storage', 'storage:bookmarks').getChildren('conference');
+    expect(rooms.map((room: any) => [room.attrs.jid, room.attrs.autojoin])).toEqual([['private@conference.localhost', 'true']]);
   });
 });
 

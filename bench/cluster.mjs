@@ -22,6 +22,10 @@
  *
  *   node bench/cluster.mjs [--only throughput|placement|directory] [--rounds N] [--rates 20000,40000,…]
  *
+ * `--rates` sets the throughput steps (deliveries/s offered); above 100k/s the load generator
+ * itself needs most of a core (`loadgen_cpu`, printed with each step next to every Palaver
+ * process's share of a core), so on this 2-core machine it competes with the workers.
+ *
  * Build first (`npm run build`). Nothing is pinned: two workers need both cores, and the load
  * generator (this process) shares them.
  */
@@ -277,10 +281,18 @@ async function directoryRun(redis) {
   }
 }
 
+/** Each Palaver process's share of a core in a step, e.g. `worker1 0.52 worker2 0.71`: a saturated worker shows as ≈ 1. */
+function processShares(step) {
+  if (!step.cpu_ms_by_process || !step.server_cpu_ms) return '';
+  // cpu_ms_by_process adds up to server_cpu_ms, read over the step's window.
+  const coresPerMs = step.server_cpu_share / step.server_cpu_ms;
+  return Object.entries(step.cpu_ms_by_process).map(([name, ms]) => `${name} ${round(ms * coresPerMs, 2)}`).join(' ');
+}
+
 function summarise(result) {
   if (result.error) return `${result.part} ${result.variant ?? result.case ?? ''}: ERROR ${result.error}`;
   if (result.part === 'directory') return `directory: ${result.kb_per_replica_node_b} KB per replica on the other node, ${result.kb_per_local_session_node_a} KB per local session, Redis ${result.redis_bytes_per_session} B per session, ${result.redis_publish_per_sign_in} publish per sign-in`;
-  const steps = result.steps.map((s) => `${s.deliveries_per_s}/s ${s.cpu_us_per_delivery}µs${s.redis ? ` pub/msg ${s.redis_publish_per_message} cmd/msg ${s.redis_commands_per_message} redis ${s.redis_cpu_us_per_delivery}µs` : ''}${s.kept_up ? '' : ' (saturated)'}`);
+  const steps = result.steps.map((s) => `${s.deliveries_per_s}/s ${s.cpu_us_per_delivery}µs (cores: ${processShares(s)} loadgen ${s.loadgen_cpu})${s.redis ? ` pub/msg ${s.redis_publish_per_message} cmd/msg ${s.redis_commands_per_message} redis ${s.redis_cpu_us_per_delivery}µs` : ''}${s.kept_up ? '' : ' (saturated)'}`);
   return `${result.part} ${result.variant ?? result.case}: ${steps.join('; ')}`;
 }
 

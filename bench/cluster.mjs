@@ -21,10 +21,13 @@
  *               (the session directory) in memory and traffic.
  *
  *   node bench/cluster.mjs [--only throughput|placement|directory] [--rounds N] [--rates 20000,40000,…]
+ *                          [--placement-rate 10000]
  *
- * `--rates` sets the throughput steps (deliveries/s offered); above 100k/s the load generator
- * itself needs most of a core (`loadgen_cpu`, printed with each step next to every Palaver
- * process's share of a core), so on this 2-core machine it competes with the workers.
+ * `--placement-rate` sets the one rate of the placement cases (at 10k/s each delivery is its own
+ * socket write, which hides smaller differences). `--rates` sets the throughput steps
+ * (deliveries/s offered); above 100k/s the load generator itself needs most of a core
+ * (`loadgen_cpu`, printed with each step next to every Palaver process's share of a core), so
+ * on this 2-core machine it competes with the workers.
  *
  * Build first (`npm run build`). Nothing is pinned: two workers need both cores, and the load
  * generator (this process) shares them.
@@ -58,12 +61,13 @@ const PLACEMENTS = {
 const PLACEMENT_STEP = { ...FANOUT, rates: '10000', duration_s: 6, drain_s: 5 };
 
 function parseArgs(argv) {
-  const options = { only: null, rounds: 2, rates: THROUGHPUT.rates };
+  const options = { only: null, rounds: 2, rates: THROUGHPUT.rates, placementRate: PLACEMENT_STEP.rates };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
     if (key === '--only') options.only = value;
     else if (key === '--rounds') options.rounds = Number(value);
     else if (key === '--rates') options.rates = value;
+    else if (key === '--placement-rate') options.placementRate = value;
     else throw new Error(`unknown argument ${key}`);
   }
   return options;
@@ -197,7 +201,7 @@ async function throughputRun(variant, redis, rates) {
   }
 }
 
-async function placementRun(redis, round_) {
+async function placementRun(redis, round_, rate) {
   const { nodes, stop } = await startTwoNodes(redis);
   const counters = new RedisCounters(redis.url, redis.pid);
   const results = [];
@@ -212,7 +216,7 @@ async function placementRun(redis, round_) {
     for (const name of order) {
       const placement = PLACEMENTS[name];
       const ctx = fanoutContext({ label: name, pids, ports, placement, probe, counters });
-      const result = await mucFanout.run(ctx, { ...PLACEMENT_STEP, senders: placement.senders, room_prefix: name });
+      const result = await mucFanout.run(ctx, { ...PLACEMENT_STEP, rates: rate, senders: placement.senders, room_prefix: name });
       results.push({ part: 'placement', case: name, nodes: 2, ...result, steps: result.steps.map(perMessage) });
     }
     return results;
@@ -326,7 +330,7 @@ async function main() {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
         for (const variant of order) await run(`throughput ${variant.label}`, () => throughputRun(variant, redis, options.rates));
       }
-      if (options.only === null || options.only === 'placement') await run('placement', () => placementRun(redis, r));
+      if (options.only === null || options.only === 'placement') await run('placement', () => placementRun(redis, r, options.placementRate));
       if (options.only === null || options.only === 'directory') await run('directory', () => directoryRun(redis));
     }
   } finally {

@@ -21,6 +21,13 @@
  *               (the session directory) in memory and traffic.
  *
  *   node bench/cluster.mjs [--only throughput|placement|directory] [--rounds N] [--rates 20000,40000,…]
+ *                          [--placement-rate 10000]
+ *
+ * `--placement-rate` sets the one rate of the placement cases (at 10k/s each delivery is its own
+ * socket write, which hides smaller differences). `--rates` sets the throughput steps
+ * (deliveries/s offered); above 100k/s the load generator itself needs most of a core
+ * (`loadgen_cpu`, printed with each step next to every Palaver process's share of a core), so
+ * on this 2-core machine it competes with the workers.
  *
  * Build first (`npm run build`). Nothing is pinned: two workers need both cores, and the load
  * generator (this process) shares them.
@@ -54,12 +61,13 @@ const PLACEMENTS = {
 const PLACEMENT_STEP = { ...FANOUT, rates: '10000', duration_s: 6, drain_s: 5 };
 
 function parseArgs(argv) {
-  const options = { only: null, rounds: 2, rates: THROUGHPUT.rates };
+  const options = { only: null, rounds: 2, rates: THROUGHPUT.rates, placementRate: PLACEMENT_STEP.rates };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
     if (key === '--only') options.only = value;
     else if (key === '--rounds') options.rounds = Number(value);
     else if (key === '--rates') options.rates = value;
+    else if (key === '--placement-rate') options.placementRate = value;
     else throw new Error(`unknown argument ${key}`);
   }
   return options;
@@ -193,7 +201,7 @@ async function throughputRun(variant, redis, rates) {
   }
 }
 
-async function placementRun(redis, round_) {
+async function placementRun(redis, round_, rate) {
   const { nodes, stop } = await startTwoNodes(redis);
   const counters = new RedisCounters(redis.url, redis.pid);
   const results = [];
@@ -208,7 +216,7 @@ async function placementRun(redis, round_) {
     for (const name of order) {
       const placement = PLACEMENTS[name];
       const ctx = fanoutContext({ label: name, pids, ports, placement, probe, counters });
-      const result = await mucFanout.run(ctx, { ...PLACEMENT_STEP, senders: placement.senders, room_prefix: name });
+      const result = await mucFanout.run(ctx, { ...PLACEMENT_STEP, rates: rate, senders: placement.senders, room_prefix: name });
       results.push({ part: 'placement', case: name, nodes: 2, ...result, steps: result.steps.map(perMessage) });
     }
     return results;
@@ -277,10 +285,18 @@ async function directoryRun(redis) {
   }
 }
 
+/** Each Palaver process's share of a core in a step, e.g. `worker1 0.52 worker2 0.71`: a saturated worker shows as ≈ 1. */
+function processShares(step) {
+  if (!step.cpu_ms_by_process || !step.server_cpu_ms) return '';
+  // cpu_ms_by_process adds up to server_cpu_ms, read over the step's window.
+  const coresPerMs = step.server_cpu_share / step.server_cpu_ms;
+  return Object.entries(step.cpu_ms_by_process).map(([name, ms]) => `${name} ${round(ms * coresPerMs, 2)}`).join(' ');
+}
+
 function summarise(result) {
   if (result.error) return `${result.part} ${result.variant ?? result.case ?? ''}: ERROR ${result.error}`;
   if (result.part === 'directory') return `directory: ${result.kb_per_replica_node_b} KB per replica on the other node, ${result.kb_per_local_session_node_a} KB per local session, Redis ${result.redis_bytes_per_session} B per session, ${result.redis_publish_per_sign_in} publish per sign-in`;
-  const steps = result.steps.map((s) => `${s.deliveries_per_s}/s ${s.cpu_us_per_delivery}µs${s.redis ? ` pub/msg ${s.redis_publish_per_message} cmd/msg ${s.redis_commands_per_message} redis ${s.redis_cpu_us_per_delivery}µs` : ''}${s.kept_up ? '' : ' (saturated)'}`);
+  const steps = result.steps.map((s) => `${s.deliveries_per_s}/s ${s.cpu_us_per_delivery}µs (cores: ${processShares(s)} loadgen ${s.loadgen_cpu})${s.redis ? ` pub/msg ${s.redis_publish_per_message} cmd/msg ${s.redis_commands_per_message} redis ${s.redis_cpu_us_per_delivery}µs` : ''}${s.kept_up ? '' : ' (saturated)'}`);
   return `${result.part} ${result.variant ?? result.case}: ${steps.join('; ')}`;
 }
 
@@ -314,7 +330,7 @@ async function main() {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
         for (const variant of order) await run(`throughput ${variant.label}`, () => throughputRun(variant, redis, options.rates));
       }
-      if (options.only === null || options.only === 'placement') await run('placement', () => placementRun(redis, r));
+      if (options.only === null || options.only === 'placement') await run('placement', () => placementRun(redis, r, options.placementRate));
       if (options.only === null || options.only === 'directory') await run('directory', () => directoryRun(redis));
     }
   } finally {

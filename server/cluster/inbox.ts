@@ -1,11 +1,12 @@
 import { StanzaError, StreamError } from '../xml/errors.js';
 import type { Element } from '../xml/element.js';
 import type { Router } from '../core/router.js';
-import type { Session } from '../core/session.js';
 import type { SessionRegistry } from '../core/sessions.js';
-import { tryParseJid, type Jid } from '../jid/jid.js';
+import { tryParseJid } from '../jid/jid.js';
 import type { Logger } from '../log.js';
+import { StanzaTemplate } from '../xml/stanza-template.js';
 import { parseFrame } from './frames.js';
+import type { LocalSessionLookup } from './local-sessions.js';
 import { parseElement } from '../xml/parse-element.js';
 
 /**
@@ -19,7 +20,7 @@ import { parseElement } from '../xml/parse-element.js';
 export class Inbox {
   constructor(
     private readonly sessions: SessionRegistry,
-    private readonly isLocal: (session: Session) => boolean,
+    private readonly local: LocalSessionLookup,
     private readonly router: Router,
     private readonly log: Logger,
     /** A stanza for a room this node serves, from a client of another node (or a component). */
@@ -47,7 +48,7 @@ export class Inbox {
       return;
     }
     const session = this.sessions.get(jid);
-    const local = session && this.isLocal(session) ? session : null;
+    const local = session && this.local.has(session) ? session : null;
     if (frame.kind === 'close') {
       if (local?.id === frame.sessionId) local.close(frame.condition ? new StreamError(frame.condition) : undefined);
       return;
@@ -66,16 +67,22 @@ export class Inbox {
     return null;
   }
 
-  /** One stanza for many of this node's sessions (a room's broadcast): each copy gets its `to`. */
-  private deliverEach(jids: string[], stanza: Element): void {
-    const recipients: Jid[] = [];
-    for (const text of jids) {
-      const jid = tryParseJid(text);
-      const session = jid?.resource != null ? this.sessions.get(jid) : undefined;
-      // Sessions of other nodes are that node's to reach: never re-sent from here (no loops).
-      if (jid && session && this.isLocal(session)) recipients.push(jid);
+  /**
+   * One stanza for many of this node's sessions (a room's broadcast): each copy gets its `to`.
+   * The serving node wrote each recipient as its session's canonical JID, so the session is
+   * found by that text (no JID parse per recipient), and the stanza, parsed once for the
+   * frame, is serialised once for all of them.
+   */
+  private deliverEach(jids: readonly string[], stanza: Element): void {
+    let template: StanzaTemplate | undefined;
+    for (const jid of jids) {
+      const session = this.local.named(jid);
+      // Only the registered holder of that JID: a resource bound since on another node is
+      // that node's to reach, never re-sent from here (no loops).
+      if (!session || this.sessions.get(session.jid) !== session) continue;
+      template ??= new StanzaTemplate(stanza);
+      session.send(template.copyFor(jid));
     }
-    this.router.deliverToEach(stanza, recipients);
   }
 
   private undeliverable(stanza: Element): void {

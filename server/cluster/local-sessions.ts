@@ -6,14 +6,27 @@ import { SEQUENCE_FIELD, type ClusterKeys } from './keys.js';
 import { encodeSession } from './session-record.js';
 import type { DirectoryEvent } from './directory-events.js';
 
+/** This node's own sessions, as the inbox looks them up. */
+export interface LocalSessionLookup {
+  has(session: Session): boolean;
+  /** The session this node holds under a full JID written canonically (session.jid.toString()), if any. */
+  named(jid: string): Session | undefined;
+}
+
 /**
  * This member's side of the session directory: the sessions whose connections it holds,
  * written to its hash in Redis (the authoritative copy a starting node loads) and announced
  * on the directory channel. Changes made in one tick (a presence sets the element and the
  * priority) go out together as one MULTI, in the order they happened.
  */
-export class LocalSessions implements SessionWatcher {
+export class LocalSessions implements SessionWatcher, LocalSessionLookup {
   private readonly local = new Set<Session>();
+  /**
+   * The same sessions by full JID, as other nodes name them in frames (the canonical text of
+   * session.jid): a room's broadcast finds each recipient with a Map lookup instead of a JID
+   * parse. The newest session bound under a JID holds its entry.
+   */
+  private readonly byJid = new Map<string, Session>();
   /** Sessions with a change to publish, in order: 'put' (bound or changed) or 'del' (closed). */
   private readonly pending = new Map<Session, 'put' | 'del'>();
   private flushScheduled = false;
@@ -30,6 +43,10 @@ export class LocalSessions implements SessionWatcher {
     return this.local.has(session);
   }
 
+  named(jid: string): Session | undefined {
+    return this.byJid.get(jid);
+  }
+
   all(): IterableIterator<Session> {
     return this.local.values();
   }
@@ -37,6 +54,7 @@ export class LocalSessions implements SessionWatcher {
   /** A client bound a resource on this node. */
   bound(session: Session): void {
     this.local.add(session);
+    this.byJid.set(session.jid.toString(), session);
     session.watcher = this;
     this.schedule(session, 'put');
   }
@@ -44,6 +62,9 @@ export class LocalSessions implements SessionWatcher {
   /** A session of this node ended. */
   closed(session: Session): void {
     if (!this.local.delete(session)) return;
+    const jid = session.jid.toString();
+    // A session that replaced this one under the same JID keeps the entry.
+    if (this.byJid.get(jid) === session) this.byJid.delete(jid);
     session.watcher = null;
     this.schedule(session, 'del');
   }

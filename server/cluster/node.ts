@@ -70,7 +70,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     const hosting = services.find(ROOM_HOSTING, host);
     if (hosting) rooms.install(host, hosting);
   }
-  const inbox = new Inbox(sessions, isLocal, router, log, (from, stanza) => rooms.arrived(from, stanza),
+  const inbox = new Inbox(sessions, local, router, log, (from, stanza) => rooms.arrived(from, stanza),
     (stanza, recipients) => rooms.unreflected.delivered(stanza, recipients));
   const reaper = new Reaper(connection, keys, replicas, events, log);
   /** The reaper first: it forgets the dead member's sessions before its rooms are taken over. */

@@ -10,6 +10,8 @@ import { createMemoryStorage } from '../../server/storage/memory/index.js';
 import { parseJid } from '../../server/jid/jid.js';
 import { Replicas } from '../../server/cluster/replicas.js';
 import { Inbox } from '../../server/cluster/inbox.js';
+import { LocalSessions } from '../../server/cluster/local-sessions.js';
+import type { ClusterConnection } from '../../server/cluster/connection.js';
 import { clusterKeys } from '../../server/cluster/keys.js';
 import { decodeSession, encodeSession } from '../../server/cluster/session-record.js';
 import { closeFrame, eachFrame, forwardFrame, parseFrame, sendFrame } from '../../server/cluster/frames.js';
@@ -30,6 +32,9 @@ function fixture() {
   const sessions = new SessionRegistry();
   const published: { channel: string; frame: string }[] = [];
   const local = new Set<Session>();
+  const localByJid = new Map<string, Session>();
+  /** This node's sessions as LocalSessions keeps them (the inbox's view). */
+  const lookup = { has: (s: Session) => local.has(s), named: (jid: string) => localByJid.get(jid) };
   const log = pino({ level: 'silent' });
   const replicas = new Replicas('self#1', keys, sessions, hosts, (channel, frame) => published.push({ channel, frame }), (s) => local.has(s), log);
   const bind = (full: string): { session: Session; sink: RecordingSink } => {
@@ -37,9 +42,10 @@ function fixture() {
     const session = new Session(parseJid(full), host, sink);
     sessions.add(session);
     local.add(session);
+    localByJid.set(session.jid.toString(), session);
     return { session, sink };
   };
-  return { hosts, host, sessions, published, replicas, local, bind, router: new Router(hosts, sessions, log), log };
+  return { hosts, host, sessions, published, replicas, local, lookup, bind, router: new Router(hosts, sessions, log), log };
 }
 
 /** A record as another member would write it for a session of its own. */
@@ -191,9 +197,9 @@ describe('replicas of the other members\' sessions', () => {
 
 describe('the inbox', () => {
   it('delivers to the local session only, bounces a request whose session is gone, and drops junk', () => {
-    const { sessions, local, bind, router, log, replicas } = fixture();
+    const { sessions, lookup, bind, router, log, replicas } = fixture();
     const { session, sink } = bind('eve@example.org/home');
-    const inbox = new Inbox(sessions, (s) => local.has(s), router, log);
+    const inbox = new Inbox(sessions, lookup, router, log);
     inbox.receive(sendFrame('any', 'eve@example.org/home', '<message from="fay@example.org/w" to="eve@example.org/home" type="chat"><body>hi</body></message>'));
     expect(sink.sent.map(String)).toEqual(['<message from="fay@example.org/w" to="eve@example.org/home" type="chat"><body>hi</body></message>']);
 
@@ -221,5 +227,53 @@ describe('the inbox', () => {
     expect(closes).toEqual([]);
     inbox.receive(closeFrame(session.id, 'eve@example.org/home', 'conflict'));
     expect(closes).toHaveLength(1);
+  });
+
+  it('gives a room\'s broadcast to each local recipient it names, addressed to each, and to nobody else', () => {
+    const { sessions, lookup, bind, router, log, replicas } = fixture();
+    const ann = bind('ann@example.org/a b');
+    const bob = bind('bob@example.org/desk');
+    const arrived: string[][] = [];
+    const inbox = new Inbox(sessions, lookup, router, log, undefined, (_stanza, recipients) => { arrived.push([...recipients]); });
+    // A session of another node under a name in the frame: not this node's to deliver to.
+    replicas.apply({ m: 'other#1', q: 1, op: 'put', j: 'cy@example.org/x', r: recordOf('cy@example.org/x').record });
+    const body = '<message from="room@conference.example.org/n" type="groupchat" id="m1"><body>a &amp; b &lt;c&gt;</body></message>';
+    const recipients = ['ann@example.org/a b', 'cy@example.org/x', 'nobody@example.org/y', 'not a jid@@', 'bob@example.org/desk'];
+    inbox.receive(eachFrame(recipients, body));
+    expect(ann.sink.sent.map(String)).toEqual(['<message to="ann@example.org/a b" from="room@conference.example.org/n" type="groupchat" id="m1"><body>a &amp; b &lt;c&gt;</body></message>']);
+    expect(bob.sink.sent.map(String)).toEqual(['<message to="bob@example.org/desk" from="room@conference.example.org/n" type="groupchat" id="m1"><body>a &amp; b &lt;c&gt;</body></message>']);
+    expect(bob.sink.sent[0]!.attrs.to).toBe('bob@example.org/desk');
+    expect(bob.sink.sent[0]!.getChildText('body')).toBe('a & b <c>');
+    expect(arrived).toEqual([recipients]);
+
+    // Bob's resource is bound again on another node: the replica holds the JID now.
+    replicas.apply({ m: 'other#1', q: 2, op: 'put', j: 'bob@example.org/desk', r: recordOf('bob@example.org/desk').record });
+    inbox.receive(eachFrame(['ann@example.org/a b', 'bob@example.org/desk'], body));
+    expect(ann.sink.sent).toHaveLength(2);
+    expect(bob.sink.sent).toHaveLength(1);
+
+    // A stanza that does not parse reaches nobody.
+    inbox.receive(eachFrame(['ann@example.org/a b'], '<message><body></message>'));
+    expect(ann.sink.sent).toHaveLength(2);
+  });
+});
+
+describe('this node\'s own sessions', () => {
+  it('are named by their full JID: the newest one bound under it, until that one ends', () => {
+    const { sessions, host, log } = fixture();
+    // The directory writes go nowhere here: each Redis call returns the transaction again.
+    const transaction: unknown = new Proxy({}, { get: (_, key) => (key === 'exec' ? async () => [] : () => transaction) });
+    const connection = { member: 'self#1', redis: { multi: () => transaction } } as unknown as ClusterConnection;
+    const local = new LocalSessions(connection, keys, sessions, log);
+    const first = new Session(parseJid('Ann@example.org/a'), host, new RecordingSink());
+    const second = new Session(parseJid('ann@example.org/a'), host, new RecordingSink());
+    local.bound(first);
+    expect(local.named('ann@example.org/a')).toBe(first);
+    local.bound(second);
+    local.closed(first);
+    expect(local.named('ann@example.org/a')).toBe(second);
+    expect(local.has(first)).toBe(false);
+    local.closed(second);
+    expect(local.named('ann@example.org/a')).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import type { TestServer } from '../helpers/server.js';
-import { errorCondition, guest, join, MUC, roomJid, xml, type User } from './muc-helpers.js';
+import { admin, errorCondition, guest, join, MUC, roomJid, xml, type User } from './muc-helpers.js';
 import { errorFor, EXTDISCO, goOnline, iqOutcome, JINGLE, JMI, propose, proposal, services } from './calls-helpers.js';
 
 const GUESTS = 'anon.localhost';
@@ -124,5 +124,15 @@ describe('the landing page\'s nickname check on a node that does not serve the r
       expect(await check(node, 'nickroom', 'Bob')).toEqual({ available: true });
       expect(await check(node, 'nowhere', 'Alice')).toEqual({ available: true });
     }
+  });
+
+  it('answers "available" on B to a network the room served by A banned (the ban is checked there on the network token)', async () => {
+    const owner = await roomServedByA('bannedroom', 'Owner');
+    const troll = await guestOn(b);
+    await join(troll, 'bannedroom', 'troll');
+    // Every test client comes from 127.0.0.1: the ban covers the network the checks come from.
+    expect(await check(b, 'bannedroom', 'Owner')).toEqual({ available: false, reason: 'taken' });
+    await admin(owner, 'bannedroom', { jid: troll.bare, affiliation: 'outcast' });
+    for (const node of [a, b]) expect(await check(node, 'bannedroom', 'Owner')).toEqual({ available: true });
   });
 });

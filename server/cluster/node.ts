@@ -17,6 +17,8 @@ import { Membership } from './membership.js';
 import { Reaper } from './reaper.js';
 import { RoomLeases } from './room-leases.js';
 import { parseDirectoryEvent, type DirectoryEvent } from './directory-events.js';
+import { QuestionChannel } from './question-channel.js';
+import { roomQuestions } from './room-questions.js';
 
 export interface ClusterNodeParts {
   connection: ClusterConnection;
@@ -166,6 +168,8 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
   await subscriber.subscribe(keys.directory, inboxChannel, keys.released);
   const boshRelay = new RedisBoshRelay(connection, config, log);
   await boshRelay.start();
+  const questions = new QuestionChannel(connection, roomQuestions(services), (domain, room) => rooms.serves(domain, room), log);
+  await questions.start();
   await membership.join();
   await local.rewrite();
   await reload();
@@ -202,6 +206,7 @@ export async function startClusterNode(parts: ClusterNodeParts): Promise<Cluster
     serves: (domain, local) => rooms.serves(domain, local),
     async stop() {
       boshRelay.stop();
+      questions.stop();
       await rooms.stop();
       await local.flush();
       running = false;

@@ -7,7 +7,7 @@ import type { Host, StanzaContext } from '../core/host.js';
 import type { ServerContext } from '../core/context.js';
 import { serversOf, type StunTurnServer } from './calls/turn-uri.js';
 import { sessionTurnCredential } from './calls/session-credential.js';
-import { isInARoom } from './calls/rooms.js';
+import { isInARoomAnywhere } from './calls/rooms.js';
 
 /**
  * XEP-0215 external service discovery: the STUN and TURN servers of [calls] for calls
@@ -27,21 +27,22 @@ export default defineModule({
     const servers = [...(stun ? serversOf(stun) : []), ...(turn ? serversOf(turn) : [])];
     if (servers.length === 0) return;
     host.features.add(NS.extdisco);
-    host.onIq('get', NS.extdisco, 'services', 'host', (ctx, query) => {
+    host.onIq('get', NS.extdisco, 'services', 'host', async (ctx, query) => {
       const session = ownSession(host, ctx);
       const type = query.attrs.type;
-      const wanted = servers.filter((service) => (type === undefined || service.type === type)
-        && (!isRelay(service) || mayRelay(server, session)));
+      const relays = servers.some((service) => isRelay(service) && (type === undefined || service.type === type))
+        && await mayRelay(server, session);
+      const wanted = servers.filter((service) => (type === undefined || service.type === type) && (!isRelay(service) || relays));
       return xml('services', { xmlns: NS.extdisco }, ...wanted.map((service) => serviceElement(server, session, service)));
     });
     // §3.3: fresh credentials for one service (a client whose credentials expired mid-session).
-    host.onIq('get', NS.extdisco, 'credentials', 'host', (ctx, query) => {
+    host.onIq('get', NS.extdisco, 'credentials', 'host', async (ctx, query) => {
       const session = ownSession(host, ctx);
       const asked = query.getChild('service');
       const service = servers.find((candidate) => candidate.host === asked?.attrs.host && candidate.type === asked?.attrs.type
         && (asked?.attrs.port === undefined || String(candidate.port) === asked.attrs.port));
       if (!service) throw new StanzaError('cancel', 'item-not-found', 'no such service here');
-      if (isRelay(service) && !mayRelay(server, session)) throw new StanzaError('auth', 'forbidden', 'guests get TURN credentials while in a room');
+      if (isRelay(service) && !await mayRelay(server, session)) throw new StanzaError('auth', 'forbidden', 'guests get TURN credentials while in a room');
       return xml('credentials', { xmlns: NS.extdisco }, serviceElement(server, session, service));
     });
   },
@@ -57,8 +58,9 @@ function isRelay(service: StunTurnServer): boolean {
   return service.type === 'turn' || service.type === 'turns';
 }
 
-function mayRelay(server: ServerContext, session: Session): boolean {
-  return !session.isGuest || isInARoom(server, session);
+/** On a cluster the guest's room may be served by another node: asked there (calls/rooms.ts). */
+async function mayRelay(server: ServerContext, session: Session): Promise<boolean> {
+  return !session.isGuest || await isInARoomAnywhere(server, session);
 }
 
 function serviceElement(server: ServerContext, session: Session, service: StunTurnServer): Element {

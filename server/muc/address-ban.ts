@@ -62,6 +62,11 @@ export function isAddressBanned(serverSecret: Buffer, room: Room, remoteAddress:
     || hasAddressBan(room, keyedAddressHash(serverSecret, room.jid.toString(), remoteAddress));
 }
 
+/** Whether a guest of this network (its token, which another node of a cluster sends for it) is banned from the room. */
+export function isNetworkBanned(serverSecret: Buffer, room: Room, token: string): boolean {
+  return hasAddressBan(room, roomBanHash(serverSecret, room, token));
+}
+
 function hasAddressBan(room: Room, hash: Buffer): boolean {
   for (const entry of room.affiliations.values()) {
     if (entry.affiliation === 'outcast' && entry.addressHash?.equals(hash)) return true;

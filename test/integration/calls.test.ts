@@ -9,10 +9,8 @@ import type { TestServer } from '../helpers/server.js';
 import { startCoturn, type Coturn } from '../helpers/coturn.js';
 import { turnAllocate } from '../helpers/turn-client.js';
 import { errorCondition, guest, iq, join, roomJid, signIn, startMucServer, xml, type Stanza, type User } from './muc-helpers.js';
+import { errorFor, EXTDISCO, goOnline, iqOutcome, JINGLE, JMI, propose, proposal, services } from './calls-helpers.js';
 
-const EXTDISCO = 'urn:xmpp:extdisco:2';
-const JMI = 'urn:xmpp:jingle-message:0';
-const JINGLE = 'urn:xmpp:jingle:1';
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const SECRET = 'coturn-shared-secret-for-tests';
 const INVITATIONS_PER_MINUTE = 3;
@@ -47,41 +45,13 @@ afterAll(async () => {
   await coturn?.stop();
 });
 
-/** Online (call invitations to a bare JID reach available resources, RFC 6121 §8.5.2.1.1). */
 async function online(user: User): Promise<User> {
   users.push(user);
-  await user.client.send(xml('presence'));
-  await user.inbox.next((stanza) => stanza.is('presence') && stanza.attrs.from === user.jid);
-  return user;
+  return goOnline(user);
 }
 
 const newGuest = async (): Promise<User> => online(await guest(server));
 const newAccountHolder = async (name: string): Promise<User> => online(await signIn(server, name));
-
-async function services(user: User, domain: string): Promise<Stanza[]> {
-  const result = await iq(user, 'get', domain, xml('services', { xmlns: EXTDISCO }));
-  return result.getChild('services', EXTDISCO).getChildren('service');
-}
-
-/** The error condition an iq came back with, or 'result'. */
-async function iqOutcome(user: User, type: 'get' | 'set', to: string, payload: Stanza): Promise<string> {
-  try {
-    await iq(user, type, to, payload);
-    return 'result';
-  } catch (error) {
-    if (error instanceof Error && 'condition' in error) return String(error.condition);
-    throw error;
-  }
-}
-
-function propose(to: string, id: string): Stanza {
-  return xml('message', { to, type: 'chat', id: `m-${id}` },
-    xml('propose', { xmlns: JMI, id }, xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' })),
-    xml('store', { xmlns: 'urn:xmpp:hints' }));
-}
-
-const proposal = (id: string) => (stanza: Stanza): boolean => stanza.is('message') && stanza.getChild('propose', JMI)?.attrs.id === id;
-const errorFor = (id: string) => (stanza: Stanza): boolean => stanza.is('message') && stanza.attrs.type === 'error' && stanza.attrs.id === `m-${id}`;
 
 describe('XEP-0215 external services', () => {
   it('a guest in a room gets STUN and TURN with coturn REST credentials that coturn accepts, and that a wrong secret would not make', async () => {

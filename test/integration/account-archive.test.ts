@@ -68,6 +68,24 @@ describe('the accounts\' archive', () => {
     await stop(bob);
   });
 
+  it('keeps a call invitation (XEP-0353 propose with a <store/> hint) in both accounts\' archives, so other devices see the call', async () => {
+    const JMI = 'urn:xmpp:jingle-message:0';
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const proposed = (owner: string) => storage().accountArchive.query(owner, {}, { max: 100 })
+      .then((page) => page.messages.filter((message) => message.stanza.getChild('propose', JMI)?.attrs.id === 'call-archive')
+        .map((message) => message.stanza.getChild('propose', JMI)!.getChild('description')!.attrs.media));
+    const rang = nextStanza(alice, (s) => s.is('message') && s.getChild('propose', JMI) !== undefined);
+    await bob.send(chat('alice@localhost', null,
+      xml('propose', { xmlns: JMI, id: 'call-archive' }, xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'video' })),
+      xml('store', { xmlns: 'urn:xmpp:hints' })));
+    expect((await rang).getChildren('stanza-id', 'urn:xmpp:sid:0')).toHaveLength(1);
+    expect(await proposed('alice@localhost')).toEqual(['video']);
+    expect(await proposed('bob@localhost')).toEqual(['video']);
+    await stop(alice);
+    await stop(bob);
+  });
+
   it('gives guests none, and keeps what a guest writes to an account in the account\'s archive', async () => {
     const alice = await signIn('alice');
     const guest = await signIn();

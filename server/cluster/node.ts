@@ -18,7 +18,7 @@ import { Reaper } from './reaper.js';
 import { RoomLeases } from './room-leases.js';
 import { parseDirectoryEvent, type DirectoryEvent } from './directory-events.js';
 import { QuestionChannel } from './question-channel.js';
-import { roomQuestions } from './room-questions.js';
+import { roomQuestions } from '../core/room-questions.js';
 
 export interface ClusterNodeParts {
   connection: ClusterConnection;

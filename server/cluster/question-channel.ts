@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { ClusterConnection } from './connection.js';
-import { RoomQuestions, type QuestionCarrier } from './room-questions.js';
+import { RoomQuestions, type QuestionCarrier } from '../core/room-questions.js';
 
 /** Past this, the nodes that did not answer count as not knowing (a node that dies mid-question). */
 export const ANSWER_TIMEOUT_MS = 1_500;

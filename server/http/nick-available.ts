@@ -11,7 +11,7 @@
  * [muc].reserve_account_names an account's username is "reserved" in every room: that tells
  * no more than joining any room under it would.
  * On a cluster only the node serving the room knows its occupants: the node that got the
- * request asks them all (cluster/room-questions.ts), with the guest's network token instead
+ * request asks them all (core/room-questions.ts), with the guest's network token instead
  * of the address; the serving node answers. A room served nowhere has no occupants, and the
  * answering node's copy of the stored room decides (reserved nicknames).
  * Each answer tells whether a name is in use or belongs to an account, so the answers are
@@ -25,7 +25,7 @@ import { accountNameHolder } from '../muc/account-names.js';
 import { isAddressBanned, isNetworkBanned, networkToken } from '../muc/address-ban.js';
 import { MUC, type MucService } from '../muc/service.js';
 import type { Room } from '../muc/room.js';
-import { roomQuestions, type RoomQuestions } from '../cluster/room-questions.js';
+import { roomQuestions, type RoomQuestions } from '../core/room-questions.js';
 import { admittedClient } from '../access/admission.js';
 import type { AccessControl } from '../access/control.js';
 import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';

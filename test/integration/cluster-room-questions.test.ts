@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConnection } from '../../server/cluster/connection.js';
 import { ANSWER_TIMEOUT_MS, QuestionChannel } from '../../server/cluster/question-channel.js';
-import { RoomQuestions } from '../../server/cluster/room-questions.js';
+import { RoomQuestions } from '../../server/core/room-questions.js';
 import { createLogger } from '../../server/log.js';
 import { clearPrefix, REDIS_TEST_URL, requireRedis, testClusterPrefix } from '../helpers/redis.js';
 

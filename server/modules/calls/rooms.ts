@@ -3,14 +3,14 @@ import type { ServerContext } from '../../core/context.js';
 import { tryParseJid } from '../../jid/jid.js';
 import { MUC } from '../../muc/service.js';
 import type { Room } from '../../muc/room.js';
-import { roomQuestions } from '../../cluster/room-questions.js';
+import { roomQuestions } from '../../core/room-questions.js';
 
 /**
  * Whether a session is in a room, and shares one with someone: what the call policy and the
  * TURN credentials of guests depend on. On a cluster only the node serving a room knows its
  * occupants, and the session may be on another node: each node answers for the rooms it
  * serves (the session there is the replica of the one on its own node), and a node that
- * cannot say yes itself asks the others (cluster/room-questions.ts). An answer that does not
+ * cannot say yes itself asks the others (core/room-questions.ts). An answer that does not
  * come in time counts as no: a guest then gets no relay and no call, never one too many.
  */
 const IN_A_ROOM = 'calls/in-a-room';

@@ -1,4 +1,4 @@
-import { serviceKey, type Services } from '../core/services.js';
+import { serviceKey, type Services } from './services.js';
 
 /**
  * A feature's answer, on this node, to a question about rooms: true or false, or null when
@@ -6,7 +6,7 @@ import { serviceKey, type Services } from '../core/services.js';
  */
 export type Answerer = (args: readonly string[]) => boolean | null;
 
-/** What carries questions to the other nodes of a cluster (cluster/question-channel.ts). */
+/** What carries questions to the other nodes of a cluster (carried by cluster/question-channel.ts). */
 export interface QuestionCarrier {
   /** The other nodes' answers, combined as RoomQuestions.combine does; null when none could say in time. */
   askOthers(topic: string, args: readonly string[]): Promise<boolean | null>;

@@ -3,48 +3,28 @@
  * TURN credentials for a guest whose room another node serves, and the landing page's
  * nickname check answered behind a balancer by a node other than the room's.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { admin, errorCondition, guest, join, MUC, roomJid, xml, type User } from './muc-helpers.js';
+import { admin, errorCondition, join, MUC, roomJid, xml, type User } from './muc-helpers.js';
+import { roomClusterSuite } from './cluster-room-suite.js';
 import { errorFor, EXTDISCO, goOnline, iqOutcome, JINGLE, JMI, propose, proposal, services } from './calls-helpers.js';
 
 const GUESTS = 'anon.localhost';
 
-let database: TestDatabase;
-let cluster: TestCluster;
+const suite = roomClusterSuite(['calls-a', 'calls-b'], {
+  calls: {
+    stun_uri: 'stun:127.0.0.1:3478',
+    turn_uri: 'turn:127.0.0.1:3478?transport=udp',
+    turn_secret: 'cluster-calls-secret',
+    credential_lifetime: '1h',
+  },
+  muc: { anonymous_can_create_rooms: true },
+}, 'each');
 let a: TestServer;
 let b: TestServer;
-const users: User[] = [];
+beforeAll(() => { [a, b] = suite.nodes as [TestServer, TestServer]; });
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  cluster = await startTestCluster(['calls-a', 'calls-b'], {
-    storage: { backend: 'postgres', url: database.url },
-    calls: {
-      stun_uri: 'stun:127.0.0.1:3478',
-      turn_uri: 'turn:127.0.0.1:3478?transport=udp',
-      turn_secret: 'cluster-calls-secret',
-      credential_lifetime: '1h',
-    },
-    muc: { anonymous_can_create_rooms: true },
-  });
-  [a, b] = cluster.nodes as [TestServer, TestServer];
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(users.splice(0).map((user) => user.client.stop().catch(() => {})));
-});
-afterAll(async () => {
-  await cluster?.stop();
-  await database?.drop();
-});
-
-async function guestOn(node: TestServer): Promise<User> {
-  const user = await guest(node);
-  users.push(user);
-  return goOnline(user);
-}
+const guestOn = async (node: TestServer): Promise<User> => goOnline(await suite.guestOn(node));
 
 /** A room that node A serves, with a guest of A in it. */
 async function roomServedByA(room: string, nick: string): Promise<User> {

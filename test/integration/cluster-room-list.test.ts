@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../helpers/clients.js';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import {
-  configure, errorCondition, guest, Inbox, iq, join, MUC, presenceFrom, roomJid, settle, xml, type Stanza, type User,
+  configure, errorCondition, iq, join, MUC, presenceFrom, roomJid, settle, xml, type Stanza, type User,
 } from './muc-helpers.js';
+import { roomClusterSuite } from './cluster-room-suite.js';
 
 /**
  * What every node answers about all rooms, over two in-process nodes sharing Redis and one
@@ -17,46 +15,15 @@ const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 const MAX_ROOMS = 2;
 
-let database: TestDatabase;
-let cluster: TestCluster;
+const suite = roomClusterSuite(['list-a', 'list-b'], {
+  server: { auth: 'insecure' },
+  muc: { max_rooms_per_user: MAX_ROOMS },
+  api: { statistics: true },
+});
+const { account, guestOn, servers } = suite;
 let a: TestServer;
 let b: TestServer;
-const users: User[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  cluster = await startTestCluster(['list-a', 'list-b'], {
-    server: { auth: 'insecure' },
-    storage: { backend: 'postgres', url: database.url },
-    muc: { max_rooms_per_user: MAX_ROOMS },
-    api: { statistics: true },
-  });
-  [a, b] = cluster.nodes as [TestServer, TestServer];
-}, 60_000);
-afterAll(async () => {
-  await Promise.all(users.splice(0).map((user) => user.client.stop().catch(() => {})));
-  await cluster?.stop();
-  await database?.drop();
-});
-
-async function account(node: TestServer, name: string, resource = 'r'): Promise<User> {
-  const client = await connectClient({ port: node.c2sPort, username: name, password: 'password', resource });
-  client.reconnect.stop();
-  const jid = client.jid!.toString();
-  const user = { client, inbox: new Inbox(client), jid, bare: jid.split('/')[0]! };
-  users.push(user);
-  return user;
-}
-
-async function guestOn(node: TestServer): Promise<User> {
-  const user = await guest(node);
-  users.push(user);
-  return user;
-}
-
-function servers(room: string): TestServer[] {
-  return cluster.nodes.filter((node) => node.server.cluster?.serves(MUC, room));
-}
+beforeAll(() => { [a, b] = suite.nodes as [TestServer, TestServer]; });
 
 /** disco#items of the MUC service as this user's node answers it: room JID → name. */
 async function roomList(user: User): Promise<Map<string, string>> {

@@ -1,61 +1,24 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../helpers/clients.js';
-import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_TEST_URL } from '../helpers/redis.js';
 import type { TestServer } from '../helpers/server.js';
 import {
-  admin, archivedBodies, configure, errorCondition, groupchatFrom, guest, hasStatus, Inbox, item, join, MUC,
-  presenceFrom, roomJid, say, settle, xml, type Stanza, type User,
+  admin, archivedBodies, configure, errorCondition, groupchatFrom, hasStatus, item, join,
+  presenceFrom, roomJid, say, settle, xml, type Stanza,
 } from './muc-helpers.js';
+import { roomClusterSuite } from './cluster-room-suite.js';
 
 /**
  * Rooms across three in-process nodes sharing Redis and one PostgreSQL database, with real
  * @xmpp/client clients spread over them: one node serves each room (its lease), the others
  * carry its stanzas there, and a room's broadcast leaves once per node that holds occupants.
  */
-let database: TestDatabase;
-let cluster: TestCluster;
+const suite = roomClusterSuite(['rooms-a', 'rooms-b', 'rooms-c'], { server: { auth: 'insecure' } });
+const { account, guestOn, servers } = suite;
 let a: TestServer;
 let b: TestServer;
 let c: TestServer;
-const users: User[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  cluster = await startTestCluster(['rooms-a', 'rooms-b', 'rooms-c'], {
-    server: { auth: 'insecure' },
-    storage: { backend: 'postgres', url: database.url },
-  });
-  [a, b, c] = cluster.nodes as [TestServer, TestServer, TestServer];
-}, 60_000);
-afterAll(async () => {
-  await Promise.all(users.splice(0).map((user) => user.client.stop().catch(() => {})));
-  await cluster?.stop();
-  await database?.drop();
-});
-
-/** An account holder on a node (auth is insecure: any password does). */
-async function account(node: { c2sPort: number }, name: string, resource = 'r'): Promise<User> {
-  const client = await connectClient({ port: node.c2sPort, username: name, password: 'password', resource });
-  client.reconnect.stop();
-  const jid = client.jid!.toString();
-  const user = { client, inbox: new Inbox(client), jid, bare: jid.split('/')[0]! };
-  users.push(user);
-  return user;
-}
-
-async function guestOn(node: TestServer): Promise<User> {
-  const user = await guest(node);
-  users.push(user);
-  return user;
-}
-
-/** Nodes that serve the room right now. */
-function servers(room: string): TestServer[] {
-  return cluster.nodes.filter((node) => node.server.cluster?.serves(MUC, room));
-}
+beforeAll(() => { [a, b, c] = suite.nodes as [TestServer, TestServer, TestServer]; });
 
 describe('rooms over three nodes', () => {
   it('occupants on every node see each other join, talk and change nicks; one node serves the room', async () => {
@@ -159,7 +122,7 @@ describe('rooms over three nodes', () => {
   });
 
   it('the serving node stops cleanly: the next stanza moves the room to another node, whose occupants stay in', async () => {
-    const leaving = await cluster.addNode('rooms-d');
+    const leaving = await suite.cluster.addNode('rooms-d');
     const first = await account(leaving, 'dora');
     await join(first, 'moving', 'Dora');
     const yann = await account(a, 'yann');
@@ -169,7 +132,7 @@ describe('rooms over three nodes', () => {
     expect(servers('moving')).toEqual([leaving]);
 
     await leaving.stop();
-    cluster.nodes.splice(cluster.nodes.indexOf(leaving), 1);
+    suite.nodes.splice(suite.nodes.indexOf(leaving), 1);
     await zoe.inbox.next(presenceFrom('moving', 'Dora', 'unavailable'));
     await say(yann, 'moving', 'who serves us now?');
     await Promise.all([yann, zoe].map((user) => user.inbox.next(groupchatFrom('moving', 'Yann', 'who serves us now?'))));
@@ -180,7 +143,7 @@ describe('rooms over three nodes', () => {
   });
 
   it('kill -9 of the serving node: the others keep chatting in the room within 10 s, without rejoining; what was reflected is archived', async () => {
-    const victim = await cluster.spawnNode('rooms-victim');
+    const victim = await suite.cluster.spawnNode('rooms-victim');
     const first = await account({ c2sPort: victim.c2sPort }, 'victor');
     await join(first, 'lasting', 'Victor');
     await configure(first, 'lasting', { 'muc#roomconfig_persistentroom': '1' });
@@ -255,7 +218,7 @@ async function countPublishes(run: () => Promise<void>): Promise<number> {
   const monitor = await redis.monitor();
   let count = 0;
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'publish' && args[1]?.startsWith(`${cluster.prefix}inbox:`)) count++;
+    if (args[0]?.toLowerCase() === 'publish' && args[1]?.startsWith(`${suite.cluster.prefix}inbox:`)) count++;
   });
   try {
     await run();

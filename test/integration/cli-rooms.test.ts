@@ -1,8 +1,7 @@
 /**
  * `palaver rooms list|show|destroy` as an admin runs it: the compiled CLI against a server
  * process (through its control socket) and against the database when no server runs (SQLite,
- * and PostgreSQL in the last suite),
- * including the socket a killed server leaves behind.
+ * and PostgreSQL in the last suite), including the socket a killed server leaves behind.
  * `npm test` builds first (tsc); run `npx tsc -p tsconfig.json` before running this file alone.
  */
 import { spawn } from 'node:child_process';

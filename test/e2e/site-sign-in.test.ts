@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, xml, type XmppClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/server.js';
 import { CHROMIUM, Guest, launchBrowser, startWebServer } from './browser.js';
+import { framedChat, watchRoom } from './site-frame.js';
 
 if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`);
 
@@ -47,19 +47,6 @@ async function startSite(page: () => Promise<string>): Promise<{ origin: string;
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   const { port } = site.address() as AddressInfo;
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => site.close(() => resolve())) };
-}
-
-/** An XMPP client in the room that records each occupant's role as presences arrive. */
-async function watchRoom(server: TestServer, room: string): Promise<{ roles: Map<string, string>; client: XmppClient }> {
-  const client = await connectClient({ port: server.c2sPort });
-  const roles = new Map<string, string>();
-  client.on('stanza', (stanza) => {
-    if (!stanza.is('presence') || !stanza.attrs.from?.startsWith(`${room}@`)) return;
-    const role = stanza.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('item')?.attrs.role;
-    if (role) roles.set(stanza.attrs.from.split('/')[1], role);
-  });
-  await client.send(xml('presence', { to: `${room}@conference.localhost/watcher` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
-  return { roles, client };
 }
 
 let browser: Browser;
@@ -103,10 +90,7 @@ describe('a site signs its users in (optional mode)', { timeout: 60_000 }, () =>
   it('a page on another origin frames the chat; its user appears under the token nickname, as a moderator', async () => {
     const visitor = await guest();
     await visitor.page.goto(`${site.origin}/`);
-    const chat = visitor.page.frames().find((frame) => frame.url().startsWith(server.httpUrl)) ??
-      await new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no chat frame')), 1));
-    // Generous: on a loaded machine Converse takes a while to start inside the frame.
-    await chat.waitForSelector('body[data-mode="chat"]', { state: 'attached', timeout: 40_000 });
+    const chat = await framedChat(visitor.page, server.httpUrl);
     await expect.poll(() => watcher.roles.get('Siteuser'), { timeout: 10_000 }).toBe('moderator');
     // Inside the frame Converse lists the signed-in user under the token's name.
     await chat.locator('.occupant-nick', { hasText: 'Siteuser' }).first().waitFor({ timeout: 10_000 });

@@ -110,7 +110,8 @@ export async function startServerProcess(dir: string, body: string, ports: { c2s
     return exited;
   };
   const state = async () => (child.exitCode !== null ? 'exited' : (await canConnect(c2sPort)) ? 'listening' : 'starting');
-  const reached = await waitWhileStarting(state, 15_000);
+  // Generous: two cores shared by several test runs can make a start take over 15 s.
+  const reached = await waitWhileStarting(state, 40_000);
   if (reached !== 'listening') {
     child.kill('SIGKILL');
     throw new Error(`the server did not start; stderr: ${stderr}; stdout: ${stdout}`);

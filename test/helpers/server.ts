@@ -73,6 +73,6 @@ export async function startTestServer(overrides: ConfigInput = {}, options: Test
 }
 
 /** Creates the account name@localhost with this password (4096 iterations keeps tests fast). */
-export async function addAccount(server: TestServer, name: string, password: string): Promise<void> {
+export async function addAccount(server: Pick<TestServer, 'server'>, name: string, password: string): Promise<void> {
   server.server.context.storage.accounts.create(name, 'localhost', await deriveAllScramCredentials(password, 4096));
 }

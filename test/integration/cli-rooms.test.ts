@@ -1,7 +1,7 @@
 /**
  * `palaver rooms list|show|destroy` as an admin runs it: the compiled CLI against a server
- * process (through its control socket) and against the database when no server runs,
- * including the socket a killed server leaves behind.
+ * process (through its control socket) and against the database when no server runs (SQLite,
+ * and PostgreSQL in the last suite), including the socket a killed server leaves behind.
  * `npm test` builds first (tsc); run `npx tsc -p tsconfig.json` before running this file alone.
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAIN, lobbyConfig, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { openSqliteStorage } from '../../server/storage/sqlite/index.js';
 import { controlSocketPath } from '../../server/startup/control-socket.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { guest, join, roomJid, xml, NS_MUC_USER, type User } from './muc-helpers.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -40,8 +41,8 @@ function table(output: string): Record<string, string>[] {
 }
 
 /** A server process whose control socket is open (it opens just after the listeners). */
-async function startServer(dir: string): Promise<ServerProcess> {
-  const started = await startServerProcess(dir, CONFIG);
+async function startServer(dir: string, config = CONFIG): Promise<ServerProcess> {
+  const started = await startServerProcess(dir, config);
   await expect.poll(() => fs.existsSync(controlSocketPath(path.join(dir, 'data'))), { timeout: 10_000 }).toBe(true);
   return started;
 }
@@ -182,4 +183,51 @@ describe('palaver rooms', () => {
     expect((await palaver(dir, 'rooms', 'list', '--reason', 'x')).stderr).toContain('only "rooms destroy" takes --reason');
     expect((await palaver(dir, 'rooms', 'show', 'a@b@c')).code).toBe(2);
   });
+});
+
+describe('palaver rooms on PostgreSQL', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-rooms-pg-'));
+  let database: TestDatabase;
+  let server: ServerProcess | null = null;
+  let visitor: User | null = null;
+
+  afterAll(async () => {
+    await visitor?.client.stop().catch(() => {});
+    await server?.stop();
+    await database?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the running server’s rooms, then works on the PostgreSQL database once it is stopped', async () => {
+    database = await createTestDatabase();
+    server = await startServer(dir, `${CONFIG}\n[storage]\nbackend = "postgres"\nurl = "${database.url}"\n`);
+    visitor = await guest(server);
+    await join(visitor, 'lobby', 'Visitor');
+    await visitor.client.send(xml('message', { to: roomJid('lobby'), type: 'groupchat' }, xml('body', {}, 'kept in postgres')));
+    await visitor.inbox.next((stanza) => stanza.is('message') && stanza.getChildText('body') === 'kept in postgres');
+
+    const live = await palaver(dir, 'rooms', 'list');
+    expect(live).toMatchObject({ code: 0, stderr: '' });
+    expect(table(live.stdout).map((row) => [row.NAME, row.OCCUPANTS])).toEqual([['lobby', '1'], ['quiet', '0']]);
+
+    await visitor.client.stop().catch(() => {});
+    visitor = null;
+    expect(await server.stop()).toBe(0);
+    server = null;
+
+    const list = await palaver(dir, 'rooms', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stderr).toBe('the server is not running: working on the database (persistent rooms only)\n');
+    expect(table(list.stdout).map((row) => [row.NAME, row.ARCHIVED, row.OCCUPANTS])).toEqual([['lobby', '1', '-'], ['quiet', '0', '-']]);
+    const show = await palaver(dir, 'rooms', 'show', 'quiet');
+    expect(show.stdout).toMatch(/^room: +quiet@conference\.localhost$/m);
+    expect(show.stdout).toMatch(/^title: +The quiet room$/m);
+
+    const destroyed = await palaver(dir, 'rooms', 'destroy', 'quiet');
+    expect(destroyed.stdout).toBe('destroyed quiet@conference.localhost (in the database; nobody was in it, as the server is not running)\n');
+    expect(table((await palaver(dir, 'rooms', 'list')).stdout).map((row) => row.NAME)).toEqual(['lobby']);
+    const missing = await palaver(dir, 'rooms', 'show', 'quiet');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('palaver: there is no stored room "quiet" on conference.localhost\n');
+  }, 90_000);
 });

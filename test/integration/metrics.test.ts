@@ -4,6 +4,7 @@ import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 import { connectClient } from '../helpers/clients.js';
 import { httpRequest } from '../helpers/http-get.js';
+import { uploadFile } from '../helpers/upload.js';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../helpers/prometheus-text.js';
 import { RawXmpp, scramAuth } from '../helpers/raw-xmpp.js';
 import { deriveAllScramCredentials } from '../../server/sasl/scram-credentials.js';
@@ -104,14 +105,7 @@ describe('GET /metrics', () => {
     const clock = { now: Date.now() };
     const first = await start({}, { now: () => clock.now });
     const client = await connectClient({ port: first.c2sPort });
-    const reply = await client.iqCaller.request(xml('iq', { type: 'get', to: 'upload.localhost' },
-      xml('request', { xmlns: 'urn:xmpp:http:upload:0', filename: 'a.txt', size: 5, 'content-type': 'text/plain' })));
-    const put = reply.getChild('slot', 'urn:xmpp:http:upload:0').getChild('put');
-    const url = new URL(put.attrs.url);
-    const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
-    for (const header of put.getChildren('header')) headers[header.attrs.name] = header.getText();
-    const response = await fetch(`${first.httpUrl}${url.pathname}${url.search}`, { method: 'PUT', body: 'hello', headers });
-    expect(response.status).toBe(201);
+    expect(await uploadFile(client, first.httpUrl, 'a.txt', 'hello')).toBe(201);
     await client.stop();
     const uploaded = await scrape(first);
     expect(sampleValue(uploaded, 'palaver_uploads_total')).toBe(1);

@@ -71,7 +71,8 @@ function palaverReload(file: string): Promise<{ code: number | null; stdout: str
   });
 }
 
-describe('reload of a running server', () => {
+// Each test starts a server process, which on a loaded machine can take most of the default 30 s.
+describe('reload of a running server', { timeout: 90_000 }, () => {
   it('a renewed certificate: new TLS connections see it, a connection made before stays up and chats', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-reload-'));
     const first = await certificateFiles(path.join(dir, 'first'));

@@ -12,7 +12,8 @@ import { createLogger } from '../../server/log.js';
 import { startServer, type RunningServer } from '../../server/startup/server.js';
 import type { ConfigReload } from '../../server/core/events.js';
 import { httpRequest } from '../helpers/http-get.js';
-import { signIn, type RawXmpp } from '../helpers/raw-xmpp.js';
+import { scramAttempt, signIn, type RawXmpp } from '../helpers/raw-xmpp.js';
+import { addAccount } from '../helpers/server.js';
 
 interface Reloadable {
   server: RunningServer;
@@ -71,6 +72,50 @@ describe('reload', () => {
     // The guest connected before the reload is still served.
     raw.write("<iq type='get' id='still'><ping xmlns='urn:xmpp:ping'/></iq>");
     await raw.waitFor(/id=["']still["']/);
+  });
+
+  it('trusted proxies apply to the next request: a newly trusted peer\'s X-Forwarded-For is believed', async () => {
+    const target = await startWith('[access]\nallow = ["127.0.0.0/8"]\ntrusted_proxies = []');
+    const through = (forwardedFor: string) => httpRequest(`${target.http}/.well-known/host-meta`, { headers: { 'X-Forwarded-For': forwardedFor } });
+    // Not a proxy yet: its header means nothing, and the peer itself (loopback) is allowed.
+    expect((await through('198.51.100.7')).status).toBe(200);
+
+    const outcome = await target.reloadWith('[access]\nallow = ["127.0.0.0/8"]\ntrusted_proxies = ["127.0.0.1"]');
+    expect(outcome).toEqual({ status: 'applied', applied: ['access.trusted_proxies'], needsRestart: [] });
+    expect((await through('198.51.100.7')).status).toBe(403);
+    expect((await through('127.0.0.9')).status).toBe(200);
+
+    await target.reloadWith('[access]\nallow = ["127.0.0.0/8"]\ntrusted_proxies = []');
+    expect((await through('198.51.100.7')).status).toBe(200);
+  });
+
+  it('a lower per-address connection limit refuses the next connection and keeps the one open', async () => {
+    const target = await startWith('[access]\nmax_connections_per_address = 5');
+    const { raw } = await signIn({ port: target.c2sPort, localAddress: '127.0.0.4' });
+    sockets.push(raw);
+
+    const outcome = await target.reloadWith('[access]\nmax_connections_per_address = 1');
+    expect(outcome.applied).toEqual(['access.max_connections_per_address']);
+    await expect(signIn({ port: target.c2sPort, localAddress: '127.0.0.4' })).rejects.toThrow();
+    // Another address has its own count.
+    sockets.push((await signIn({ port: target.c2sPort, localAddress: '127.0.0.5' })).raw);
+    raw.write("<iq type='get' id='kept'><ping xmlns='urn:xmpp:ping'/></iq>");
+    await raw.waitFor(/id=["']kept["']/);
+  });
+
+  it('a lower [limits] sign-in failure limit applies to the next attempts', async () => {
+    // Passwords over plain TCP from loopback: TLS is not what this test is about.
+    const plainTcp = '[tls]\nrequire_encryption = false\n';
+    const target = await startWith(`${plainTcp}[limits]\nsasl_failures_per_minute = 100`);
+    await addAccount(target, 'alice', 'right');
+    const attempt = (password: string) => scramAttempt({ port: target.c2sPort, localAddress: '127.0.0.6' }, 'alice', password);
+    expect(await attempt('wrong')).toMatchObject({ failure: 'not-authorized' });
+    expect(await attempt('right')).toMatchObject({ success: true });
+
+    const outcome = await target.reloadWith(`${plainTcp}[limits]\nsasl_failures_per_minute = 1`);
+    expect(outcome.applied).toEqual(['limits.sasl_failures_per_minute']);
+    expect(await attempt('wrong')).toMatchObject({ failure: 'not-authorized' });
+    expect(await attempt('right')).toMatchObject({ failure: 'temporary-auth-failure' });
   });
 
   it('new [[channels]] open at once, with the new landing texts, and modules hear what changed', async () => {

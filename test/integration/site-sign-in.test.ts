@@ -3,6 +3,10 @@
  * with a token over OAUTHBEARER, gets the token's nickname locked in every room and, with
  * `op`, moderator rights; refused tokens say why; "required" mode offers no ANONYMOUS.
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -30,6 +34,12 @@ async function token(claims: Record<string, unknown>, expiresIn = 600, secret = 
   return new SignJWT({ sub: 'user-1', iss: 'https://site.example', aud: 'palaver', exp: now + expiresIn, ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .sign(new TextEncoder().encode(secret));
+}
+
+/** A token with `alg: none` and no signature, which a verifier must never accept. */
+function unsignedToken(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
 }
 
 function websocketUrl(server: TestServer): string {
@@ -146,12 +156,43 @@ describe('site sign-in, optional mode', () => {
       [token({}, 600, 'not the shared secret'), /not-authorized: the sign-in token has a bad signature/],
       [Promise.resolve('e30.e30.c2ln'), /not-authorized: the sign-in token is malformed/],
       [token({ nick: 'x'.repeat(5000) }), /not-authorized: the sign-in token is too large/],
+      [Promise.resolve(unsignedToken({ sub: 'user-1', iss: 'https://site.example', aud: 'palaver', exp: Math.floor(Date.now() / 1000) + 600 })),
+        /not-authorized: the sign-in token has a bad signature/],
     ];
     for (const [bearer, reason] of cases) await expect(connectWithToken(server, await bearer)).rejects.toThrow(reason);
   });
 
   it('ANONYMOUS is still offered in optional mode', async () => {
     expect(await anonymousAttempt({ port: server.c2sPort })).toBe('success');
+  });
+});
+
+describe('site sign-in with the site\'s RSA public key', () => {
+  let server: TestServer;
+  let keys: { publicPem: string; privateKey: KeyObject };
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palaver-jwt-key-'));
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    keys = { publicPem: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string, privateKey: pair.privateKey };
+    fs.writeFileSync(path.join(dir, 'site.pem'), keys.publicPem);
+    const config = jwtConfig('optional');
+    server = await startTestServer({ ...config, auth: { jwt: { ...config.auth.jwt, secret: '', public_key: path.join(dir, 'site.pem') } } });
+  });
+  afterAll(() => server?.stop());
+
+  const claims = () => ({ sub: 'user-9', nick: 'Rosa', iss: 'https://site.example', aud: 'palaver', exp: Math.floor(Date.now() / 1000) + 600 });
+
+  it('signs in with an RS256 token signed by the site\'s private key', async () => {
+    const good = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256' }).sign(keys.privateKey);
+    const connection = await connectWithToken(server, good);
+    expect(connection.jid).toMatch(/@anon\.localhost\//);
+    connection.disconnect('done');
+  });
+
+  it('refuses HS256 keyed with the public key (HS/RS confusion), and alg none', async () => {
+    const confused = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(keys.publicPem));
+    await expect(connectWithToken(server, confused)).rejects.toThrow(/not-authorized: the sign-in token has a bad signature/);
+    await expect(connectWithToken(server, unsignedToken(claims()))).rejects.toThrow(/not-authorized: the sign-in token has a bad signature/);
   });
 });
 

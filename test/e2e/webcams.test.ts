@@ -135,7 +135,10 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     await erin.page.getByRole('button', { name: 'Unmute' }).waitFor();
     await dave.page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(() => erin.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
+    await erin.page.getByText('The call with dave has ended.').waitFor();
     expect(await dave.page.locator('.calls-tile').count()).toBe(0);
+    // Who hangs up is not told what they just did.
+    expect(await dave.page.locator('.calls-status').textContent()).toBe('');
     for (const g of [dave, erin]) expect(g.errors).toEqual([]);
   });
 
@@ -154,6 +157,7 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     await pia.page.waitForSelector('body[data-mode="join-failed"]');
     await expect.poll(() => mediaStates(pia), { timeout: 10_000 }).toEqual({ peers: ['closed'], tracks: ['ended', 'ended'] });
     await expect.poll(() => quinn.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
+    await quinn.page.getByText('The call with pia has ended.').waitFor();
     await expect.poll(() => mediaStates(quinn)).toEqual({ peers: ['closed'], tracks: ['ended', 'ended'] });
     for (const g of [pia, quinn]) expect(g.errors).toEqual([]);
   });

@@ -54,7 +54,17 @@ export function createCalls(c) {
     panel.say('');
   };
 
-  const sessionOptions = (sid, nick, role) => ({ sid, role, peer: `${roomJid}/${nick}`, onClose: () => end(sid) });
+  /** The other side hung up, left, or the connection failed: say so (one's own hang-up needs no words). */
+  const endedElsewhere = (sid) => {
+    const call = calls.get(sid);
+    if (!call) return;
+    end(sid);
+    if (call.session) panel.say(`The call with ${call.nick} has ended.`);
+  };
+
+  // A session closing while its call is still listed was ended from the other side: end()
+  // forgets the call before it terminates the session.
+  const sessionOptions = (sid, nick, role) => ({ sid, role, peer: `${roomJid}/${nick}`, onClose: () => endedElsewhere(sid) });
 
   async function start(nick, video) {
     const sid = crypto.randomUUID();
@@ -130,7 +140,7 @@ export function createCalls(c) {
   }
 
   /** Someone left: their calls end. */
-  const endWith = (nick) => { for (const [sid, call] of calls) if (call.nick === nick) end(sid); };
+  const endWith = (nick) => { for (const [sid, call] of calls) if (call.nick === nick) endedElsewhere(sid); };
   const endAll = () => { for (const sid of [...calls.keys()]) end(sid); };
 
   return { start, onMessage, onInitiate, endWith, endAll, NS: NS_JMI };

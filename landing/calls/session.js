@@ -45,11 +45,17 @@ export class JingleSession {
   }
 
   send(attrs, children = []) {
-    const iq = jingleIq(this.env, this.peer, { sid: this.sid, ...attrs }, children);
-    return this.api.sendIQ(iq).catch(() => {
-      // The peer is gone or refused: nothing more to say to them.
+    // The peer is gone or refused: nothing more to say to them.
+    const unheard = () => {
       if (attrs.action !== 'session-terminate') this.close();
-    });
+    };
+    // Offline (the page has logged out or lost its connection) Converse's sendIQ throws at
+    // once, and a session ended then must still close its connection.
+    if (!this.api.connection.connected()) {
+      unheard();
+      return Promise.resolve();
+    }
+    return this.api.sendIQ(jingleIq(this.env, this.peer, { sid: this.sid, ...attrs }, children)).catch(unheard);
   }
 
   sendCandidate(candidate) {

@@ -229,8 +229,11 @@ export function webcamPlugin(converse, roomJid) {
       };
       api.listen.on('connected', listen);
       api.listen.on('reconnected', listen);
-      // The streams end with the page; tell the others at once rather than by timeout.
+      // The streams end with the page, and with "Leave the room" (which logs the guest out):
+      // end them while the connection can still tell the others, rather than leave them to
+      // time out. The room's own status comes after the connection is gone.
       window.addEventListener('pagehide', endEverything);
+      api.listen.on('beforeLogout', endEverything);
     },
   };
 }

@@ -117,6 +117,12 @@ export class Guest {
     await this.page.locator('.chat-msg__text', { hasText: text }).first().waitFor({ timeout });
   }
 
+  /** Opens the room's menu (Converse's dropdown in the heading) and clicks an item. */
+  async roomMenu(item: string): Promise<void> {
+    await this.page.locator('converse-muc-heading .dropdown-toggle').first().click();
+    await this.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first().click();
+  }
+
   /** Nicknames shown in the occupant list. */
   async occupants(): Promise<string[]> {
     const names = await this.page.locator('.occupant-nick >> visible=true').allTextContents();

@@ -20,12 +20,6 @@ async function setHidden(guest: Guest, hidden: boolean): Promise<void> {
   }, hidden);
 }
 
-/** Opens the room's menu (Converse's dropdown in the heading) and clicks an item. */
-async function menu(guest: Guest, item: string): Promise<void> {
-  await guest.page.locator('converse-muc-heading .dropdown-toggle').first().click();
-  await guest.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first().click();
-}
-
 async function menuItems(guest: Guest, screenshot: string): Promise<string[]> {
   await guest.page.locator('converse-muc-heading .dropdown-toggle').first().click();
   const items = await guest.page.locator('converse-muc-heading .dropdown-item').allTextContents();
@@ -89,7 +83,7 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
     await friend.page.waitForTimeout(500);
     expect(await friend.page.locator('#invite-card').count()).toBe(0);
 
-    await menu(maker, 'Leave the room');
+    await maker.roomMenu('Leave the room');
     await maker.page.waitForSelector('body[data-mode="join-failed"]');
     expect(await maker.page.locator('#joining-text').textContent()).toBe('You left the room.');
     await maker.page.getByRole('link', { name: 'Join again' }).waitFor();
@@ -119,7 +113,7 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
       }
       Object.defineProperty(window, 'Notification', { value: Recording, configurable: true });
     });
-    await menu(reader, 'Notify me of new messages');
+    await reader.roomMenu('Notify me of new messages');
     await reader.page.locator('.chat-info', { hasText: 'You will be notified' }).waitFor();
 
     await setHidden(reader, true);
@@ -157,7 +151,7 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
         return Promise.resolve();
       };
     });
-    await menu(reader, 'Turn the sound on');
+    await reader.roomMenu('Turn the sound on');
     await setHidden(reader, true);
     await writer.say('ding?');
     await expect.poll(() => reader.page.evaluate(() => (window as unknown as { played: string[] }).played)).toHaveLength(1);
@@ -178,7 +172,7 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
 
     const seeker = await guest();
     await seeker.joinByLink(link('lobby', 'seeker'));
-    await menu(seeker, 'Search messages');
+    await seeker.roomMenu('Search messages');
     const card = seeker.page.locator('#search-card');
     await card.getByRole('searchbox').fill('lemonade');
     await card.getByRole('button', { name: 'Search' }).click();

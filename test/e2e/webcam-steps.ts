@@ -32,3 +32,42 @@ export function localCandidateType(guest: Guest, nick: string): Promise<string |
     return (reports.get(pair?.localCandidateId as string)?.candidateType as string | undefined) ?? null;
   }, nick);
 }
+
+type MediaRecord = { palaverPeers: RTCPeerConnection[]; palaverTracks: MediaStreamTrack[] };
+
+/**
+ * Makes the page keep every peer connection and every camera or microphone track it opens,
+ * so that a test can check that leaving ended them all. Call before the page loads.
+ */
+export async function recordMedia(guest: Guest): Promise<void> {
+  await guest.page.addInitScript(() => {
+    const record = window as unknown as MediaRecord;
+    record.palaverPeers = [];
+    record.palaverTracks = [];
+    const NativePeerConnection = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends NativePeerConnection {
+      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+        super(...args);
+        record.palaverPeers.push(this);
+      }
+    };
+    const devices = navigator.mediaDevices;
+    const getUserMedia = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      record.palaverTracks.push(...stream.getTracks());
+      return stream;
+    };
+  });
+}
+
+/** Of what the page opened (recordMedia): each peer connection's signaling state, each track's readyState. */
+export function mediaStates(guest: Guest): Promise<{ peers: string[]; tracks: string[] }> {
+  return guest.page.evaluate(() => {
+    const record = window as unknown as MediaRecord;
+    return {
+      peers: record.palaverPeers.map((peer) => peer.signalingState),
+      tracks: record.palaverTracks.map((track) => track.readyState),
+    };
+  });
+}

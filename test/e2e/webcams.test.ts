@@ -2,13 +2,14 @@
  * Webcams in a room (landing/calls/): three headless Chromium pages with fake cameras. One
  * broadcasts, two watch over their own Jingle sessions through the room, frames arrive
  * (inbound-rtp framesDecoded grows), the broadcaster stops one watcher, and the broadcaster
- * leaving ends the other stream.
+ * leaving ends the other stream. "Leave the room" (the room's menu) ends every stream the
+ * leaver had, on both sides: its camera, what it watched, its calls.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { browserAvailable, FAKE_MEDIA, Guest, launchBrowser, startWebServer } from './browser.js';
-import { framesDecoded, watchersShown } from './webcam-steps.js';
+import { framesDecoded, mediaStates, recordMedia, watchersShown } from './webcam-steps.js';
 
 const enabled = browserAvailable();
 
@@ -21,6 +22,7 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     guests.push(guest);
     // CALLS_DEBUG=1 shows what the pages log.
     guest.page.on('console', (m) => { if (process.env.CALLS_DEBUG) console.log(nick, m.type(), m.text().slice(0, 400)); });
+    await recordMedia(guest);
     await guest.joinByLink(`${server.httpUrl}/?channel=${channel}&nick=${nick}`);
     return guest;
   };
@@ -71,6 +73,47 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     for (const g of [bob, carol]) expect([...g.errors, ...g.cspViolations]).toEqual([]);
   });
 
+  /** Watch button by this nickname in the guest's participant list. */
+  const watchButton = (guest: Guest, nick: string) => guest.page.locator('li.occupant', { hasText: nick }).locator('button.calls-watch');
+
+  it('a watcher who leaves the room stops its stream and drops off the broadcaster’s list', async () => {
+    const hana = await join('hana', 'parting-watcher');
+    const ivan = await join('ivan', 'parting-watcher');
+    await hana.page.getByRole('button', { name: 'Camera', exact: true }).click();
+    await watchButton(ivan, 'hana').click({ timeout: 15_000 });
+    await expect.poll(() => framesDecoded(ivan, 'hana'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => watchersShown(hana)).toEqual(['ivan is watching']);
+
+    await ivan.roomMenu('Leave the room');
+    await ivan.page.waitForSelector('body[data-mode="join-failed"]');
+    await expect.poll(() => mediaStates(ivan), { timeout: 10_000 }).toEqual({ peers: ['closed'], tracks: [] });
+    await expect.poll(() => watchersShown(hana), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => mediaStates(hana)).toEqual({ peers: ['closed'], tracks: ['live', 'live'] });
+    // hana's camera is still on, for whoever comes next.
+    expect(await hana.page.getByText('You are sharing your camera').isVisible()).toBe(true);
+    for (const g of [hana, ivan]) expect(g.errors).toEqual([]);
+  });
+
+  it('a broadcaster who leaves the room ends both watchers’ streams and turns its camera off', async () => {
+    const lena = await join('lena', 'parting-broadcaster');
+    const mia = await join('mia', 'parting-broadcaster');
+    const noor = await join('noor', 'parting-broadcaster');
+    await lena.page.getByRole('button', { name: 'Camera', exact: true }).click();
+    for (const watcher of [mia, noor]) await watchButton(watcher, 'lena').click({ timeout: 15_000 });
+    for (const watcher of [mia, noor]) await expect.poll(() => framesDecoded(watcher, 'lena'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => watchersShown(lena)).toEqual(['mia is watching', 'noor is watching']);
+
+    await lena.roomMenu('Leave the room');
+    await lena.page.waitForSelector('body[data-mode="join-failed"]');
+    // The camera light goes out: both tracks stopped, both peer connections closed.
+    await expect.poll(() => mediaStates(lena), { timeout: 10_000 }).toEqual({ peers: ['closed', 'closed'], tracks: ['ended', 'ended'] });
+    for (const watcher of [mia, noor]) {
+      await expect.poll(() => watcher.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => mediaStates(watcher)).toEqual({ peers: ['closed'], tracks: [] });
+    }
+    for (const g of [lena, mia, noor]) expect(g.errors).toEqual([]);
+  });
+
   it('one calls another with video from the participant menu; both get frames; hanging up ends it for both', async () => {
     const dave = await join('dave', 'call');
     const erin = await join('erin', 'call');
@@ -92,8 +135,31 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     await erin.page.getByRole('button', { name: 'Unmute' }).waitFor();
     await dave.page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(() => erin.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
+    await erin.page.getByText('The call with dave has ended.').waitFor();
     expect(await dave.page.locator('.calls-tile').count()).toBe(0);
+    // Who hangs up is not told what they just did.
+    expect(await dave.page.locator('.calls-status').textContent()).toBe('');
     for (const g of [dave, erin]) expect(g.errors).toEqual([]);
+  });
+
+  it('a call ends on both sides when one of the two leaves the room', async () => {
+    const pia = await join('pia', 'parting-call');
+    const quinn = await join('quinn', 'parting-call');
+    const quinnInList = pia.page.locator('li.occupant', { hasText: 'quinn' });
+    await quinnInList.locator('converse-dropdown button').first().click();
+    await quinnInList.getByRole('button', { name: 'Video call' }).click();
+    await quinn.page.getByText('pia is calling you (video call).').waitFor({ timeout: 15_000 });
+    await quinn.page.getByRole('button', { name: 'Answer' }).click();
+    await expect.poll(() => framesDecoded(quinn, 'pia (call)'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => framesDecoded(pia, 'quinn (call)'), { timeout: 20_000 }).toBeGreaterThan(10);
+
+    await pia.roomMenu('Leave the room');
+    await pia.page.waitForSelector('body[data-mode="join-failed"]');
+    await expect.poll(() => mediaStates(pia), { timeout: 10_000 }).toEqual({ peers: ['closed'], tracks: ['ended', 'ended'] });
+    await expect.poll(() => quinn.page.locator('.calls-tile').count(), { timeout: 10_000 }).toBe(0);
+    await quinn.page.getByText('The call with pia has ended.').waitFor();
+    await expect.poll(() => mediaStates(quinn)).toEqual({ peers: ['closed'], tracks: ['ended', 'ended'] });
+    for (const g of [pia, quinn]) expect(g.errors).toEqual([]);
   });
 
   it('on a phone the sharing state and the buttons fit the screen', async () => {

@@ -63,7 +63,7 @@ async function visit(origin: string, nick: string, network: typeof SLOW_PHONE_LI
     const started = performance.now();
     await phone.joinByLink(`${origin}/?channel=lobby&nick=${encodeURIComponent(nick)}`);
     const elapsed = performance.now() - started;
-    await phone.page.locator('.chat-info', { hasText: 'Welcome! Be kind.' }).waitFor();
+    await phone.page.locator('.chat-msg', { hasText: 'Welcome! Be kind.' }).waitFor();
     if (network) await phone.screenshot('slow-link-in-room.png');
     phone.expectOnlyOrigin(origin);
     expect(phone.errors).toEqual([]);

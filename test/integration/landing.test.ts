@@ -222,6 +222,13 @@ describe('the landing page over HTTP', () => {
     expect((await check('lobby', '')).body).toMatchObject({ available: false, reason: 'invalid', message: 'Please choose a nickname.' });
     expect((await check('a@b', 'bob')).status).toBe(400);
 
+    // The welcome's author, in the channel that has a welcome only, and whatever the room's settings.
+    const usedByRoom = { available: false, reason: 'reserved', message: 'That name is used by the room for its welcome message. Please pick a different nickname.' };
+    expect(await check('lobby', 'Welcome')).toEqual({ status: 200, body: usedByRoom });
+    expect(await check('lobby', 'WELCOME')).toEqual({ status: 200, body: usedByRoom });
+    expect(await check('help', 'Welcome')).toEqual({ status: 200, body: { available: true } });
+    expect(await check('empty-room', 'Welcome')).toEqual({ status: 200, body: { available: true } });
+
     // A room that keeps strangers out says nothing about who is in it.
     const room = server.server.context.services.get(MUC, 'conference.localhost').getRoom('lobby')!;
     const open = room.config;

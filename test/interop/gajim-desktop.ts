@@ -123,6 +123,11 @@ export interface Gajim {
   typeInto(title: string, keys: readonly string[]): Promise<void>;
   /** Saves the whole display as a PNG. */
   screenshot(file: string): Promise<void>;
+  /**
+   * Whether a window whose title matches is open. Gajim shows an uncaught exception in its
+   * own dialog ("Gajim - Error") and prints nothing when stderr is not a terminal.
+   */
+  hasWindow(title: string): Promise<boolean>;
 }
 
 /** Starts `gajim --config-path <profile> --verbose` under a private session bus on the desktop. */
@@ -166,6 +171,12 @@ export function startGajim(desktop: Desktop, profile: string): Gajim {
       const args = ['search', '--sync', '--name', title, 'windowfocus', '--sync', 'key', '--delay', '100', ...keys];
       const run = await runAsDesktopUser('xdotool', args, desktop.env, 10_000);
       if (run.code !== 0) throw new Error(`typing into ${title} failed: ${run.stderr}`);
+    },
+    async hasWindow(title) {
+      // xdotool exits 1 when no window matches.
+      const run = await runAsDesktopUser('xdotool', ['search', '--name', title], desktop.env, 10_000);
+      if (run.code !== 0 && run.code !== 1) throw new Error(`looking for ${title} failed: ${run.stderr}`);
+      return run.code === 0 && run.stdout.trim() !== '';
     },
     async screenshot(file) {
       const run = await runAsDesktopUser(SYSTEM_PYTHON, [path.join(INTEROP_DIR, 'gajim_screenshot.py'), file], desktop.env, 20_000);

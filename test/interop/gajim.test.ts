@@ -5,7 +5,8 @@
  * slixmpp occupant sees it arrive and talks to it. Screenshots go to test-artifacts/, among them
  * Gajim's own list of server features (Server Info, Features): its only crosses are in-band
  * registration (accounts come from the admin and invitations), security labels and XEP-0398
- * avatar conversion.
+ * avatar conversion. The room is a channel with a welcome, whose first shape (from the bare room
+ * JID) made Gajim 1.7.3 throw (issue 16).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +27,7 @@ const ARTIFACTS = path.resolve('test-artifacts');
 const ROOM = 'gajimtest@conference.localhost';
 const GAJIM_NICK = 'juliet-gajim';
 const GREETING = 'Hello Gajim, this is Palaver';
+const WELCOME = 'Welcome to the Gajim test room!';
 /** How long the occupant waits for Gajim's arrival in the room, from Gajim's start (seconds). */
 const JOIN_WAIT_S = 30;
 
@@ -74,12 +76,14 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
   let log = '';
   let logBeforeQuit = '';
   let exitCode: number | null = null;
+  let errorDialog = true;
 
   beforeAll(async () => {
     server = await startTestServer({
       tls: { require_encryption: true },
       proxy: { listen: '127.0.0.1:0' },
       server: { contact: { admin: ['xmpp:admin@localhost'], abuse: ['mailto:abuse@chat.example'] } },
+      channels: [{ name: ROOM.split('@')[0]!, title: 'Gajim test', welcome: WELCOME }],
     });
     await addAccount(server, 'juliet', 'gajim juliet pw');
     await addAccount(server, 'romeo', 'gajim romeo pw');
@@ -116,6 +120,8 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
     await screenshot(gajim, 'gajim-server-features.png');
     await gajim.typeInto('^Server Info', ['Tab', 'End']);
     await screenshot(gajim, 'gajim-server-features-end.png');
+    errorDialog = await gajim.hasWindow('^Gajim - Error$');
+    if (errorDialog) await screenshot(gajim, 'gajim-error.png');
     logBeforeQuit = gajim.log();
     exitCode = await gajim.quit(10_000);
     log = gajim.log();
@@ -152,6 +158,12 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
   it('Gajim receives what the other occupant says in the room', () => {
     expect(room.echoed).toBe(true);
     expect(log).toContain(GREETING);
+  });
+
+  it('Gajim takes the channel\'s welcome without an error', () => {
+    expect(logBeforeQuit).toContain(`from="${ROOM}/Welcome"`);
+    expect(logBeforeQuit).toContain(WELCOME);
+    expect(errorDialog).toBe(false);
   });
 
   it('Gajim finds carbons, MAM, PEP with publish-options, blocking, vCards, rooms, HTTP upload and the SOCKS5 proxy', () => {

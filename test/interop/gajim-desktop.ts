@@ -115,8 +115,8 @@ export async function startDesktop(home: string): Promise<Desktop> {
 export interface Gajim {
   /** Everything Gajim printed so far (with --verbose: its debug log and the XML it exchanged). */
   log(): string;
-  /** Activates one of Gajim's GApplication actions over its session bus, as a desktop shell would. */
-  activate(action: string, parameter?: string): Promise<void>;
+  /** Activates one of Gajim's GApplication actions over its session bus, as a desktop shell would (a list for an `as` parameter). */
+  activate(action: string, parameter?: string | readonly string[]): Promise<void>;
   /** Asks Gajim to quit (its own quit action) and waits for it; kills it if it does not go within `timeoutMs`. */
   quit(timeoutMs: number): Promise<number | null>;
   /** Types keys into Gajim's window of this title (xdotool key names), as a user would. */
@@ -151,7 +151,7 @@ export function startGajim(desktop: Desktop, profile: string): Gajim {
     log: () => output,
     async activate(action, parameter) {
       const args = ['call', '--session', '--dest', 'org.gajim.Gajim', '--object-path', '/org/gajim/Gajim',
-        '--method', 'org.gtk.Actions.Activate', action, parameter === undefined ? '[]' : `[<'${parameter}'>]`, '{}'];
+        '--method', 'org.gtk.Actions.Activate', action, actionParameter(parameter), '{}'];
       const run = await runAsDesktopUser('gdbus', args, busEnv(), 10_000);
       if (run.code !== 0) throw new Error(`activating ${action} failed: ${run.stderr}`);
     },
@@ -183,4 +183,11 @@ export function startGajim(desktop: Desktop, profile: string): Gajim {
       if (run.code !== 0) throw new Error(`screenshot failed: ${run.stderr}`);
     },
   };
+}
+
+/** An action's parameter in GVariant text: none, a string, or an array of strings. */
+function actionParameter(parameter: string | readonly string[] | undefined): string {
+  if (parameter === undefined) return '[]';
+  const quoted = (value: string) => `'${value}'`;
+  return typeof parameter === 'string' ? `[<${quoted(parameter)}>]` : `[<[${parameter.map(quoted).join(', ')}]>]`;
 }

@@ -61,6 +61,13 @@ const DESKTOP_COMPLAINTS = [
   /\(W\) gajim\.c\.settings +\| +Unable to determine context for: gajimtest@conference\.localhost$/,
 ];
 
+/**
+ * The channel's welcome has no stanza-id on purpose (server/muc/features/channel-welcome.ts: the
+ * archive does not know it, and a client catching up from it would be refused). Gajim notes it
+ * for a room with MAM, and shows the message all the same.
+ */
+const WELCOME_WITHOUT_STANZA_ID = /\(W\) gajim\.c\.m\.message +\| +\(palaver\) gajimtest@conference\.localhost announces mam:2 without stanza-id$/;
+
 interface RoomResult {
   error?: string;
   gajim?: { from: string; role: string; caps_node: string | null };
@@ -110,6 +117,11 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
     await occupant.ready;
     gajim = startGajim(screen, profile);
     room = scriptResult<RoomResult>(await occupant.done);
+
+    // The room's chat, opened as a user would, so that Gajim draws the welcome too.
+    await gajim.activate('open-chat', ['palaver', ROOM]);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await screenshot(gajim, 'gajim-channel-welcome.png');
 
     // Gajim's server info window: its own list of the server features it knows of.
     await gajim.activate('palaver-server-info', 'palaver');
@@ -164,6 +176,8 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
     expect(logBeforeQuit).toContain(`from="${ROOM}/Welcome"`);
     expect(logBeforeQuit).toContain(WELCOME);
     expect(errorDialog).toBe(false);
+    // The welcome is the one message of the room without a stanza-id.
+    expect(logBeforeQuit.split('\n').filter((line) => WELCOME_WITHOUT_STANZA_ID.test(line))).toHaveLength(1);
   });
 
   it('Gajim finds carbons, MAM, PEP with publish-options, blocking, vCards, rooms, HTTP upload and the SOCKS5 proxy', () => {
@@ -174,7 +188,7 @@ describe.skipIf(!available)(available ? 'Gajim 1.7' : `Gajim 1.7 (skipped: ${des
   it('Gajim logs no warning and no error about the server while it runs', () => {
     const complaints = logBeforeQuit.split('\n')
       .filter((line) => /^\S+ \S+ \((W|E|C)\)|Traceback/.test(line))
-      .filter((line) => !DESKTOP_COMPLAINTS.some((known) => known.test(line)));
+      .filter((line) => ![...DESKTOP_COMPLAINTS, WELCOME_WITHOUT_STANZA_ID].some((known) => known.test(line)));
     expect(complaints).toEqual([]);
   });
 

@@ -30,12 +30,10 @@ import type { Room } from '../muc/room.js';
 import { roomQuestions, type RoomQuestions } from '../core/room-questions.js';
 import { admittedClient } from '../access/admission.js';
 import type { AccessControl } from '../access/control.js';
-import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
+import { checkNick, nickMessage, normaliseChannel, WELCOME_NICK_MESSAGE } from './landing-page.js';
 
 /** A guest never signs in as an account holder, so an account's name is refused in every room. */
 const RESERVED_MESSAGE = 'That name belongs to someone with an account on this server. Please pick a different nickname.';
-/** A channel's welcome comes from a nickname of its own (muc/channel-welcome-nick.ts). */
-const WELCOME_NICK_MESSAGE = 'That name is used by the room for its welcome message. Please pick a different nickname.';
 
 export type NickAvailability =
   | { available: true }

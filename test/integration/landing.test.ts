@@ -122,6 +122,10 @@ describe('the landing page over HTTP', () => {
     expect(settingsOf(taken)).toMatchObject({ mode: 'form', nick: null });
     expect(taken.text).toContain('Someone in this room is already called “alice”.');
     expect(taken.text).toMatch(/<input id="nick" name="nick" type="text" value="alice"/);
+    // Refused as the welcome's author (when the page skipped its check: a rejoin, a site's user).
+    const welcome = await get('/?channel=lobby&taken=welcome');
+    expect(welcome.text).toContain('That name is used by the room for its welcome message.');
+    expect((await get('/?channel=help&taken=Welcome')).text).toContain('Someone in this room is already called “Welcome”.');
   });
 
   it('a room name that cannot be a room is answered on the form, naming the character', async () => {

@@ -232,19 +232,6 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) 
         }
       });
 
-      // Palaver greets each joiner of a [[channels]] room with its welcome text, sent as a
-      // message from the room itself (stamped with a <delay/>, channel-welcome.ts). Converse
-      // shows only messages with a sender, so the welcome is shown here, as a notice.
-      const showWelcome = (stanza) => {
-        if (stanza.getAttribute('from') !== roomJid || stanza.querySelector('subject')) return true;
-        const body = stanza.querySelector('body')?.textContent.trim();
-        const muc = _converse.state.chatboxes.get(roomJid);
-        if (body && muc) muc.createMessage({ type: 'info', message: body, is_ephemeral: false });
-        return true;
-      };
-      const listenForWelcome = () => api.connection.get().addHandler(showWelcome, null, 'message', 'groupchat');
-      api.listen.on('connected', listenForWelcome);
-      api.listen.on('reconnected', listenForWelcome);
       showServerNotices(_converse, roomJid);
     },
   };

@@ -11,7 +11,7 @@ const NS_NICK_REFUSAL = 'urn:palaver:nick:0';
 /**
  * Why the room refused a nickname, from the error's condition elements (never its text,
  * which is worded for people and may change): the room's own condition when it gave one
- * ('account-name', 'reserved'), else the RFC 6120 condition ('conflict', 'not-acceptable',
+ * ('account-name', 'reserved', 'used-by-room'), else the RFC 6120 condition ('conflict', 'not-acceptable',
  * 'not-allowed', ...).
  */
 export function refusalReason(error) {
@@ -28,6 +28,7 @@ export function renameRefusedMessage(reason, wanted, current) {
   switch (reason) {
     case 'account-name': return `The name “${wanted}” belongs to someone with an account on this server. ${still}`;
     case 'reserved': return `The name “${wanted}” is reserved in this room. ${still}`;
+    case 'used-by-room': return `The name “${wanted}” is used by the room for its welcome message. ${still}`;
     case 'conflict': return `That name is taken: someone in this room is already called “${wanted}”. ${still}`;
     case 'not-acceptable': return `You cannot use the name “${wanted}” here. ${still}`;
     case 'not-allowed':

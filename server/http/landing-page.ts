@@ -8,6 +8,7 @@ import type { Config } from '../config/types.js';
 import { plainDuration } from '../config/units.js';
 import { Jid, JidError } from '../jid/jid.js';
 import { checkNick as checkMucNick, checkRoomName, codePoints } from '../muc/validation.js';
+import { isWelcomeNick } from '../muc/channel-welcome-nick.js';
 import { publicTransportUrls } from './endpoints.js';
 import { roomAddress } from './room-address.js';
 import { escapeHtml, inlineJson, sanitiseInfoHtml, SafeHtml } from './landing-html.js';
@@ -123,6 +124,14 @@ export function takenMessage(nick: string): string {
   return `Someone in this room is already called “${nick}”. Please pick a different nickname.`;
 }
 
+/** A channel's welcome comes from a nickname of its own (muc/channel-welcome-nick.ts). */
+export const WELCOME_NICK_MESSAGE = 'That name is used by the room for its welcome message. Please pick a different nickname.';
+
+/** Why the room refused a nickname the page sent it to (a rejoin, or a site's user, skips the check first). */
+function refusedMessage(config: Config, room: string, nick: string): string {
+  return isWelcomeNick(config, room, nick) ? WELCOME_NICK_MESSAGE : takenMessage(nick);
+}
+
 const TOKEN_REQUIRED_MESSAGE = 'Only members of the site this chat belongs to can join it. Please open the chat from that site.';
 const GUESTS_OFF_MESSAGE = 'This server does not let guests chat from the browser. You can still join with an XMPP app, using the link below.';
 
@@ -142,7 +151,7 @@ function landingSettings(config: Config, query: LandingQuery, assetsPath: string
   let nick: string | null = null;
   const nickValue = (query.nick ?? query.taken ?? '').slice(0, MAX_QUERY_VALUE);
   if (query.taken !== undefined && channel !== null) {
-    message = takenMessage(query.taken.trim().slice(0, NICK_MAX_LENGTH * 2));
+    message = refusedMessage(config, channel, query.taken.trim().slice(0, NICK_MAX_LENGTH * 2));
   } else if (query.nick !== undefined && channel !== null) {
     const checked = checkNick(config, channel, nickValue);
     if ('nick' in checked) nick = checked.nick;

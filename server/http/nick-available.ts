@@ -9,7 +9,8 @@
  * A guest whose address is banned from the room is answered "available" too: the ban keeps
  * them from learning who is inside, and the room's refusal tells them why. With
  * [muc].reserve_account_names an account's username is "reserved" in every room: that tells
- * no more than joining any room under it would.
+ * no more than joining any room under it would. In a [[channels]] room with a welcome, the
+ * welcome's nickname is "reserved" too: the config says so, whoever is in the room.
  * On a cluster only the node serving the room knows its occupants: the node that got the
  * request asks them all (core/room-questions.ts), with the guest's network token instead
  * of the address; the serving node answers. A room served nowhere has no occupants, and the
@@ -22,13 +23,14 @@
 import type { RequestHandler } from 'express';
 import type { ServerContext } from '../core/context.js';
 import { accountNameHolder } from '../muc/account-names.js';
+import { isWelcomeNick } from '../muc/channel-welcome-nick.js';
 import { isAddressBanned, isNetworkBanned, networkToken } from '../muc/address-ban.js';
 import { MUC, type MucService } from '../muc/service.js';
 import type { Room } from '../muc/room.js';
 import { roomQuestions, type RoomQuestions } from '../core/room-questions.js';
 import { admittedClient } from '../access/admission.js';
 import type { AccessControl } from '../access/control.js';
-import { checkNick, nickMessage, normaliseChannel } from './landing-page.js';
+import { checkNick, nickMessage, normaliseChannel, WELCOME_NICK_MESSAGE } from './landing-page.js';
 
 /** A guest never signs in as an account holder, so an account's name is refused in every room. */
 const RESERVED_MESSAGE = 'That name belongs to someone with an account on this server. Please pick a different nickname.';
@@ -71,6 +73,10 @@ export function nickAvailableHandler(ctx: ServerContext, access: NickCheckCounte
     const checked = checkNick(ctx.config, room, nickParam);
     if ('problem' in checked) {
       res.json({ available: false, reason: 'invalid', message: nickMessage(checked.problem) } satisfies NickAvailability);
+      return;
+    }
+    if (isWelcomeNick(ctx.config, room, checked.nick)) {
+      res.json({ available: false, reason: 'reserved', message: WELCOME_NICK_MESSAGE } satisfies NickAvailability);
       return;
     }
     if (accountNameHolder(ctx, checked.nick) !== undefined) {

@@ -18,3 +18,8 @@ export function reservedInRoom(text = 'this nickname is reserved'): StanzaError 
 export function accountName(text: string): StanzaError {
   return new StanzaError('cancel', 'conflict', text, xml('account-name', { xmlns: NS_NICK_REFUSAL }));
 }
+
+/** The room speaks under this nickname itself (a channel's welcome: channel-welcome-nick.ts). */
+export function usedByRoom(text: string): StanzaError {
+  return new StanzaError('cancel', 'conflict', text, xml('used-by-room', { xmlns: NS_NICK_REFUSAL }));
+}

@@ -126,7 +126,12 @@ describe.skipIf(!enabled)('the landing page in a browser', { timeout: 60_000 }, 
     const address = new URL(dave.page.url());
     expect(address.searchParams.get('channel')).toBe('lobby');
     expect(address.searchParams.get('nick')).toBe('dave');
-    await dave.page.locator('.chat-info', { hasText: 'Welcome! Be kind.' }).waitFor();
+    // The channel's welcome: a message from the room's own nickname, who is not a participant.
+    const welcome = dave.page.locator('.chat-msg', { hasText: 'Welcome! Be kind.' });
+    await welcome.waitFor();
+    expect((await welcome.locator('.chat-msg__author').textContent())?.trim()).toBe('Welcome');
+    await expect.poll(() => dave.occupants()).toEqual(['dave']);
+    expect(await dave.page.locator('.occupants-heading').textContent()).toBe('1 in the room');
     await dave.say('dave came in through the form');
     await dave.screenshot('chat-after-form.png');
     dave.expectOnlyOrigin(origin);

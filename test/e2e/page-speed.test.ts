@@ -24,8 +24,12 @@ const SLOW_PHONE_LINK = {
 const GOAL_MS = 3000;
 /** The issue's measurement of a visit over loopback on an idle machine. */
 const LOOPBACK_MS = 1400;
-/** Everything sent to the browser until the room shows (brotli: ~320 kB of Converse.js and its CSS). */
-const MAX_BYTES = 400 * 1024;
+/**
+ * Everything sent to the browser until the room shows its welcome (brotli: ~320 kB of Converse.js
+ * and its CSS). The welcome is a message like any other, so showing it fetches what Converse
+ * needs for the first message of any room: emoji.json (25 kB) and the Muli font (21 kB).
+ */
+const MAX_BYTES = 450 * 1024;
 
 /** Bytes on the wire per URL, headers included, as Chromium counts them. */
 async function recordTransfers(cdp: CDPSession): Promise<Map<string, number>> {
@@ -63,7 +67,7 @@ async function visit(origin: string, nick: string, network: typeof SLOW_PHONE_LI
     const started = performance.now();
     await phone.joinByLink(`${origin}/?channel=lobby&nick=${encodeURIComponent(nick)}`);
     const elapsed = performance.now() - started;
-    await phone.page.locator('.chat-info', { hasText: 'Welcome! Be kind.' }).waitFor();
+    await phone.page.locator('.chat-msg', { hasText: 'Welcome! Be kind.' }).waitFor();
     if (network) await phone.screenshot('slow-link-in-room.png');
     phone.expectOnlyOrigin(origin);
     expect(phone.errors).toEqual([]);

@@ -54,6 +54,30 @@ describe.skipIf(!enabled)('two guests in a room', { timeout: 90_000 }, () => {
     for (const g of [alice, bob]) expect(g.errors).toEqual([]);
   });
 
+  it('the channel\'s welcome comes once per join from a name nobody can take, on the form or by renaming', async () => {
+    const named = await guest();
+    await named.page.goto(link('lobby', 'welcome'));
+    await expect.poll(() => named.page.locator('#form-message').textContent()).toContain('That name is used by the room');
+    expect(await named.page.locator('body').getAttribute('data-mode')).toBe('form');
+
+    const erin = await guest();
+    await erin.joinByLink(link('lobby', 'erin'));
+    const welcome = erin.page.locator('.chat-msg', { hasText: 'Welcome! Be kind.' });
+    await welcome.waitFor();
+    await erin.page.locator('.chat-textarea').fill('/nick Welcome');
+    await erin.page.locator('.chat-textarea').press('Enter');
+    const refused = erin.page.locator('.chat-error', { hasText: 'used by the room' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain('The name “Welcome” is used by the room for its welcome message. You are still “erin”.');
+    await erin.page.locator('.chat-textarea').fill('/nick erin2');
+    await erin.page.locator('.chat-textarea').press('Enter');
+    await expect.poll(() => erin.occupants()).toEqual(['erin2']);
+    await erin.say('renamed');
+    await erin.sees('renamed');
+    expect(await welcome.count()).toBe(1);
+    expect(erin.errors).toEqual([]);
+  });
+
   it('says who joined and left in plain words, and counts the people in the room after a reload', async () => {
     const alice = await guest();
     const bob = await guest();

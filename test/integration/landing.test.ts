@@ -122,6 +122,10 @@ describe('the landing page over HTTP', () => {
     expect(settingsOf(taken)).toMatchObject({ mode: 'form', nick: null });
     expect(taken.text).toContain('Someone in this room is already called “alice”.');
     expect(taken.text).toMatch(/<input id="nick" name="nick" type="text" value="alice"/);
+    // Refused as the welcome's author (when the page skipped its check: a rejoin, a site's user).
+    const welcome = await get('/?channel=lobby&taken=welcome');
+    expect(welcome.text).toContain('That name is used by the room for its welcome message.');
+    expect((await get('/?channel=help&taken=Welcome')).text).toContain('Someone in this room is already called “Welcome”.');
   });
 
   it('a room name that cannot be a room is answered on the form, naming the character', async () => {
@@ -221,6 +225,13 @@ describe('the landing page over HTTP', () => {
     expect(await check('empty-room', 'Alice')).toEqual({ status: 200, body: { available: true } });
     expect((await check('lobby', '')).body).toMatchObject({ available: false, reason: 'invalid', message: 'Please choose a nickname.' });
     expect((await check('a@b', 'bob')).status).toBe(400);
+
+    // The welcome's author, in the channel that has a welcome only, and whatever the room's settings.
+    const usedByRoom = { available: false, reason: 'reserved', message: 'That name is used by the room for its welcome message. Please pick a different nickname.' };
+    expect(await check('lobby', 'Welcome')).toEqual({ status: 200, body: usedByRoom });
+    expect(await check('lobby', 'WELCOME')).toEqual({ status: 200, body: usedByRoom });
+    expect(await check('help', 'Welcome')).toEqual({ status: 200, body: { available: true } });
+    expect(await check('empty-room', 'Welcome')).toEqual({ status: 200, body: { available: true } });
 
     // A room that keeps strangers out says nothing about who is in it.
     const room = server.server.context.services.get(MUC, 'conference.localhost').getRoom('lobby')!;

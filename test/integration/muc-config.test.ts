@@ -190,7 +190,8 @@ describe('channels from the config', () => {
       expect(statusCodes(self)).not.toContain(201);
       expect(item(self)!.attrs.affiliation).toBe('none');
       const welcome = await visitor.inbox.next((s) => s.is('message') && s.getChildText('body') === 'Welcome! Be kind.');
-      expect(welcome.attrs.from).toBe(roomJid('lobby'));
+      expect(welcome.attrs.from).toBe(`${roomJid('lobby')}/Welcome`);
+      expect(welcome.getChild('delay', 'urn:xmpp:delay')?.attrs.from).toBe(roomJid('lobby'));
       await visitor.client.stop();
       const next = await guest(withChannels);
       await join(next, 'lobby', 'Next');
@@ -198,6 +199,51 @@ describe('channels from the config', () => {
       expect(next.inbox.has((s) => s.is('message') && s.getChild('delay', 'urn:xmpp:delay'))).toBe(false);
       await stopAll(next);
     } finally {
+      await withChannels.stop();
+    }
+  });
+
+  it('the welcome comes from a nickname of the room that has no presence, that nobody may take, and that a rename does not bring back', async () => {
+    const withChannels = await startMucServer({
+      channels: [{ name: 'lobby', title: 'The Lobby', welcome: 'Welcome! Be kind.' }, { name: 'quiet', title: 'Quiet' }],
+    });
+    const welcomeFrom = (stanza: { is(name: string): boolean; getChildText(name: string): string | null }) =>
+      stanza.is('message') && stanza.getChildText('body') === 'Welcome! Be kind.';
+    let visitor: User | undefined;
+    let account: User | undefined;
+    let stranger: User | undefined;
+    try {
+      visitor = await guest(withChannels);
+      await join(visitor, 'lobby', 'Visitor');
+      await visitor.inbox.next(welcomeFrom);
+      await settle(visitor);
+      expect(visitor.inbox.has((s) => s.is('presence') && s.attrs.from === `${roomJid('lobby')}/Welcome`)).toBe(false);
+
+      // Nobody joins under it, in any case or look-alike letters, an account holder no more than a guest.
+      account = await signIn(withChannels, 'alice');
+      stranger = await guest(withChannels);
+      for (const [user, nick] of [[account, 'Welcome'], [account, 'WELCOME'], [stranger, 'We1come']] as const) {
+        const refused = await join(user, 'lobby', nick);
+        expect(refused.attrs.type, nick).toBe('error');
+        expect(errorCondition(refused)).toBe('conflict');
+        expect(refused.getChild('error').getChild('used-by-room', 'urn:palaver:nick:0'), nick).toBeDefined();
+        expect(refused.getChild('error').getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas')).toBe('that name is used by the room');
+      }
+
+      // Nor renames to it; a rename to a free name keeps the one welcome of the join.
+      await visitor.client.send(xml('presence', { to: `${roomJid('lobby')}/welcome` }));
+      const renameRefused = await visitor.inbox.next((s) => s.is('presence') && s.attrs.type === 'error');
+      expect(renameRefused.getChild('error').getChild('used-by-room', 'urn:palaver:nick:0')).toBeDefined();
+      await visitor.client.send(xml('presence', { to: `${roomJid('lobby')}/Visiting` }));
+      await visitor.inbox.next(presenceFrom('lobby', 'Visiting'));
+      await settle(visitor);
+      expect(visitor.inbox.has(welcomeFrom)).toBe(false);
+
+      // A channel without a welcome, and any other room, leave the name free.
+      expect(item(await join(account, 'quiet', 'Welcome'))).toBeDefined();
+      expect(item(await join(account, 'elsewhere', 'Welcome'))).toBeDefined();
+    } finally {
+      await stopAll(visitor, account, stranger);
       await withChannels.stop();
     }
   });

@@ -115,14 +115,19 @@ export async function startDesktop(home: string): Promise<Desktop> {
 export interface Gajim {
   /** Everything Gajim printed so far (with --verbose: its debug log and the XML it exchanged). */
   log(): string;
-  /** Activates one of Gajim's GApplication actions over its session bus, as a desktop shell would. */
-  activate(action: string, parameter?: string): Promise<void>;
+  /** Activates one of Gajim's GApplication actions over its session bus, as a desktop shell would (a list for an `as` parameter). */
+  activate(action: string, parameter?: string | readonly string[]): Promise<void>;
   /** Asks Gajim to quit (its own quit action) and waits for it; kills it if it does not go within `timeoutMs`. */
   quit(timeoutMs: number): Promise<number | null>;
   /** Types keys into Gajim's window of this title (xdotool key names), as a user would. */
   typeInto(title: string, keys: readonly string[]): Promise<void>;
   /** Saves the whole display as a PNG. */
   screenshot(file: string): Promise<void>;
+  /**
+   * Whether a window whose title matches is open. Gajim shows an uncaught exception in its
+   * own dialog ("Gajim - Error") and prints nothing when stderr is not a terminal.
+   */
+  hasWindow(title: string): Promise<boolean>;
 }
 
 /** Starts `gajim --config-path <profile> --verbose` under a private session bus on the desktop. */
@@ -146,7 +151,7 @@ export function startGajim(desktop: Desktop, profile: string): Gajim {
     log: () => output,
     async activate(action, parameter) {
       const args = ['call', '--session', '--dest', 'org.gajim.Gajim', '--object-path', '/org/gajim/Gajim',
-        '--method', 'org.gtk.Actions.Activate', action, parameter === undefined ? '[]' : `[<'${parameter}'>]`, '{}'];
+        '--method', 'org.gtk.Actions.Activate', action, actionParameter(parameter), '{}'];
       const run = await runAsDesktopUser('gdbus', args, busEnv(), 10_000);
       if (run.code !== 0) throw new Error(`activating ${action} failed: ${run.stderr}`);
     },
@@ -167,9 +172,22 @@ export function startGajim(desktop: Desktop, profile: string): Gajim {
       const run = await runAsDesktopUser('xdotool', args, desktop.env, 10_000);
       if (run.code !== 0) throw new Error(`typing into ${title} failed: ${run.stderr}`);
     },
+    async hasWindow(title) {
+      // xdotool exits 1 when no window matches.
+      const run = await runAsDesktopUser('xdotool', ['search', '--name', title], desktop.env, 10_000);
+      if (run.code !== 0 && run.code !== 1) throw new Error(`looking for ${title} failed: ${run.stderr}`);
+      return run.code === 0 && run.stdout.trim() !== '';
+    },
     async screenshot(file) {
       const run = await runAsDesktopUser(SYSTEM_PYTHON, [path.join(INTEROP_DIR, 'gajim_screenshot.py'), file], desktop.env, 20_000);
       if (run.code !== 0) throw new Error(`screenshot failed: ${run.stderr}`);
     },
   };
+}
+
+/** An action's parameter in GVariant text: none, a string, or an array of strings. */
+function actionParameter(parameter: string | readonly string[] | undefined): string {
+  if (parameter === undefined) return '[]';
+  const quoted = (value: string) => `'${value}'`;
+  return typeof parameter === 'string' ? `[<${quoted(parameter)}>]` : `[<[${parameter.map(quoted).join(', ')}]>]`;
 }

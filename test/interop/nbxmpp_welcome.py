@@ -2,7 +2,7 @@
 
 Signs in (STARTTLS, SCRAM), joins the room as Gajim does, and prints one JSON line with every
 groupchat message of the join as nbxmpp's own parsers see it (the properties Gajim's message
-handling reads), in the order they came. A GLib timeout ends the run, so it cannot hang.
+handling reads), in the order they came, and the nicknames the room sent presence for. A GLib timeout ends the run, so it cannot hang.
 
 Usage: nbxmpp_welcome.py HOST PORT USERNAME DOMAIN PASSWORD ROOM NICK
 """
@@ -19,7 +19,7 @@ SETTLE_MS = 1500
 
 class GajimJoin(GLibScenario):
     def __init__(self, host, port, username, domain, password, room, nick):
-        super().__init__({'messages': []})
+        super().__init__({'messages': [], 'present': []})
         self.room = room
         self.nick = nick
         client = gajim_client(host, int(port), username, domain, password, 'gajim.welcome')
@@ -28,6 +28,7 @@ class GajimJoin(GLibScenario):
         client.subscribe('disconnected', lambda *_: self.finish('disconnected before the end'))
         # Priority 60: after nbxmpp's own parsers (delay, stanza-id, MUC) have filled the properties.
         client.register_handler(StanzaHandler(name='message', callback=self.on_message, typ='groupchat', priority=60))
+        client.register_handler(StanzaHandler(name='presence', callback=self.on_presence, priority=60))
         self.client = client
         self.joined = False
 
@@ -36,11 +37,17 @@ class GajimJoin(GLibScenario):
         presence.setTag('x', namespace=Namespace.MUC).setTag('history', attrs={'maxstanzas': '20'})
         self.client.send_stanza(presence)
 
+    def on_presence(self, _client, stanza, _properties):
+        if JID.from_string(self.room).bare_match(stanza.getFrom()) and stanza.getType() != 'error':
+            self.result['present'].append(stanza.getFrom().resource)
+
     def on_message(self, _client, stanza, properties):
         if not JID.from_string(self.room).bare_match(stanza.getFrom()):
             return
         self.result['messages'].append({
             'from': str(stanza.getFrom()),
+            # Gajim 1.7.3 looks the author up by this (GroupchatContact.get_resource): empty, it throws.
+            'resource': stanza.getFrom().resource,
             'body': properties.body,
             'is_muc_subject': properties.is_muc_subject,
             'from_muc': properties.from_muc,

@@ -25,6 +25,8 @@ function presencesFrom(text: string, occupant: string): string[] {
  * `meanwhile` takes.
  */
 async function reloadWith(page: Page, meanwhile: () => Promise<void>): Promise<void> {
+  let released!: () => void;
+  const converseReleased = new Promise<void>((resolve) => (released = resolve));
   let ran = false;
   await page.route('**/converse.min.js', async (route) => {
     if (!ran) {
@@ -32,8 +34,12 @@ async function reloadWith(page: Page, meanwhile: () => Promise<void>): Promise<v
       await meanwhile();
     }
     await route.continue();
+    released();
   });
   await page.reload();
+  // The page may finish loading while the request is still held (it is preloaded, not
+  // awaited by the load event in every case); unrouting then would let it through early.
+  await converseReleased;
   expect(ran).toBe(true);
   await page.unroute('**/converse.min.js');
 }

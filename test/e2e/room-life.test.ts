@@ -22,7 +22,11 @@ describe.skipIf(!enabled)('two guests in a room', { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    server = await startWebServer({ channels: [{ name: 'lobby', title: 'Lobby', welcome: 'Welcome! Be kind.' }] });
+    server = await startWebServer({
+      // A closed tab's session waits this long for a resume before its guest leaves the room.
+      limits: { guest_resume_timeout: '3s' },
+      channels: [{ name: 'lobby', title: 'Lobby', welcome: 'Welcome! Be kind.' }],
+    });
   });
 
   afterAll(async () => {

@@ -141,7 +141,17 @@ export function createCalls(c) {
 
   /** Someone left: their calls end. */
   const endWith = (nick) => { for (const [sid, call] of calls) if (call.nick === nick) endedElsewhere(sid); };
-  const endAll = () => { for (const sid of [...calls.keys()]) end(sid); };
+  /**
+   * We leave: every call ends. One still ringing is called off as XEP-0353 says (the caller
+   * retracts, the callee rejects), so the other side stops ringing at once, also in clients
+   * that do not watch the room's presence for it.
+   */
+  const endAll = () => {
+    for (const [sid, call] of [...calls]) {
+      if (!call.session && !call.answered) jmi(call.nick, call.outgoing ? 'retract' : 'reject', sid);
+      end(sid);
+    }
+  };
 
   return { start, onMessage, onInitiate, endWith, endAll, NS: NS_JMI };
 }

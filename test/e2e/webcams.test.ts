@@ -8,6 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
+import { RoomGuest } from '../helpers/room-traffic.js';
 import { browserAvailable, FAKE_MEDIA, Guest, launchBrowser, startWebServer } from './browser.js';
 import { framesDecoded, mediaStates, recordMedia, watchersShown } from './webcam-steps.js';
 
@@ -160,6 +161,29 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     await quinn.page.getByText('The call with pia has ended.').waitFor();
     await expect.poll(() => mediaStates(quinn)).toEqual({ peers: ['closed'], tracks: ['ended', 'ended'] });
     for (const g of [pia, quinn]) expect(g.errors).toEqual([]);
+  });
+
+  it('leaving while a call still rings calls it off (XEP-0353 retract) before the caller leaves the room', async () => {
+    const rita = await join('rita', 'ringing');
+    // The callee is a raw client: it sees the very stanzas, as Gajim or Conversations would.
+    const sam = await RoomGuest.join(server.c2sPort, 'ringing@conference.localhost', 'sam');
+    try {
+      const samInList = rita.page.locator('li.occupant', { hasText: 'sam' });
+      await samInList.locator('converse-dropdown button').first().click();
+      await samInList.getByRole('button', { name: 'Audio call' }).click();
+      const [, sid] = await sam.raw.waitFor(/<propose[^>]*\bid=["']([^"']+)["']/, { timeoutMs: 15_000 });
+      const mark = sam.raw.received.length;
+
+      await rita.roomMenu('Leave the room');
+      await sam.raw.waitFor(new RegExp(`<retract[^>]*\\bid=["']${sid}["']`), { from: mark, timeoutMs: 10_000 });
+      const gone = await sam.raw.waitFor(/<presence(?=[^>]*from=["']ringing@conference\.localhost\/rita["'])(?=[^>]*type=["']unavailable["'])[^>]*>/, { from: mark, timeoutMs: 10_000 });
+      const after = sam.raw.received.slice(mark);
+      expect(after.indexOf('<retract')).toBeLessThan(after.indexOf(gone[0]));
+      await expect.poll(() => mediaStates(rita), { timeout: 10_000 }).toEqual({ peers: [], tracks: ['ended'] });
+      expect(rita.errors).toEqual([]);
+    } finally {
+      sam.close();
+    }
   });
 
   it('on a phone the sharing state and the buttons fit the screen', async () => {

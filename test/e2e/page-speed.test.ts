@@ -27,9 +27,10 @@ const LOOPBACK_MS = 1400;
 /**
  * Everything sent to the browser until the room shows its welcome (brotli: ~320 kB of Converse.js
  * and its CSS). The welcome is a message like any other, so showing it fetches what Converse
- * needs for the first message of any room: emoji.json (25 kB) and the Muli font (21 kB).
+ * needs for the first message of any room: emoji.json (25 kB). Converse's own web fonts are
+ * not fetched (landing.css gives its headings the page's system font).
  */
-const MAX_BYTES = 450 * 1024;
+const MAX_BYTES = 420 * 1024;
 
 /** Bytes on the wire per URL, headers included, as Chromium counts them. */
 async function recordTransfers(cdp: CDPSession): Promise<Map<string, number>> {

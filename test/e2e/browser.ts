@@ -119,8 +119,22 @@ export class Guest {
 
   /** Opens the room's menu (Converse's dropdown in the heading) and clicks an item. */
   async roomMenu(item: string): Promise<void> {
-    await this.page.locator('converse-muc-heading .dropdown-toggle').first().click();
-    await this.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first().click();
+    const entry = this.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first();
+    await this.openRoomMenu(entry);
+    await entry.click();
+  }
+
+  /**
+   * Opens the room's menu until `shown` is visible. Converse redraws the heading while the
+   * room settles after joining (the participant list hidden on a phone, the occupants'
+   * presence), and a redraw closes a menu that was just opened: it is opened again then.
+   */
+  async openRoomMenu(shown = this.page.locator('converse-muc-heading .dropdown-menu')): Promise<void> {
+    const toggle = this.page.locator('converse-muc-heading .dropdown-toggle').first();
+    await expect.poll(async () => {
+      if (!(await shown.isVisible())) await toggle.click();
+      return shown.isVisible();
+    }, { timeout: 15_000 }).toBe(true);
   }
 
   /** Nicknames shown in the occupant list. */

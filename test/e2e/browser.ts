@@ -137,6 +137,17 @@ export class Guest {
     }, { timeout: 15_000 }).toBe(true);
   }
 
+  /** The room menu's items, read with the menu open (and a screenshot of it, if named); the menu is closed again. */
+  async roomMenuItems(screenshot?: string): Promise<string[]> {
+    const menu = this.page.locator('converse-muc-heading .dropdown-menu');
+    await this.openRoomMenu(menu);
+    const items = (await menu.locator('.dropdown-item').allTextContents()).map((text) => text.trim());
+    if (screenshot) await this.screenshot(screenshot);
+    await this.page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    return items;
+  }
+
   /** Nicknames shown in the occupant list. */
   async occupants(): Promise<string[]> {
     const names = await this.page.locator('.occupant-nick >> visible=true').allTextContents();

@@ -18,17 +18,12 @@ const PHONE = { width: 390, height: 844 };
 const GUEST_MENU = ['Search messages', 'Change your name', 'Hide who is here', 'Invite people',
   'Notify me of new messages', 'Turn the sound on', 'Leave the room'];
 
-/** The room menu's items, read with the menu open. */
+/** The room menu's items; every one of them is clickable: nothing of the page lies over the open menu. */
 async function menuItems(guest: Guest, screenshot?: string): Promise<string[]> {
   const menu = guest.page.locator('converse-muc-heading .dropdown-menu');
   await guest.openRoomMenu(menu);
-  const items = (await menu.locator('.dropdown-item').allTextContents()).map((text) => text.trim());
-  // Every item is clickable: nothing of the page lies over the open menu.
   for (const item of await menu.locator('.dropdown-item').all()) expect(await isTopmost(item)).toBe(true);
-  if (screenshot) await guest.screenshot(screenshot);
-  await guest.page.keyboard.press('Escape');
-  await menu.waitFor({ state: 'hidden' });
-  return items;
+  return guest.roomMenuItems(screenshot);
 }
 
 /** Whether a click in the middle of this element would reach it. */

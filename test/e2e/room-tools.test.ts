@@ -20,14 +20,6 @@ async function setHidden(guest: Guest, hidden: boolean): Promise<void> {
   }, hidden);
 }
 
-async function menuItems(guest: Guest, screenshot: string): Promise<string[]> {
-  await guest.openRoomMenu();
-  const items = await guest.page.locator('converse-muc-heading .dropdown-item').allTextContents();
-  await guest.screenshot(screenshot);
-  await guest.page.keyboard.press('Escape');
-  return items.map((text) => text.trim());
-}
-
 describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, () => {
   let browser: Browser;
   let server: TestServer;
@@ -74,7 +66,7 @@ describe.skipIf(!enabled)('the room’s tools for guests', { timeout: 90_000 }, 
     expect(await role.allTextContents()).toEqual(['Host']);
     expect(await maker.page.locator('.occupant-badges .badge >> visible=true').count()).toBe(0);
     await maker.screenshot('room-badges.png');
-    const items = await menuItems(maker, 'room-menu.png');
+    const items = await maker.roomMenuItems('room-menu.png');
     expect(items).not.toContain('Destroy');
     expect(items).toEqual(expect.arrayContaining(['Invite people', 'Leave the room', 'Notify me of new messages', 'Turn the sound on']));
 

@@ -33,7 +33,7 @@ function chatArea() {
 export async function openChatPanel(panel, muc, onClose = () => {}) {
   const area = await chatArea();
   if (!area) return null;
-  closeChatPanel();
+  closeOpenPanel?.();
   panel.classList.add(PANEL_CLASS);
   // On a phone the participant list, when shown, takes the chat's place: show the chat.
   if (getComputedStyle(area).display === 'none') muc.save('hidden_occupants', true);
@@ -56,11 +56,6 @@ export async function openChatPanel(panel, muc, onClose = () => {}) {
   document.addEventListener('keydown', onKey, true);
   area.prepend(panel);
   return close;
-}
-
-/** Closes the open panel, if any. */
-export function closeChatPanel() {
-  closeOpenPanel?.();
 }
 
 /** A panel with its id and heading (the same for every panel). */

@@ -8,6 +8,7 @@ import { nickClashPlugin } from './nick-clash.js';
 import { guestResumePlugin, resumingAnonymousMechanism, takeResumableJid } from './guest-resume.js';
 import { occupantCountPlugin } from './occupant-count.js';
 import { roomMenuPlugin } from './room-menu.js';
+import { rolesPlugin } from './roles.js';
 import { searchPlugin } from './search.js';
 import { wordingPlugin } from './wording.js';
 import { webcamPlugin } from './calls/webcam.js';
@@ -26,7 +27,7 @@ const JOIN_TIMEOUT_MS = 30000;
 // what matters to a guest, as a room becoming non-anonymous, has codes of its own).
 const HIDDEN_INFO_CODES = ['104', '170', '171', '201'];
 const PALAVER_PLUGINS = ['palaver-landing', 'palaver-guest-resume', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
-  'palaver-room-menu', 'palaver-alerts', 'palaver-search', 'palaver-webcam'];
+  'palaver-roles', 'palaver-room-menu', 'palaver-alerts', 'palaver-search', 'palaver-webcam'];
 
 export function showJoinProblem(text, againLabel = 'Try again') {
   setMode('join-failed');
@@ -286,6 +287,7 @@ export async function startChat() {
   converse.plugins.add('palaver-nick-clash', nickClashPlugin(converse));
   converse.plugins.add('palaver-occupant-count', occupantCountPlugin(converse));
   converse.plugins.add('palaver-wording', wordingPlugin(converse));
+  converse.plugins.add('palaver-roles', rolesPlugin());
   const leave = () => {
     join.stopConverse();
     showJoinProblem('You left the room.', 'Join again');

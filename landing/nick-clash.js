@@ -2,11 +2,15 @@
 // keeps the chat and says why in it. Converse 14 answers a refused rename by swapping the
 // whole chat for its "choose your nickname" screen (conflict) or a "you left" notice
 // (not-acceptable, not-allowed), although the room kept the guest in under the old name; the
-// first join is left to Converse (landing.js turns it into the form's message).
+// first join is left to Converse (landing.js turns it into the form's message). The menu's
+// rename form (rename-form.js) hears of the refusal first and shows it under its field; the
+// chat says it only when nobody did (a /nick).
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 // The room's application-specific conditions (server/muc/nick-refusal.ts): why a name is kept.
 const NS_NICK_REFUSAL = 'urn:palaver:nick:0';
+/** The room's event for a refused rename: `{ wanted, message, shown }`; a listener that shows the message sets `shown`. */
+export const RENAME_REFUSED = 'palaver:rename-refused';
 
 /**
  * Why the room refused a nickname, from the error's condition elements (never its text,
@@ -48,7 +52,9 @@ export function nickClashPlugin(converse) {
         const renaming = this.session.get('connection_status') === ROOMSTATUS.ENTERED && wanted !== this.get('nick');
         if (!renaming) return onErrorPresence.call(this, presence);
         const reason = refusalReason(presence.querySelector('error'));
-        this.createMessage({ type: 'error', message: renameRefusedMessage(reason, wanted, this.get('nick')), is_ephemeral: false });
+        const refusal = { wanted, message: renameRefusedMessage(reason, wanted, this.get('nick')), shown: false };
+        this.trigger(RENAME_REFUSED, refusal);
+        if (!refusal.shown) this.createMessage({ type: 'error', message: refusal.message, is_ephemeral: false });
       };
     },
   };

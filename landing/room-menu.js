@@ -1,40 +1,89 @@
-// A Converse plugin: the room as a guest meets it. The room's menu keeps what a guest can use
-// (no "Destroy", no configuration form) and gains "Invite people" and "Leave the room"
-// (Converse hides its own Leave in a one-room page); roles read as words, not "O"/"MO"
-// badges (landing.css shows the badge's title); and whoever has just made the room by
-// opening its link is shown the link to share, with a copy button.
+// A Converse plugin: the room's menu as a guest meets it. It keeps only what a guest can use:
+// Converse's own items are for people who know XMPP (the room's details, configuration,
+// moderator tools, destroying it; /kick and the other commands still work), so only the
+// topic's Show/Hide stays. It adds "Change your name" (rename-form.js), "Show who is here"
+// (the participant list, which takes the whole screen on a phone and is hidden there at
+// first), "Invite people" (invite-card.js) and "Leave the room" (Converse hides its own Leave
+// in a one-room page). Whoever has just made the room by opening its link is shown the link
+// to share at once.
 
-import { $, canCopy, copyWithFeedback, roomLink } from './page.js';
+import { showInviteCard } from './invite-card.js';
+import { showRenameForm } from './rename-form.js';
 
-const HIDDEN_BUTTONS = ['destroy', 'configure'];
+// Converse's items a guest keeps (by their `name`); the page's own are named `palaver-…`.
+const CONVERSE_ITEMS_KEPT = ['toggle-topic'];
 const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 // XEP-0045 §10.1.1: the self-presence of whoever created the room.
 const ROOM_CREATED = '201';
+
+const kept = (button) => button.name?.startsWith('palaver-') || CONVERSE_ITEMS_KEPT.includes(button.name);
 
 export function roomMenuPlugin(converse, { roomJid, leave }) {
   return {
     initialize() {
       const { api } = this._converse;
       api.listen.on('getHeadingButtons', (view, buttons) => {
-        if (view.model?.get('jid') !== roomJid) return buttons;
+        const muc = view.model;
+        if (muc?.get('jid') !== roomJid) return buttons;
+        const listHidden = Boolean(muc.get('hidden_occupants'));
         return [
-          ...buttons.filter((button) => !HIDDEN_BUTTONS.includes(button.name)),
-          menuItem('palaver-invite', 'Invite people', 'Show the link that brings others here', 'fa-user-plus', () => showInvite(false)),
+          ...buttons.filter(kept),
+          menuItem('palaver-rename', 'Change your name', 'Choose the name others see you by', 'fa-pencil-alt', () => showRenameForm(muc)),
+          menuItem('palaver-who', listHidden ? 'Show who is here' : 'Hide who is here',
+            listHidden ? 'Show the people in this room' : 'Hide the list of people in this room', 'fa-users',
+            () => muc.save({ hidden_occupants: !listHidden })),
+          menuItem('palaver-invite', 'Invite people', 'Show the link that brings others here', 'fa-user-plus', () => showInviteCard(muc, false)),
           menuItem('palaver-leave', 'Leave the room', 'Leave this room and close the chat', 'fa-sign-out-alt', leave),
         ];
       });
 
+      // The room's creation is read from its presence, which may come before Converse has
+      // announced the room: the card waits for whichever comes second.
+      let room = null;
+      let madeHere = false;
+      const greetMaker = () => {
+        if (!room || !madeHere) return;
+        madeHere = false;
+        showInviteCard(room, true);
+      };
+      api.listen.on('chatRoomInitialized', (muc) => {
+        if (muc.get('jid') !== roomJid) return;
+        room = muc;
+        greetMaker();
+      });
       const onPresence = (stanza) => {
         const from = stanza.getAttribute('from') ?? '';
         if (!from.startsWith(`${roomJid}/`) || stanza.getAttribute('type')) return true;
         const codes = [...stanza.getElementsByTagNameNS(NS_MUC_USER, 'status')].map((status) => status.getAttribute('code'));
-        if (codes.includes('110') && codes.includes(ROOM_CREATED)) showInvite(true);
+        if (codes.includes('110') && codes.includes(ROOM_CREATED)) {
+          madeHere = true;
+          greetMaker();
+        }
         return true;
       };
+      document.addEventListener('converse:dropdown:show', (event) => relayOut(event.target));
+
       const listen = () => api.connection.get().addHandler(onPresence, null, 'presence');
       api.listen.on('connected', listen);
     },
   };
+}
+
+/**
+ * Lays a menu just opened out again, once Popper has placed it. Chromium (156 here) often
+ * leaves the heading's menu, which Popper places with `position: fixed`, without any box on
+ * a phone-sized screen: open, but invisible and unclickable, until something else on the
+ * page changes. Taking it out of the layout and back for one moment gives it its box.
+ */
+function relayOut(dropdown) {
+  const menu = dropdown?.querySelector?.(':scope > .dropdown-menu');
+  if (!menu) return;
+  requestAnimationFrame(() => {
+    if (!menu.classList.contains('show') || menu.getClientRects().length > 0) return;
+    menu.style.display = 'none';
+    void menu.offsetHeight;
+    menu.style.display = '';
+  });
 }
 
 /** The menu with `items` added just above "Leave the room", which stays last. */
@@ -54,50 +103,9 @@ export function menuItem(name, text, title, icon, action) {
     a_class: name,
     handler: (event) => {
       event?.preventDefault();
+      // Converse closes its menu on a click elsewhere only: the item's work is shown now.
+      event?.target?.closest?.('converse-dropdown')?.hide?.();
       action();
     },
   };
-}
-
-/** The card with the room's link; `firstVisit` words it for the guest who has just made the room. */
-function showInvite(firstVisit) {
-  $('invite-card')?.remove();
-  const card = document.createElement('section');
-  card.id = 'invite-card';
-  card.className = 'room-card';
-  card.setAttribute('role', 'dialog');
-  card.setAttribute('aria-label', 'Invite people');
-  const heading = document.createElement('h2');
-  heading.textContent = firstVisit ? 'Your room is ready' : 'Invite people';
-  const text = document.createElement('p');
-  text.textContent = firstVisit
-    ? 'It is empty for now. Send this link to the people you want to talk with: it brings them straight here.'
-    : 'Send this link to the people you want here: it brings them straight to this room.';
-  const link = document.createElement('input');
-  link.className = 'room-card-link';
-  link.readOnly = true;
-  link.value = roomLink();
-  link.setAttribute('aria-label', 'Link to this room');
-  link.addEventListener('focus', () => link.select());
-  const actions = document.createElement('p');
-  actions.className = 'room-card-actions';
-  if (canCopy()) {
-    const copy = document.createElement('button');
-    copy.type = 'button';
-    copy.className = 'room-card-copy';
-    copy.textContent = 'Copy link';
-    copy.addEventListener('click', () => copyWithFeedback(copy, link.value, 'Copy link'));
-    actions.append(copy);
-  }
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'secondary room-card-close';
-  close.textContent = 'Got it';
-  close.addEventListener('click', () => card.remove());
-  card.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') card.remove();
-  });
-  actions.append(close);
-  card.append(heading, text, link, actions);
-  document.body.append(card);
 }

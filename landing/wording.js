@@ -1,6 +1,23 @@
 // A Converse plugin: plain English for people who have never heard of XMPP, through
 // Converse's own translation hook (every string it shows goes through i18n.translate).
 
+/**
+ * What someone may do in the room, in the words the page shows by their name (roles.js) and
+ * wherever Converse names an affiliation or a role. Members and participants are everyone
+ * else: they get no word, so that a word always means something more (or less) than usual.
+ */
+export const ROLE_WORDS = Object.freeze({
+  owner: 'Host',
+  admin: 'Co-host',
+  moderator: 'Can remove people',
+  visitor: 'Listener',
+});
+
+/** The one word for someone's standing in the room: their affiliation first (a host is a moderator too), else their role. */
+export function roleWord(affiliation, role) {
+  return ROLE_WORDS[affiliation] ?? ROLE_WORDS[role] ?? '';
+}
+
 const PLAIN = new Map([
   ['%1$s has entered the groupchat', '%1$s joined'],
   ['%1$s have entered the groupchat', '%1$s joined'],
@@ -11,10 +28,11 @@ const PLAIN = new Map([
   ['Participants', 'in the room'],
   ['Participant', 'in the room'],
   ['Enter groupchat', 'Join the room'],
-  // Affiliations and roles, shown in full beside each name (landing.css), not as "O"/"MO".
-  ['Owner', 'Host'],
-  ['Admin', 'Co-host'],
-  ['Visitor', 'Listener'],
+  // Affiliations and roles where Converse names them (someone's details). "Moderator" stays:
+  // Converse also uses the word alone for the moderator tools, where "Can remove people" would not read.
+  ['Owner', ROLE_WORDS.owner],
+  ['Admin', ROLE_WORDS.admin],
+  ['Visitor', ROLE_WORDS.visitor],
   ['Change nickname', 'Change your name'],
 ]);
 

@@ -1,6 +1,8 @@
 // What the page shows of webcams: the "Camera" button, one's own picture with the plain
-// "You are sharing your camera" state, who is watching (each with a Stop button), and the
-// cameras one watches. Only drawing here; webcam.js decides.
+// "You are sharing your camera" state (and "Microphone off" when muted), who is watching
+// (each with a Stop button), and the cameras one watches. Only drawing here; webcam.js decides.
+
+import { cameraIcon, micOffIcon, withIcon } from './icons.js';
 
 const make = (tag, attrs = {}, ...children) => {
   const element = Object.assign(document.createElement(tag), attrs);
@@ -19,11 +21,14 @@ export class CallsPanel {
   /** @param {{ onCamera: () => void, onMute: () => void }} actions */
   constructor(actions) {
     this.status = make('p', { className: 'calls-status', role: 'status' });
-    this.camera = make('button', { type: 'button', className: 'calls-camera', textContent: 'Camera', onclick: actions.onCamera });
+    this.camera = make('button', { type: 'button', className: 'calls-camera', onclick: actions.onCamera });
+    withIcon(this.camera, cameraIcon, 'Camera');
     this.mute = make('button', { type: 'button', className: 'calls-mute secondary', hidden: true, onclick: actions.onMute });
     this.ownVideo = make('video', { muted: true, autoplay: true, playsInline: true });
+    this.muted = make('span', { className: 'calls-muted', hidden: true });
+    withIcon(this.muted, micOffIcon, 'Microphone off');
     this.own = make('figure', { className: 'calls-own', hidden: true }, this.ownVideo,
-      make('figcaption', {}, make('span', { className: 'calls-live', ariaHidden: 'true' }), 'You are sharing your camera'));
+      make('figcaption', {}, make('span', { className: 'calls-live', ariaHidden: 'true' }), 'You are sharing your camera', this.muted));
     this.watchers = make('ul', { className: 'calls-watchers', ariaLabel: 'Watching you' });
     this.tiles = make('div', { className: 'calls-tiles' });
     this.root = make('section', { id: 'palaver-calls', className: 'palaver-calls', ariaLabel: 'Cameras' },
@@ -37,13 +42,14 @@ export class CallsPanel {
 
   /** @param {{ stream: MediaStream, micMuted: boolean } | null} sharing */
   showSharing(sharing) {
-    this.camera.textContent = sharing ? 'Stop camera' : 'Camera';
+    withIcon(this.camera, cameraIcon, sharing ? 'Stop camera' : 'Camera');
     this.camera.classList.toggle('calls-stop', Boolean(sharing));
     this.own.hidden = !sharing;
     this.ownVideo.srcObject = sharing?.stream ?? null;
     const hasMic = Boolean(sharing?.stream.getAudioTracks().length);
     this.mute.hidden = !hasMic;
     this.mute.textContent = sharing?.micMuted ? 'Unmute microphone' : 'Mute microphone';
+    this.muted.hidden = !(hasMic && sharing?.micMuted);
     this.root.classList.toggle('calls-sharing', Boolean(sharing));
   }
 
@@ -109,8 +115,8 @@ export function decorateParticipants(stateOf, onWatch) {
         });
         item.querySelector('.occupant-nick-badge')?.append(button);
       }
-      const text = state.watching ? '📷 Stop watching' : '📷 Watch';
-      if (button.textContent !== text) button.textContent = text;
+      const text = state.watching ? 'Stop watching' : 'Watch';
+      if (button.textContent !== text) withIcon(button, cameraIcon, text);
       button.dataset.nick = nick;
       button.title = state.watching ? `Stop watching ${nick}’s camera` : `${nick}’s camera is on: watch it`;
     }

@@ -119,8 +119,33 @@ export class Guest {
 
   /** Opens the room's menu (Converse's dropdown in the heading) and clicks an item. */
   async roomMenu(item: string): Promise<void> {
-    await this.page.locator('converse-muc-heading .dropdown-toggle').first().click();
-    await this.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first().click();
+    const entry = this.page.locator('converse-muc-heading .dropdown-item', { hasText: item }).first();
+    await this.openRoomMenu(entry);
+    await entry.click();
+  }
+
+  /**
+   * Opens the room's menu until `shown` is visible. Converse redraws the heading while the
+   * room settles after joining (the participant list hidden on a phone, the occupants'
+   * presence), and a redraw closes a menu that was just opened: it is opened again then.
+   */
+  async openRoomMenu(shown = this.page.locator('converse-muc-heading .dropdown-menu')): Promise<void> {
+    const toggle = this.page.locator('converse-muc-heading .dropdown-toggle').first();
+    await expect.poll(async () => {
+      if (!(await shown.isVisible())) await toggle.click();
+      return shown.isVisible();
+    }, { timeout: 15_000 }).toBe(true);
+  }
+
+  /** The room menu's items, read with the menu open (and a screenshot of it, if named); the menu is closed again. */
+  async roomMenuItems(screenshot?: string): Promise<string[]> {
+    const menu = this.page.locator('converse-muc-heading .dropdown-menu');
+    await this.openRoomMenu(menu);
+    const items = (await menu.locator('.dropdown-item').allTextContents()).map((text) => text.trim());
+    if (screenshot) await this.screenshot(screenshot);
+    await this.page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    return items;
   }
 
   /** Nicknames shown in the occupant list. */

@@ -73,12 +73,17 @@ describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, 
     await server?.stop();
   });
 
-  /** The phone's entry for this nickname in the participant list, opened from the room's menu if hidden. */
+  /** The phone's entry for this nickname in the participant list, shown with the room menu's "Show who is here" if hidden. */
   const participant = async (nick: string): Promise<Locator> => {
     const entry = phone.locator('li.occupant', { hasText: nick });
     if (!(await entry.isVisible())) {
-      await tap(phone, phone.locator('converse-muc-heading .dropdown-toggle').first());
-      await tap(phone, phone.locator('converse-muc-heading .dropdown-menu a', { hasText: 'Show participants' }));
+      const item = phone.locator('converse-muc-heading .dropdown-menu a', { hasText: 'Show who is here' });
+      // Converse redraws the heading, closing its menu, while the room settles: tap again then.
+      await expect.poll(async () => {
+        if (!(await item.isVisible())) await tap(phone, phone.locator('converse-muc-heading .dropdown-toggle').first());
+        return item.isVisible();
+      }, { timeout: 15_000 }).toBe(true);
+      await tap(phone, item);
     }
     await entry.waitFor({ state: 'visible', timeout: 15_000 });
     return entry;

@@ -195,7 +195,18 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
     expect(box!.y).toBeGreaterThanOrEqual(0);
     for (const name of ['Stop camera', 'Mute microphone']) await expect.poll(() => phone.page.getByRole('button', { name }).isVisible()).toBe(true);
+    // The camera is drawn, not a glyph from a font the phone may lack.
+    expect(await phone.page.locator('button.calls-camera svg.calls-icon-camera').isVisible()).toBe(true);
     await phone.screenshot('webcam-phone.png');
+    // Muted shows on the sharing bar itself, not only in the button's words.
+    const muted = phone.page.locator('.calls-own figcaption .calls-muted');
+    expect(await muted.isVisible()).toBe(false);
+    await phone.page.getByRole('button', { name: 'Mute microphone' }).click();
+    await muted.waitFor();
+    expect(await muted.textContent()).toBe('Microphone off');
+    await phone.screenshot('webcam-phone-muted.png');
+    await phone.page.getByRole('button', { name: 'Unmute microphone' }).click();
+    await muted.waitFor({ state: 'hidden' });
     await phone.page.getByRole('button', { name: 'Stop camera' }).click();
     await expect.poll(() => phone.page.getByText('You are sharing your camera').isVisible()).toBe(false);
   });

@@ -10,18 +10,40 @@ function icon(className, ...paths) {
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
   svg.setAttribute('class', `calls-icon ${className}`);
+  return withPaths(svg, paths);
+}
+
+function withPaths(parent, paths) {
   for (const d of paths) {
     const path = document.createElementNS(SVG, 'path');
     path.setAttribute('d', d);
-    svg.append(path);
+    parent.append(path);
   }
-  return svg;
+  return parent;
 }
 
 /** A video camera: a body and its lens cone. */
-export const cameraIcon = () => icon('calls-icon-camera',
+const CAMERA = [
   'M3 6.5A1.5 1.5 0 0 1 4.5 5h10A1.5 1.5 0 0 1 16 6.5v11a1.5 1.5 0 0 1-1.5 1.5h-10A1.5 1.5 0 0 1 3 17.5z',
-  'M17 10l4-2.5v9L17 14z');
+  'M17 10l4-2.5v9L17 14z',
+];
+export const cameraIcon = () => icon('calls-icon-camera', ...CAMERA);
+
+/**
+ * Converse draws its menu icons from symbols in the page (`<converse-icon class="fa fa-video">`
+ * uses `#icon-video`), and its set has no camera: the "Video call" item gets this one.
+ */
+export function addVideoSymbol() {
+  if (document.getElementById('icon-video')) return;
+  const sprite = document.createElementNS(SVG, 'svg');
+  sprite.setAttribute('aria-hidden', 'true');
+  sprite.style.display = 'none';
+  const symbol = document.createElementNS(SVG, 'symbol');
+  symbol.id = 'icon-video';
+  symbol.setAttribute('viewBox', '0 0 24 24');
+  sprite.append(withPaths(symbol, CAMERA));
+  document.body.append(sprite);
+}
 
 /** A microphone struck through: the microphone is off. */
 export const micOffIcon = () => icon('calls-icon-mic-off',

@@ -9,6 +9,7 @@
 
 import { settings } from '../page.js';
 import { createCalls } from './call.js';
+import { addVideoSymbol } from './icons.js';
 import { iceServers } from './ice-servers.js';
 import { NS } from './jingle-sdp.js';
 import { CallsPanel, decorateParticipants } from './panel.js';
@@ -215,6 +216,7 @@ export function webcamPlugin(converse, roomJid) {
       });
 
       // Calls, from the menu by each participant's name.
+      addVideoSymbol();
       api.listen.on('getOccupantActionButtons', (model, buttons) => {
         if (!calls || model.get('nick') === muc?.get('nick') || model.get('presence') === 'offline') return buttons;
         const start = (video) => (event) => { event?.preventDefault(); calls.start(model.get('nick'), video); };

@@ -120,7 +120,11 @@ describe.skipIf(!enabled)('webcams in a room', { timeout: 120_000 }, () => {
     const erin = await join('erin', 'call');
     const erinInList = dave.page.locator('li.occupant', { hasText: 'erin' });
     await erinInList.locator('converse-dropdown button').first().click();
-    await erinInList.getByRole('button', { name: 'Video call' }).click();
+    const videoCall = erinInList.getByRole('button', { name: 'Video call' });
+    // Converse's icon set has no camera: the page adds the symbol its menu item points at.
+    const iconWidth = await videoCall.locator('converse-icon svg use').evaluate((use) => (use as SVGUseElement).getBBox().width);
+    expect(iconWidth).toBeGreaterThan(0);
+    await videoCall.click();
     await dave.page.getByText('Calling erin…').waitFor();
 
     await erin.page.getByText('dave is calling you (video call).').waitFor({ timeout: 15_000 });

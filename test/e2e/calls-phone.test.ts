@@ -102,6 +102,15 @@ describe.skipIf(!enabled)('webcams and calls on a phone', { timeout: 150_000 }, 
     // The phone shares its camera, mutes the microphone, sees its watcher and stops them.
     await tap(phone, phone.getByRole('button', { name: 'Camera', exact: true }));
     await phone.getByText('You are sharing your camera').waitFor();
+    // The panel floats over the chat: beside its buttons, a tap reaches the chat underneath.
+    const besideButtons = await phone.evaluate(() => {
+      const row = document.querySelector('.calls-controls')!.getBoundingClientRect();
+      const first = document.querySelector('.calls-controls > *')!.getBoundingClientRect();
+      if (first.left - row.left < 20) return 'the buttons fill the row';
+      const hit = document.elementFromPoint((row.left + first.left) / 2, first.top + first.height / 2);
+      return hit?.closest('.palaver-calls') ? 'the panel' : 'the chat';
+    });
+    expect(besideButtons).toBe('the chat');
     await tap(phone, phone.getByRole('button', { name: 'Mute microphone' }));
     await phone.getByRole('button', { name: 'Unmute microphone' }).waitFor();
     const watch = desktop.page.locator('li.occupant', { hasText: 'frank' }).locator('button.calls-watch');

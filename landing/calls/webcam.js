@@ -240,10 +240,10 @@ export function webcamPlugin(converse, roomJid) {
   };
 }
 
-/** The panel's styles, next to this module (so under the same versioned asset path). */
+/** The panel's styles, under the page's versioned asset path (the server bundles this module). */
 export function loadCallsStylesheet() {
   const link = document.createElement('link');
   link.rel = 'stylesheet';
-  link.href = new URL('./calls.css', import.meta.url).href;
+  link.href = new URL(`${settings.assetsPath}landing/calls/calls.css`, document.baseURI).href;
   document.head.append(link);
 }

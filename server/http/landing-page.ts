@@ -231,7 +231,8 @@ function renderTemplate(template: string, values: Record<string, string | SafeHt
   });
 }
 
-export function renderLandingPage(template: string, config: Config, query: LandingQuery, assetsPath: string): string {
+/** `modules`: the page's modules (paths under landing/) to preload, when they are not bundled. */
+export function renderLandingPage(template: string, config: Config, query: LandingQuery, assetsPath: string, modules: readonly string[] = []): string {
   const { settings, message, nickValue } = landingSettings(config, query, assetsPath);
   // The room the share links point at: the link's, else the first listed one.
   const shareChannel = settings.channel ?? settings.channels[0]?.name ?? null;
@@ -247,6 +248,7 @@ export function renderLandingPage(template: string, config: Config, query: Landi
     joiningText: settings.mode === 'join'
       ? `Joining ${channelTitle(settings, settings.channel!)}${settings.nick === null ? '' : ` as ${settings.nick}`}…` : '',
     message: message ?? '',
+    modulePreloads: new SafeHtml(modules.map((module) => `<link rel="modulepreload" href="${escapeHtml(assetsPath)}landing/${escapeHtml(module)}">`).join('')),
     preloads: new SafeHtml(settings.mode === 'join'
       ? `<link rel="modulepreload" href="${escapeHtml(assetsPath)}converse/converse.min.js">`
         + `<link rel="preload" as="style" href="${escapeHtml(assetsPath)}converse/converse.min.css">`

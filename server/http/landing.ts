@@ -2,8 +2,9 @@
  * The landing page's routes, mounted at `/` of the HTTP listener:
  *   GET /                 the page (form, or Converse.js for ?channel=…&nick=…)
  *   GET /assets/VERSION/landing/*, /assets/VERSION/converse/*
- *                         the page's files and Converse.js's prebuilt dist/ from node_modules
- *                         (no CDN), precompressed, cached for a year: VERSION changes with them
+ *                         the page's files (its script bundled: landing-bundle.ts) and
+ *                         Converse.js's prebuilt dist/ from node_modules (no CDN),
+ *                         precompressed, cached for a year: VERSION changes with them
  *   GET /landing/*, /converse/*   the same files unversioned, revalidated on every use
  *   GET /api/rooms/:room/nick-available?nick=…   whether a nickname is free in a room
  *   GET /api/room-address?name=…   the room a typed name stands for (room-address.ts)
@@ -20,6 +21,7 @@ import type { Config } from '../config/types.js';
 import type { ServerContext } from '../core/context.js';
 import { publicUrls, renderLandingPage, type LandingQuery } from './landing-page.js';
 import { nickAvailableHandler, type NickCheckCounter } from './nick-available.js';
+import { buildLandingBundle, landingModules } from './landing-bundle.js';
 import { PrecompressedFiles } from './precompressed.js';
 import { roomAddress } from './room-address.js';
 import { staticAssets } from './static-assets.js';
@@ -28,13 +30,17 @@ export function landingRoutes(ctx: ServerContext, access: NickCheckCounter): Rou
   const assets = landingDir();
   const converse = converseDistDir();
   const template = fs.readFileSync(path.join(assets, 'index.html'), 'utf8');
-  const assetsPath = `assets/${assetVersion(assets, converse)}/`;
-  const files = new PrecompressedFiles(path.join(ctx.config.server.data_dir, 'cache', 'assets'), ctx.log);
+  const version = assetVersion(assets, converse);
+  const assetsPath = `assets/${version}/`;
+  const cacheRoot = path.join(ctx.config.server.data_dir, 'cache');
+  const files = new PrecompressedFiles(path.join(cacheRoot, 'assets'), ctx.log);
+  const bundle = buildLandingBundle(assets, cacheRoot, version, ctx.log);
+  const modulesToPreload = bundle === null ? landingModules(assets) : [];
   const securityHeaders = pageHeaders(ctx.config);
   const router = express.Router({ caseSensitive: true, strict: true });
 
   router.get('/', securityHeaders, (req, res) => {
-    const html = renderLandingPage(template, ctx.config, landingQuery(req.query), assetsPath);
+    const html = renderLandingPage(template, ctx.config, landingQuery(req.query), assetsPath, modulesToPreload);
     // The page names this version's assets: a browser must not keep it past an upgrade.
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(html);
@@ -42,7 +48,8 @@ export function landingRoutes(ctx: ServerContext, access: NickCheckCounter): Rou
 
   // The versioned URLs the page uses; the plain ones stay for links made before them.
   for (const [prefix, caching] of [[`/${assetsPath}`, 'immutable'], ['/', 'revalidate']] as const) {
-    router.use(`${prefix}landing`, securityHeaders, refuseTemplate, staticAssets(assets, files, caching), notFound);
+    const bundled = bundle === null ? [] : [staticAssets(bundle, files, caching)];
+    router.use(`${prefix}landing`, securityHeaders, refuseTemplate, ...bundled, staticAssets(assets, files, caching), notFound);
     router.use(`${prefix}converse`, securityHeaders, staticAssets(converse, files, caching), notFound);
   }
 

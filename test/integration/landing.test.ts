@@ -197,6 +197,24 @@ describe('the landing page over HTTP', () => {
     expect((await get('/converse/converse.min.js')).text).toContain('export{');
   });
 
+  it("serves the page's script as one minified bundle (no import of its own modules to wait for), with a source map", async () => {
+    const page = await get('/?channel=lobby&nick=Ann');
+    const assets = /src="\/?(assets\/[\w-]+\/)landing\/landing\.js"/.exec(page.text)![1]!;
+    expect(page.text).not.toContain('rel="modulepreload" href="' + assets + 'landing/');
+    const script = await get(`/${assets}landing/landing.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers['cache-control']).toContain('immutable');
+    expect(script.text).not.toMatch(/\bfrom\s*["']\.{1,2}\//);
+    // It still imports Converse.js by URL at run time, from the same versioned folder.
+    expect(script.text).toContain('converse.min.js');
+    // Minified: the sources' comments are not sent.
+    expect(script.text).not.toMatch(/^\s*\/\/ [A-Z]/m);
+    expect(script.text).toMatch(/\/\/# sourceMappingURL=landing\.js\.map\s*$/);
+    const map = await get(`/${assets}landing/landing.js.map`);
+    expect(map.status).toBe(200);
+    expect(JSON.parse(map.text).sources.some((source: string) => source.endsWith('calls/webcam.js'))).toBe(true);
+  });
+
   it('serves nothing else: not the template, not outside the asset folders', async () => {
     expect((await get('/landing/index.html')).status).toBe(404);
     expect((await get('/landing/nothing.js')).status).toBe(404);

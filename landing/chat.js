@@ -7,6 +7,7 @@ import { alertsPlugin } from './alerts.js';
 import { nickClashPlugin } from './nick-clash.js';
 import { guestResumePlugin, resumingAnonymousMechanism, takeResumableJid } from './guest-resume.js';
 import { occupantCountPlugin } from './occupant-count.js';
+import { moderationPlugin } from './moderation.js';
 import { roomMenuPlugin } from './room-menu.js';
 import { rolesPlugin } from './roles.js';
 import { searchPlugin } from './search.js';
@@ -27,7 +28,7 @@ const JOIN_TIMEOUT_MS = 30000;
 // what matters to a guest, as a room becoming non-anonymous, has codes of its own).
 const HIDDEN_INFO_CODES = ['104', '170', '171', '201'];
 const PALAVER_PLUGINS = ['palaver-landing', 'palaver-guest-resume', 'palaver-nick-clash', 'palaver-occupant-count', 'palaver-wording',
-  'palaver-roles', 'palaver-room-menu', 'palaver-alerts', 'palaver-search', 'palaver-webcam'];
+  'palaver-roles', 'palaver-room-menu', 'palaver-moderation', 'palaver-alerts', 'palaver-search', 'palaver-webcam'];
 
 export function showJoinProblem(text, againLabel = 'Try again') {
   setMode('join-failed');
@@ -192,7 +193,15 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) 
           finish(); // Converse asks for the password itself
           setMode('chat');
         } else if (join.over) {
-          // Later changes (kicked, disconnected) Converse explains in the chat itself.
+          // Once in: removed, banned, or the room closed (Converse has a message for each; a
+          // lost connection has none, and Converse rejoins by itself). No dead end: the page
+          // says what happened and offers the way back in.
+          const message = muc.session.get('disconnection_message');
+          if (!message || ![ROOMSTATUS.DISCONNECTED, ROOMSTATUS.BANNED, ROOMSTATUS.DESTROYED].includes(status)) return;
+          const actor = muc.session.get('disconnection_actor');
+          const reason = muc.session.get('disconnection_reason');
+          join.stopConverse();
+          showJoinProblem(`${message}${actor ? ` by ${actor}` : ''}.${reason ? ` (${reason})` : ''}`, 'Join again');
         } else if (status === ROOMSTATUS.NICKNAME_REQUIRED) {
           // The nickname is in use. On a reload that is most likely our own previous
           // connection, which the server is about to drop: try again shortly.
@@ -297,6 +306,7 @@ export async function startChat() {
     showJoinProblem('You left the room.', 'Join again');
   };
   converse.plugins.add('palaver-room-menu', roomMenuPlugin(converse, { roomJid, leave }));
+  converse.plugins.add('palaver-moderation', moderationPlugin({ roomJid }));
   converse.plugins.add('palaver-alerts', alertsPlugin(converse, { roomJid }));
   converse.plugins.add('palaver-search', searchPlugin(converse, { roomJid }));
   converse.plugins.add('palaver-webcam', webcamPlugin(converse, roomJid));

@@ -102,10 +102,19 @@ export function menuItem(name, text, title, icon, action) {
     icon_class: icon,
     a_class: name,
     handler: (event) => {
-      event?.preventDefault();
-      // Converse closes its menu on a click elsewhere only: the item's work is shown now.
-      event?.target?.closest?.('converse-dropdown')?.hide?.();
+      closeMenuOf(event);
       action();
     },
   };
+}
+
+/**
+ * Closes the Converse menu a click on one of its items came from, and keeps the click to it:
+ * Converse closes a menu on a click elsewhere only, and a click that went on from a
+ * participant's menu would open that person's details over the list.
+ */
+export function closeMenuOf(event) {
+  event?.preventDefault();
+  event?.stopPropagation();
+  event?.target?.closest?.('converse-dropdown')?.hide?.();
 }

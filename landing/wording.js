@@ -28,6 +28,10 @@ const PLAIN = new Map([
   ['Participants', 'in the room'],
   ['Participant', 'in the room'],
   ['Enter groupchat', 'Join the room'],
+  // "Remove from the room" (moderation.js) is what the host pressed: the notice says the same.
+  ['%1$s has been kicked out by %2$s', '%1$s was removed from the room by %2$s'],
+  ['%1$s has been kicked out', '%1$s was removed from the room'],
+  ['You have been kicked from this groupchat', 'You were removed from the room'],
   // Affiliations and roles where Converse names them (someone's details). "Moderator" stays:
   // Converse also uses the word alone for the moderator tools, where "Can remove people" would not read.
   ['Owner', ROLE_WORDS.owner],

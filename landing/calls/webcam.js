@@ -8,6 +8,7 @@
 // (session-terminate). Leaving the room or closing the tab ends every stream.
 
 import { settings } from '../page.js';
+import { closeMenuOf } from '../room-menu.js';
 import { createCalls } from './call.js';
 import { addVideoSymbol } from './icons.js';
 import { iceServers } from './ice-servers.js';
@@ -219,7 +220,7 @@ export function webcamPlugin(converse, roomJid) {
       addVideoSymbol();
       api.listen.on('getOccupantActionButtons', (model, buttons) => {
         if (!calls || model.get('nick') === muc?.get('nick') || model.get('presence') === 'offline') return buttons;
-        const start = (video) => (event) => { event?.preventDefault(); calls.start(model.get('nick'), video); };
+        const start = (video) => (event) => { closeMenuOf(event); calls.start(model.get('nick'), video); };
         return [...buttons,
           { i18n_text: 'Video call', handler: start(true), button_class: 'calls-video-call', icon_class: 'fa fa-video', name: 'video-call' },
           { i18n_text: 'Audio call', handler: start(false), button_class: 'calls-audio-call', icon_class: 'fa fa-phone', name: 'audio-call' }];

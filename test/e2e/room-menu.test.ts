@@ -3,7 +3,8 @@
  * what a guest can use, for a guest and for the room's maker; "Change your name" (a refused
  * name is explained in the form, and the chat stays); "Show/Hide who is here" on a phone;
  * roles and the head count in words; the link to share placed in the chat, over nothing;
- * the form's refused nickname leaves the keyboard in the nickname field. Screenshots go to
+ * the form's refused nickname leaves the keyboard in the nickname field; the host removes
+ * someone from that person's menu, no /kick needed. Screenshots go to
  * test-artifacts/.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -123,6 +124,50 @@ describe.skipIf(!enabled)('the room’s menu for guests', { timeout: 120_000 }, 
     await expect.poll(() => maker.occupants()).toEqual(['Maya']);
     await expect.poll(() => maker.page.locator('.occupants-heading').textContent()).toBe('1 in the room');
     expect(maker.errors).toEqual([]);
+  });
+
+  it('lets the host remove someone from that person’s menu in the list, after asking; others get no such item', async () => {
+    const host = await guest();
+    await host.joinByLink(link('menu-remove', 'Hana'));
+    const sam = await guest();
+    await sam.joinByLink(link('menu-remove', 'Sam'));
+    const tom = await guest();
+    await tom.joinByLink(link('menu-remove', 'Tom'));
+    await expect.poll(() => host.occupants()).toEqual(['Hana', 'Sam', 'Tom']);
+    await expect.poll(() => sam.occupants()).toEqual(['Hana', 'Sam', 'Tom']);
+
+    const itemsFor = async (viewer: Guest, nick: string) => {
+      const entry = viewer.page.locator('li.occupant', { hasText: nick });
+      await entry.locator('converse-dropdown button').first().click();
+      return entry.locator('.dropdown-item');
+    };
+    // A guest who is not a moderator has nothing to remove anyone with.
+    expect(await (await itemsFor(sam, 'Tom')).allTextContents()).not.toContain('Remove from the room');
+    await sam.page.keyboard.press('Escape');
+
+    // The host is asked first; saying no keeps Tom.
+    const asked: string[] = [];
+    host.page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss(); });
+    await (await itemsFor(host, 'Tom')).filter({ hasText: 'Remove from the room' }).click();
+    await expect.poll(() => asked).toEqual(['Remove Tom from the room? They can come back unless the room is closed to them.']);
+    await host.page.keyboard.press('Escape');
+    await expect.poll(() => host.occupants()).toEqual(['Hana', 'Sam', 'Tom']);
+
+    host.page.once('dialog', (dialog) => void dialog.accept());
+    await (await itemsFor(host, 'Tom')).filter({ hasText: 'Remove from the room' }).click();
+    await expect.poll(() => host.occupants()).toEqual(['Hana', 'Sam']);
+    await expect.poll(() => sam.occupants()).toEqual(['Hana', 'Sam']);
+    for (const g of [host, sam]) await g.page.getByText('Tom was removed from the room by Hana').waitFor();
+    await expect.poll(() => host.page.locator('.occupants-heading').textContent()).toBe('2 in the room');
+    await host.screenshot('room-removed-someone.png');
+    // Tom is told by whom, and may come back: no dead end.
+    await tom.page.waitForSelector('body[data-mode="join-failed"]');
+    expect(await tom.page.locator('#joining-text').textContent()).toBe('You were removed from the room by Hana.');
+    await tom.screenshot('room-removed-me.png');
+    await tom.page.getByRole('link', { name: 'Join again' }).click();
+    await tom.waitUntilInRoom();
+    await expect.poll(() => host.occupants()).toEqual(['Hana', 'Sam', 'Tom']);
+    for (const g of [host, sam]) expect(g.errors).toEqual([]);
   });
 
   it('renames from the menu; a taken name is explained in the form and the chat goes on', async () => {

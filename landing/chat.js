@@ -183,6 +183,16 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) 
         return createInfoMessage.call(this, code, attrs);
       };
 
+      /**
+       * Why the room let us go, when it did: removed, banned, or closed (Converse has a message
+       * for each; a lost connection has none, and Converse rejoins by itself). Else null.
+       */
+      const closedBy = (muc, status) => {
+        const message = muc.session.get('disconnection_message');
+        if (!message || ![ROOMSTATUS.DISCONNECTED, ROOMSTATUS.BANNED, ROOMSTATUS.DESTROYED].includes(status)) return null;
+        return { message, actor: muc.session.get('disconnection_actor'), reason: muc.session.get('disconnection_reason') };
+      };
+
       const onRoomStatus = (muc) => {
         const status = muc.session.get('connection_status');
         if (status === ROOMSTATUS.ENTERED) {
@@ -193,15 +203,12 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) 
           finish(); // Converse asks for the password itself
           setMode('chat');
         } else if (join.over) {
-          // Once in: removed, banned, or the room closed (Converse has a message for each; a
-          // lost connection has none, and Converse rejoins by itself). No dead end: the page
-          // says what happened and offers the way back in.
-          const message = muc.session.get('disconnection_message');
-          if (!message || ![ROOMSTATUS.DISCONNECTED, ROOMSTATUS.BANNED, ROOMSTATUS.DESTROYED].includes(status)) return;
-          const actor = muc.session.get('disconnection_actor');
-          const reason = muc.session.get('disconnection_reason');
+          // Once in: removed, banned, or the room closed. No dead end: the page says what
+          // happened and offers the way back in.
+          const why = closedBy(muc, status);
+          if (!why) return;
           join.stopConverse();
-          showJoinProblem(`${message}${actor ? ` by ${actor}` : ''}.${reason ? ` (${reason})` : ''}`, 'Join again');
+          showJoinProblem(`${why.message}${why.actor ? ` by ${why.actor}` : ''}.${why.reason ? ` (${why.reason})` : ''}`, 'Join again');
         } else if (status === ROOMSTATUS.NICKNAME_REQUIRED) {
           // The nickname is in use. On a reload that is most likely our own previous
           // connection, which the server is about to drop: try again shortly.
@@ -213,10 +220,9 @@ function landingPlugin(converse, { roomJid, nick, isReload, join, fail, site }) 
           finish();
           join.stopConverse();
           location.replace(pageUrl({ ...formParams(), taken: nick }));
-        } else if ([ROOMSTATUS.DISCONNECTED, ROOMSTATUS.BANNED, ROOMSTATUS.DESTROYED].includes(status)) {
-          const message = muc.session.get('disconnection_message');
-          const reason = muc.session.get('disconnection_reason');
-          if (message) fail(`You can’t join this room right now. ${message}${reason ? ` (${reason})` : ''}`);
+        } else {
+          const why = closedBy(muc, status);
+          if (why) fail(`You can’t join this room right now. ${why.message}${why.reason ? ` (${why.reason})` : ''}`);
         }
       };
 

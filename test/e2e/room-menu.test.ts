@@ -170,6 +170,24 @@ describe.skipIf(!enabled)('the room’s menu for guests', { timeout: 120_000 }, 
     for (const g of [host, sam]) expect(g.errors).toEqual([]);
   });
 
+  it('tells a banned guest so in the page, when banned and again when trying to come back', async () => {
+    const host = await guest();
+    await host.joinByLink(link('menu-ban', 'Hana'));
+    const tom = await guest();
+    await tom.joinByLink(link('menu-ban', 'Tom'));
+    await expect.poll(() => host.occupants()).toEqual(['Hana', 'Tom']);
+    await host.page.locator('.chat-textarea').fill('/ban Tom spam');
+    await host.page.locator('.chat-textarea').press('Enter');
+    await tom.page.waitForSelector('body[data-mode="join-failed"]');
+    const banned = await tom.page.locator('#joining-text').textContent();
+    expect(banned).toMatch(/^You have been banned from this room by Hana\. \(spam\)$/);
+    await tom.page.getByRole('link', { name: 'Join again' }).click();
+    await tom.page.waitForSelector('body[data-mode="join-failed"]');
+    // The room refuses the same guest again, and the page says why once more.
+    await expect.poll(() => tom.page.locator('#joining-text').textContent()).toBe('You have been banned from this room. (you are banned from this room)');
+    expect(await host.occupants()).toEqual(['Hana']);
+  });
+
   it('renames from the menu; a taken name is explained in the form and the chat goes on', async () => {
     const alice = await guest();
     const bob = await guest();
